@@ -1,0 +1,534 @@
+package db
+
+import (
+	"hash/maphash"
+	"math/bits"
+	"math/rand/v2"
+)
+
+// Dict is Redis's dict: a chained hash table with power-of-two sizes and
+// incremental rehashing between two tables, so that no single operation pays
+// for a whole resize and SCAN can keep its guarantees across resizes.
+//
+// It is also copy-on-write for snapshots. Buckets live in segments of
+// segSize slots; a Freeze hands a consistent, read-only view to another
+// goroutine by copying only the slice of segment pointers. While a snapshot
+// is live, the loop copies a segment before its first write to it, and an
+// entry (with the entries before it in its chain) before changing it, so the
+// frozen view never sees a change. With no live snapshot nothing is copied.
+type Dict[V any] struct {
+	ht        [2]table[V]
+	rehashIdx int // bucket of ht[0] to move next; -1 when not rehashing
+	cow       *COW
+}
+
+const (
+	segBits = 9
+	segSize = 1 << segBits
+)
+
+type entry[V any] struct {
+	key   string
+	val   V
+	next  *entry[V]
+	epoch uint32
+}
+
+type segment[V any] struct {
+	epoch   uint32
+	buckets []*entry[V]
+}
+
+type table[V any] struct {
+	segs []*segment[V]
+	size uint64 // buckets; 0 when unallocated
+	used int
+}
+
+// COW is the copy-on-write clock shared by every structure a snapshot can
+// freeze. Epoch advances at each freeze; data stamped with an older epoch may
+// be shared with a live snapshot and must be copied before it is changed.
+type COW struct {
+	Epoch uint32
+	Live  int // snapshots not yet released
+	// Copied counts bytes copied because of writes while a snapshot was live
+	// (rdb_last_cow_size).
+	Copied int64
+}
+
+// Shared reports whether data stamped with epoch must be copied before a write.
+func (c *COW) Shared(epoch uint32) bool { return c != nil && c.Live > 0 && epoch != c.Epoch }
+
+func (c *COW) epoch() uint32 {
+	if c == nil {
+		return 0
+	}
+	return c.Epoch
+}
+
+var hashSeed = maphash.MakeSeed()
+
+func hashKey(key string) uint64 { return maphash.String(hashSeed, key) }
+
+// NewDict returns an empty dict using the given copy-on-write clock (nil for
+// a dict that is never snapshotted).
+func NewDict[V any](cow *COW) *Dict[V] {
+	return &Dict[V]{rehashIdx: -1, cow: cow}
+}
+
+// Len returns the number of entries.
+func (d *Dict[V]) Len() int { return d.ht[0].used + d.ht[1].used }
+
+// Buckets returns the number of buckets of the main table (for INFO/DEBUG).
+func (d *Dict[V]) Buckets() uint64 { return d.ht[0].size + d.ht[1].size }
+
+func (d *Dict[V]) rehashing() bool { return d.rehashIdx >= 0 }
+
+func (t *table[V]) bucket(i uint64) *entry[V] {
+	return t.segs[i>>segBits].buckets[i&(segSize-1)]
+}
+
+// writableSeg returns segment s of t, copied first if a snapshot shares it.
+func (d *Dict[V]) writableSeg(t *table[V], s uint64) *segment[V] {
+	seg := t.segs[s]
+	if d.cow.Shared(seg.epoch) {
+		cp := &segment[V]{epoch: d.cow.Epoch, buckets: append([]*entry[V](nil), seg.buckets...)}
+		d.cow.Copied += int64(len(seg.buckets)) * 8
+		t.segs[s] = cp
+		return cp
+	}
+	return seg
+}
+
+func (d *Dict[V]) setBucket(t *table[V], i uint64, e *entry[V]) {
+	d.writableSeg(t, i>>segBits).buckets[i&(segSize-1)] = e
+}
+
+func newTable[V any](size uint64, epoch uint32) table[V] {
+	n := (size + segSize - 1) / segSize
+	t := table[V]{segs: make([]*segment[V], n), size: size}
+	for i := range t.segs {
+		t.segs[i] = &segment[V]{epoch: epoch, buckets: make([]*entry[V], min(size, segSize))}
+	}
+	return t
+}
+
+// Find returns the value stored under key.
+func (d *Dict[V]) Find(key string) (v V, ok bool) {
+	if e := d.find(key); e != nil {
+		return e.val, true
+	}
+	return v, false
+}
+
+func (d *Dict[V]) find(key string) *entry[V] {
+	if d.Len() == 0 {
+		return nil
+	}
+	if d.rehashing() {
+		d.rehashStep()
+	}
+	h := hashKey(key)
+	for t := 0; t < 2; t++ {
+		tb := &d.ht[t]
+		if tb.size == 0 {
+			continue
+		}
+		for e := tb.bucket(h & (tb.size - 1)); e != nil; e = e.next {
+			if e.key == key {
+				return e
+			}
+		}
+		if !d.rehashing() {
+			break
+		}
+	}
+	return nil
+}
+
+// Set stores val under key and reports whether the key is new. The key
+// string is kept: callers pass a string they own.
+func (d *Dict[V]) Set(key string, val V) (added bool) {
+	if d.rehashing() {
+		d.rehashStep()
+	}
+	h := hashKey(key)
+	for t := 0; t < 2; t++ {
+		tb := &d.ht[t]
+		if tb.size == 0 {
+			continue
+		}
+		idx := h & (tb.size - 1)
+		for e := tb.bucket(idx); e != nil; e = e.next {
+			if e.key == key {
+				d.writableEntry(tb, idx, e).val = val
+				return false
+			}
+		}
+		if !d.rehashing() {
+			break
+		}
+	}
+	d.expandIfNeeded()
+	tb := &d.ht[0]
+	if d.rehashing() {
+		tb = &d.ht[1]
+	}
+	idx := h & (tb.size - 1)
+	e := &entry[V]{key: key, val: val, next: tb.bucket(idx), epoch: d.cow.epoch()}
+	d.setBucket(tb, idx, e)
+	tb.used++
+	return true
+}
+
+// writableEntry returns e, or a copy of it linked in its place when a
+// snapshot shares it. Copying e means rewriting the pointer to it, so the
+// shared entries before it in the chain are copied too.
+func (d *Dict[V]) writableEntry(tb *table[V], idx uint64, target *entry[V]) *entry[V] {
+	if !d.cow.Shared(target.epoch) {
+		return target
+	}
+	var head, tail, found *entry[V]
+	for e := tb.bucket(idx); ; e = e.next {
+		cp := e
+		if d.cow.Shared(e.epoch) {
+			c := *e
+			c.epoch = d.cow.Epoch
+			cp = &c
+			d.cow.Copied += 48
+		}
+		if tail == nil {
+			head = cp
+		} else {
+			tail.next = cp
+		}
+		tail = cp
+		if e == target {
+			found = cp
+			break
+		}
+	}
+	d.setBucket(tb, idx, head)
+	return found
+}
+
+// Delete removes key and returns its value.
+func (d *Dict[V]) Delete(key string) (v V, ok bool) {
+	if d.Len() == 0 {
+		return v, false
+	}
+	if d.rehashing() {
+		d.rehashStep()
+	}
+	h := hashKey(key)
+	for t := 0; t < 2; t++ {
+		tb := &d.ht[t]
+		if tb.size == 0 {
+			continue
+		}
+		idx := h & (tb.size - 1)
+		var prev *entry[V]
+		for e := tb.bucket(idx); e != nil; prev, e = e, e.next {
+			if e.key != key {
+				continue
+			}
+			if prev == nil {
+				d.setBucket(tb, idx, e.next)
+			} else {
+				d.writableEntry(tb, idx, prev).next = e.next
+			}
+			tb.used--
+			d.shrinkIfNeeded()
+			return e.val, true
+		}
+		if !d.rehashing() {
+			break
+		}
+	}
+	return v, false
+}
+
+// Clear empties the dict.
+func (d *Dict[V]) Clear() {
+	d.ht[0], d.ht[1] = table[V]{}, table[V]{}
+	d.rehashIdx = -1
+}
+
+// resizeAllowed mirrors Redis's dict_can_resize: no resizing while a snapshot
+// is live (it would copy most of the table), unless the table is overfull.
+func (d *Dict[V]) resizeAllowed(ratio uint64) bool {
+	return d.cow == nil || d.cow.Live == 0 || ratio > 5
+}
+
+func (d *Dict[V]) expandIfNeeded() {
+	if d.rehashing() {
+		return
+	}
+	if d.ht[0].size == 0 {
+		d.resize(4)
+		return
+	}
+	used := uint64(d.ht[0].used)
+	if used >= d.ht[0].size && d.resizeAllowed(used/d.ht[0].size) {
+		d.resize(used + 1)
+	}
+}
+
+func (d *Dict[V]) shrinkIfNeeded() {
+	if d.rehashing() || d.ht[0].size <= 4 || d.cow != nil && d.cow.Live > 0 {
+		return
+	}
+	used := uint64(d.ht[0].used)
+	if used*100/d.ht[0].size < 10 {
+		d.resize(max(used, 4))
+	}
+}
+
+// Expand grows the table ahead of n insertions (like dictExpand).
+func (d *Dict[V]) Expand(n int) {
+	if d.rehashing() || uint64(n) <= d.ht[0].size {
+		return
+	}
+	d.resize(uint64(n))
+}
+
+func (d *Dict[V]) resize(n uint64) {
+	size := uint64(4)
+	if n > 4 {
+		size = 1 << bits.Len64(n-1)
+	}
+	if size == d.ht[0].size {
+		return
+	}
+	nt := newTable[V](size, d.cow.epoch())
+	if d.ht[0].size == 0 {
+		d.ht[0] = nt
+		return
+	}
+	d.ht[1] = nt
+	d.rehashIdx = 0
+}
+
+func (d *Dict[V]) rehashStep() { d.Rehash(1) }
+
+// Rehash moves up to n buckets from the old table to the new one, visiting at
+// most 10*n empty buckets. It reports whether rehashing is still under way.
+func (d *Dict[V]) Rehash(n int) bool {
+	emptyVisits := n * 10
+	if !d.rehashing() {
+		return false
+	}
+	if d.cow != nil && d.cow.Live > 0 && d.ht[1].size < 5*d.ht[0].size {
+		return true // moving entries now would copy them for the snapshot
+	}
+	old, nt := &d.ht[0], &d.ht[1]
+	for ; n > 0 && old.used > 0; n-- {
+		for old.bucket(uint64(d.rehashIdx)) == nil {
+			d.rehashIdx++
+			if emptyVisits--; emptyVisits == 0 {
+				return true
+			}
+		}
+		idx := uint64(d.rehashIdx)
+		for e := old.bucket(idx); e != nil; {
+			next := e.next
+			if d.cow.Shared(e.epoch) {
+				c := *e
+				c.epoch = d.cow.Epoch
+				e = &c
+				d.cow.Copied += 48
+			}
+			dst := hashKey(e.key) & (nt.size - 1)
+			e.next = nt.bucket(dst)
+			d.setBucket(nt, dst, e)
+			old.used--
+			nt.used++
+			e = next
+		}
+		d.setBucket(old, idx, nil)
+		d.rehashIdx++
+	}
+	if old.used == 0 {
+		d.ht[0], d.ht[1] = d.ht[1], table[V]{}
+		d.rehashIdx = -1
+		return false
+	}
+	return true
+}
+
+// Each calls fn for every entry until fn returns false. fn must not change
+// the dict.
+func (d *Dict[V]) Each(fn func(key string, val V) bool) {
+	for t := 0; t < 2; t++ {
+		tb := &d.ht[t]
+		for _, seg := range tb.segs {
+			for _, e := range seg.buckets {
+				for ; e != nil; e = e.next {
+					if !fn(e.key, e.val) {
+						return
+					}
+				}
+			}
+		}
+	}
+}
+
+// Random returns a random entry, as dictGetRandomKey: a random non-empty
+// bucket, then a random element of its chain.
+func (d *Dict[V]) Random() (key string, val V, ok bool) {
+	if d.Len() == 0 {
+		return "", val, false
+	}
+	if d.rehashing() {
+		d.rehashStep()
+	}
+	var e *entry[V]
+	for e == nil {
+		if d.rehashing() {
+			s0, s1 := d.ht[0].size, d.ht[1].size
+			i := uint64(d.rehashIdx) + rand.Uint64N(s0+s1-uint64(d.rehashIdx))
+			if i >= s0 {
+				e = d.ht[1].bucket(i - s0)
+			} else {
+				e = d.ht[0].bucket(i)
+			}
+		} else {
+			e = d.ht[0].bucket(rand.Uint64N(d.ht[0].size))
+		}
+	}
+	n := 0
+	for x := e; x != nil; x = x.next {
+		n++
+	}
+	for i := rand.IntN(n); i > 0; i-- {
+		e = e.next
+	}
+	return e.key, e.val, true
+}
+
+// Sample calls fn for up to count entries taken from consecutive buckets
+// starting at a random one, as dictGetSomeKeys does for eviction and active
+// expiry. It is fast and not uniformly random.
+func (d *Dict[V]) Sample(count int, fn func(key string, val V)) {
+	if d.Len() == 0 || count <= 0 {
+		return
+	}
+	count = min(count, d.Len())
+	for j := 0; j < count && d.rehashing(); j++ {
+		d.rehashStep()
+	}
+	tables := 1
+	if d.rehashing() {
+		tables = 2
+	}
+	maxMask := d.ht[0].size - 1
+	if tables == 2 && d.ht[1].size > d.ht[0].size {
+		maxMask = d.ht[1].size - 1
+	}
+	i := rand.Uint64() & maxMask
+	stored, empty := 0, 0
+	for steps := count * 10; stored < count && steps > 0; steps-- {
+		for t := 0; t < tables; t++ {
+			tb := &d.ht[t]
+			if tables == 2 && t == 0 && i < uint64(d.rehashIdx) {
+				if i >= d.ht[1].size {
+					i = uint64(d.rehashIdx)
+				} else {
+					continue
+				}
+			}
+			if i >= tb.size {
+				continue
+			}
+			e := tb.bucket(i)
+			if e == nil {
+				if empty++; empty >= 5 && empty > count {
+					i = rand.Uint64() & maxMask
+					empty = 0
+				}
+				continue
+			}
+			empty = 0
+			for ; e != nil && stored < count; e = e.next {
+				fn(e.key, e.val)
+				stored++
+			}
+		}
+		i = (i + 1) & maxMask
+	}
+}
+
+// Scan visits the buckets at cursor v and returns the next cursor, as
+// Redis's dictScan: the cursor's bits are incremented from the top so that
+// every element present for the whole scan is returned at least once even if
+// the table grows or shrinks between calls.
+func (d *Dict[V]) Scan(v uint64, fn func(key string, val V)) uint64 {
+	if d.Len() == 0 {
+		return 0
+	}
+	emit := func(tb *table[V], idx uint64) {
+		for e := tb.bucket(idx); e != nil; e = e.next {
+			fn(e.key, e.val)
+		}
+	}
+	if !d.rehashing() {
+		t0 := &d.ht[0]
+		m0 := t0.size - 1
+		emit(t0, v&m0)
+		v |= ^m0
+		v = bits.Reverse64(v)
+		v++
+		return bits.Reverse64(v)
+	}
+	t0, t1 := &d.ht[0], &d.ht[1]
+	if t0.size > t1.size {
+		t0, t1 = t1, t0
+	}
+	m0, m1 := t0.size-1, t1.size-1
+	emit(t0, v&m0)
+	for {
+		emit(t1, v&m1)
+		v |= ^m1
+		v = bits.Reverse64(v)
+		v++
+		v = bits.Reverse64(v)
+		if v&(m0^m1) == 0 {
+			break
+		}
+	}
+	return v
+}
+
+// Frozen is a read-only, point-in-time view of a Dict. It may be read from
+// another goroutine while the owner keeps changing the Dict.
+type Frozen[V any] struct {
+	ht [2]table[V]
+}
+
+// Freeze returns a view of d as it is now. The caller must have advanced the
+// COW epoch (and counted a live snapshot) before the next change to d.
+func (d *Dict[V]) Freeze() *Frozen[V] {
+	f := &Frozen[V]{}
+	for t := 0; t < 2; t++ {
+		f.ht[t] = table[V]{segs: append([]*segment[V](nil), d.ht[t].segs...), size: d.ht[t].size, used: d.ht[t].used}
+	}
+	return f
+}
+
+// Len returns the number of entries in the view.
+func (f *Frozen[V]) Len() int { return f.ht[0].used + f.ht[1].used }
+
+// Each calls fn for every entry of the view until fn returns false.
+func (f *Frozen[V]) Each(fn func(key string, val V) bool) {
+	for t := 0; t < 2; t++ {
+		for _, seg := range f.ht[t].segs {
+			for _, e := range seg.buckets {
+				for ; e != nil; e = e.next {
+					if !fn(e.key, e.val) {
+						return
+					}
+				}
+			}
+		}
+	}
+}
