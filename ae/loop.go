@@ -1,0 +1,355 @@
+package ae
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+	"github.com/panjf2000/gnet/v2/pkg/logging"
+
+	"github.com/redis-go/redis-server/db"
+	"github.com/redis-go/redis-server/logger"
+)
+
+// Loop owns the gnet engine and drives a db.Server.
+type Loop struct {
+	gnet.BuiltinEventEngine
+	srv      *db.Server
+	eng      gnet.Engine
+	addrs    []string
+	port     int
+	booted   chan struct{}
+	bootErr  error
+	wake     gnet.Conn // loopback connection used to reach the loop
+	peer     net.Conn  // its other end, kept open
+	stopping atomic.Bool
+	ticks    atomic.Int64
+	// OnReady runs on the loop once it accepts connections.
+	OnReady func()
+}
+
+// tickMarker is the context of the loopback connection.
+type tickMarker struct{}
+
+// New prepares a loop for srv listening on the given addresses
+// ("tcp://127.0.0.1:6379", "unix:///tmp/redis.sock").
+func New(srv *db.Server, addrs []string, port int) *Loop {
+	l := &Loop{srv: srv, addrs: addrs, port: port, booted: make(chan struct{})}
+	srv.Loop = l
+	return l
+}
+
+// Run serves until Shutdown. It returns after the engine stopped.
+func (l *Loop) Run() error {
+	opts := []gnet.Option{
+		gnet.WithMulticore(false),
+		gnet.WithNumEventLoop(1),
+		gnet.WithTicker(true),
+		gnet.WithReuseAddr(true),
+		gnet.WithTCPNoDelay(gnet.TCPNoDelay),
+		gnet.WithLoadBalancing(gnet.LeastConnections),
+		gnet.WithLogger(quietLogger{}),
+		gnet.WithLogLevel(logging.ErrorLevel),
+	}
+	if ka := l.srv.Config.Int("tcp-keepalive"); ka > 0 {
+		opts = append(opts, gnet.WithTCPKeepAlive(time.Duration(ka)*time.Second))
+	}
+	return gnet.Rotate(l, l.addrs, opts...)
+}
+
+// Port returns the TCP port served.
+func (l *Loop) Port() int { return l.port }
+
+// OnBoot connects the loopback used for timers and Execute.
+func (l *Loop) OnBoot(eng gnet.Engine) gnet.Action {
+	l.eng = eng
+	go l.connectWake()
+	return gnet.None
+}
+
+func (l *Loop) connectWake() {
+	var once sync.Once
+	done := func() { once.Do(func() { close(l.booted) }) }
+	defer done()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		l.bootErr = err
+		return
+	}
+	defer ln.Close()
+	nc, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		l.bootErr = err
+		return
+	}
+	if l.peer, err = ln.Accept(); err != nil {
+		l.bootErr = err
+		return
+	}
+	ch, err := l.eng.Register(gnet.NewContext(gnet.NewNetConnContext(context.Background(), nc), tickMarker{}))
+	if err != nil {
+		l.bootErr = err
+		return
+	}
+	res := <-ch
+	if res.Err != nil {
+		l.bootErr = res.Err
+		return
+	}
+	l.wake = res.Conn
+	done()
+	l.Execute(func() {
+		if l.OnReady != nil {
+			l.OnReady()
+		}
+	})
+}
+
+// Execute runs fn on the loop goroutine. It may be called from any
+// goroutine once the loop booted.
+func (l *Loop) Execute(fn func()) {
+	<-l.booted
+	if l.wake == nil {
+		return
+	}
+	l.wake.EventLoop().Execute(context.Background(), gnet.RunnableFunc(func(context.Context) error {
+		fn()
+		l.flushPending()
+		if l.stopping.Load() {
+			return errors.New("shutdown")
+		}
+		return nil
+	}))
+}
+
+// OnTick posts serverCron to the loop hz times a second.
+func (l *Loop) OnTick() (time.Duration, gnet.Action) {
+	hz := l.srv.ConfigHz
+	if hz <= 0 {
+		hz = 10
+	}
+	select {
+	case <-l.booted:
+		if l.wake != nil && l.ticks.Load() == 0 {
+			l.ticks.Add(1)
+			l.Execute(func() {
+				l.ticks.Add(-1)
+				l.srv.Cron()
+			})
+		}
+	default:
+	}
+	if l.stopping.Load() {
+		return time.Second, gnet.Shutdown
+	}
+	return time.Second / time.Duration(hz), gnet.None
+}
+
+// OnOpen registers a new client.
+func (l *Loop) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
+	if _, ok := c.Context().(tickMarker); ok {
+		return nil, gnet.None
+	}
+	if hook := l.openHook(c); hook != nil {
+		return nil, gnet.None
+	}
+	remote, local := addrString(c.RemoteAddr()), addrString(c.LocalAddr())
+	cl := l.srv.NewClient(&conn{c: c}, remote, local, c.Fd())
+	c.SetContext(cl)
+	if msg := l.protectedModeDenial(c); msg != "" {
+		cl.Error(msg)
+		cl.Flags |= db.ClientCloseAfterReply
+	}
+	if cl.Closing() {
+		out := cl.Buf
+		l.srv.FreeClient(cl)
+		return out, gnet.Close
+	}
+	return nil, gnet.None
+}
+
+// openHook lets outgoing connections (a replica's link to its master) carry
+// their own handler; see Dial.
+func (l *Loop) openHook(c gnet.Conn) Handler {
+	h, _ := c.Context().(Handler)
+	return h
+}
+
+// OnTraffic hands every byte read to the executor and writes all replies.
+func (l *Loop) OnTraffic(c gnet.Conn) gnet.Action {
+	switch ctx := c.Context().(type) {
+	case tickMarker:
+		c.Discard(-1)
+		return gnet.None
+	case Handler:
+		data, _ := c.Peek(-1)
+		act := ctx.OnData(c, data)
+		c.Discard(-1)
+		l.flushPending()
+		return act
+	case *db.Client:
+		data, _ := c.Peek(-1)
+		ctx.LastActive = time.Now()
+		l.srv.ProcessInput(ctx, data)
+		c.Discard(-1)
+		act := l.flush(c, ctx)
+		l.flushPending()
+		if l.stopping.Load() {
+			return gnet.Shutdown
+		}
+		return act
+	}
+	c.Discard(-1)
+	return gnet.None
+}
+
+// OnClose forgets the client.
+func (l *Loop) OnClose(c gnet.Conn, err error) gnet.Action {
+	switch ctx := c.Context().(type) {
+	case *db.Client:
+		l.srv.FreeClient(ctx)
+	case Handler:
+		ctx.OnClose(c, err)
+	}
+	return gnet.None
+}
+
+// flush writes the client's reply buffer to its connection.
+func (l *Loop) flush(c gnet.Conn, cl *db.Client) gnet.Action {
+	if len(cl.Buf) > 0 {
+		n := len(cl.Buf)
+		c.Write(cl.Buf)
+		cl.NetOut += int64(n)
+		l.srv.Stats.NetOut += int64(n)
+		if cap(cl.Buf) > 1<<20 {
+			cl.Buf = nil
+		} else {
+			cl.Buf = cl.Buf[:0]
+		}
+	}
+	if cl.Closing() {
+		return gnet.Close
+	}
+	return gnet.None
+}
+
+// flushPending writes the output the executor queued for other clients
+// (pub/sub messages, unblocked clients, MONITOR) and closes the clients
+// marked for closing.
+func (l *Loop) flushPending() {
+	for _, cl := range l.srv.TakePending() {
+		cn, ok := cl.Conn.(*conn)
+		if !ok {
+			continue
+		}
+		if l.flush(cn.c, cl) == gnet.Close {
+			cn.c.Close()
+		}
+	}
+}
+
+// Shutdown makes Run return; the caller finishes the exit.
+func (l *Loop) Shutdown() {
+	l.stopping.Store(true)
+	if l.wake != nil {
+		l.wake.Wake(nil)
+	}
+}
+
+// conn adapts a gnet connection to db.Conn.
+type conn struct{ c gnet.Conn }
+
+func (k *conn) Close()        { k.c.Close() }
+func (k *conn) Outbound() int { return k.c.OutboundBuffered() }
+
+func addrString(a net.Addr) string {
+	if a == nil {
+		return ""
+	}
+	if a.Network() == "unix" {
+		return a.String() + ":0"
+	}
+	return a.String()
+}
+
+// protectedModeDenial returns the error Redis sends to a non-loopback client
+// when protected mode is on, no password is set and bind is the default.
+func (l *Loop) protectedModeDenial(c gnet.Conn) string {
+	cfg := l.srv.Config
+	if !cfg.Bool("protected-mode") || cfg.String("requirepass") != "" || !l.defaultBind() {
+		return ""
+	}
+	ta, ok := c.RemoteAddr().(*net.TCPAddr)
+	if !ok || ta.IP.IsLoopback() {
+		return ""
+	}
+	return "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside."
+}
+
+func (l *Loop) defaultBind() bool {
+	return strings.Join(l.srv.Config.Strings("bind"), " ") == "* -::*"
+}
+
+// ListenAddrs turns bind addresses and a port into gnet addresses. A
+// leading "-" marks an address that may be unavailable; "*" is every IPv4
+// address and "::*" every IPv6 one.
+func ListenAddrs(binds []string, port int, unixSocket string) (addrs []string, optional []bool) {
+	if port > 0 {
+		for _, b := range binds {
+			opt := strings.HasPrefix(b, "-")
+			b = strings.TrimPrefix(b, "-")
+			switch b {
+			case "*":
+				b = "0.0.0.0"
+			case "::*":
+				b = "::"
+			}
+			addrs = append(addrs, "tcp://"+net.JoinHostPort(b, strconv.Itoa(port)))
+			optional = append(optional, opt)
+		}
+	}
+	if unixSocket != "" {
+		addrs = append(addrs, "unix://"+unixSocket)
+		optional = append(optional, false)
+	}
+	return addrs, optional
+}
+
+// CheckListen reports whether addr can be bound now, so that optional
+// addresses that cannot be used are left out before the engine starts.
+func CheckListen(addr string) error {
+	network, a, ok := strings.Cut(addr, "://")
+	if !ok {
+		return fmt.Errorf("bad address %q", addr)
+	}
+	if network == "tcp" && strings.HasPrefix(a, "[::]") {
+		network = "tcp6"
+	}
+	ln, err := net.Listen(network, a)
+	if err != nil {
+		return err
+	}
+	ln.Close()
+	return nil
+}
+
+type quietLogger struct{}
+
+func (quietLogger) Debugf(string, ...any) {}
+func (quietLogger) Infof(string, ...any)  {}
+func (quietLogger) Warnf(format string, args ...any) {
+	logger.Verbosef(format, args...)
+}
+func (quietLogger) Errorf(format string, args ...any) {
+	logger.Warningf(format, args...)
+}
+func (quietLogger) Fatalf(format string, args ...any) {
+	logger.Warningf(format, args...)
+}

@@ -1,0 +1,192 @@
+// Command redis-server is a drop-in replacement for Redis 7.0's server.
+//
+//	redis-server [/path/to/redis.conf] [--option value ...] [-]
+//
+// The command line is redis-server's: an optional config file ("-" reads
+// the configuration from standard input), then options that override it.
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/redis-go/redis-server/ae"
+	"github.com/redis-go/redis-server/config"
+	"github.com/redis-go/redis-server/db"
+	"github.com/redis-go/redis-server/logger"
+)
+
+// Version is the Redis version this server is compatible with.
+const Version = db.RedisVersion
+
+const usage = `Usage: ./redis-server [/path/to/redis.conf] [options] [-]
+       ./redis-server - (read config from stdin)
+       ./redis-server -v or --version
+       ./redis-server -h or --help
+
+Examples:
+       ./redis-server (run the server with default conf)
+       echo 'maxmemory 128mb' | ./redis-server -
+       ./redis-server /etc/redis/6379.conf
+       ./redis-server --port 7777
+       ./redis-server --port 7777 --replicaof 127.0.0.1 8888
+       ./redis-server /etc/myredis.conf --loglevel verbose -
+       ./redis-server /etc/myredis.conf --loglevel verbose
+`
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	if len(args) == 1 {
+		switch args[0] {
+		case "-v", "--version":
+			fmt.Printf("Redis server v=%s sha=00000000:0 malloc=libc bits=64 build=0\n", Version)
+			return 0
+		case "-h", "--help":
+			fmt.Fprint(os.Stderr, usage)
+			return 0
+		}
+	}
+	cfg, err := loadConfig(args)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if cfg.Bool("daemonize") && os.Getenv(daemonEnv) == "" {
+		return daemonize()
+	}
+	if err := setupLogging(cfg); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	logger.Child(logger.Warning, "oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo")
+	logger.Child(logger.Warning, "Redis version=%s, bits=64, commit=00000000, modified=0, pid=%d, just started", Version, os.Getpid())
+	if cfg.File() == "" && !hasStdinConfig(args) {
+		logger.Child(logger.Warning, "Warning: no config file specified, using the default config. In order to specify a config file use %s /path/to/redis.conf", os.Args[0])
+	} else {
+		logger.Child(logger.Warning, "Configuration loaded")
+	}
+	if dir := cfg.String("dir"); dir != "" {
+		if err := os.Chdir(dir); err != nil {
+			logger.Warningf("Can't chdir to '%s': %v", dir, err)
+			return 1
+		}
+	}
+	for _, name := range cfg.Unsupported() {
+		logger.Warningf("Config directive '%s' is accepted but not implemented yet: it has no effect", name)
+	}
+	if pid := cfg.String("pidfile"); pid != "" {
+		if err := os.WriteFile(pid, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+			logger.Warningf("Failed to write PID file: %v", err)
+		}
+		defer os.Remove(pid)
+	}
+
+	srv := db.NewServer(cfg)
+	installConfigHooks(cfg, srv)
+	port := int(cfg.Int("port"))
+	addrs, optional := ae.ListenAddrs(cfg.Strings("bind"), port, cfg.String("unixsocket"))
+	var usable []string
+	for i, a := range addrs {
+		if err := ae.CheckListen(a); err != nil {
+			if optional[i] {
+				continue
+			}
+			logger.Warningf("Warning: Could not create server TCP listening socket %s: %v", strings.TrimPrefix(a, "tcp://"), err)
+			logger.Warningf("Failed listening on port %d (tcp), aborting.", port)
+			return 1
+		}
+		usable = append(usable, a)
+	}
+	logger.Noticef("monotonic clock: POSIX clock_gettime")
+	logger.Noticef("Running mode=standalone, port=%d.", port)
+	logger.Warningf("Server initialized")
+
+	loop := ae.New(srv, usable, port)
+	loop.OnReady = func() { logger.Noticef("Ready to accept connections") }
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	go func() {
+		for sig := range sigs {
+			name := "SIGTERM"
+			if sig == syscall.SIGINT {
+				name = "SIGINT"
+			}
+			logger.Raw(logger.Warning, "Received "+name+" scheduling shutdown...")
+			loop.Execute(func() { srv.ShutdownFromSignal() })
+		}
+	}()
+	if err := loop.Run(); err != nil {
+		logger.Warningf("Event loop stopped: %v", err)
+		return 1
+	}
+	logger.Warningf("Redis is now ready to exit, bye bye...")
+	return 0
+}
+
+// loadConfig reads the config file named by the first argument (if it is
+// not an option) and applies the remaining options over it.
+func loadConfig(args []string) (*config.Config, error) {
+	cfg := config.New()
+	if len(args) > 0 && !strings.HasPrefix(args[0], "--") {
+		if err := cfg.LoadFile(args[0]); err != nil {
+			return nil, err
+		}
+		args = args[1:]
+	}
+	if len(args) > 0 && args[len(args)-1] == "-" {
+		if err := cfg.LoadFile("-"); err != nil {
+			return nil, err
+		}
+		args = args[:len(args)-1]
+	}
+	if err := cfg.ApplyArgs(args); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+func hasStdinConfig(args []string) bool {
+	return len(args) > 0 && (args[0] == "-" || args[len(args)-1] == "-")
+}
+
+func setupLogging(cfg *config.Config) error {
+	if lvl, ok := logger.ParseLevel(cfg.String("loglevel")); ok {
+		logger.SetLevel(lvl)
+	}
+	if f := cfg.String("logfile"); f != "" {
+		path := f
+		if !filepath.IsAbs(path) {
+			if wd, err := os.Getwd(); err == nil {
+				path = filepath.Join(wd, f)
+			}
+		}
+		if err := logger.SetFile(path); err != nil {
+			return fmt.Errorf("Can't open the log file: %v", err)
+		}
+	}
+	return nil
+}
+
+// installConfigHooks applies run-time CONFIG SET changes to the server.
+func installConfigHooks(cfg *config.Config, srv *db.Server) {
+	for _, name := range []string{"requirepass", "proto-max-bulk-len", "client-query-buffer-limit",
+		"maxclients", "replica-read-only", "replica-serve-stale-data", "hz", "slowlog-max-len",
+		"slowlog-log-slower-than", "notify-keyspace-events"} {
+		cfg.OnChange(name, srv.SettingsChanged)
+	}
+	cfg.OnChange("loglevel", func() error {
+		if lvl, ok := logger.ParseLevel(cfg.String("loglevel")); ok {
+			logger.SetLevel(lvl)
+		}
+		return nil
+	})
+	cfg.OnChange("dir", func() error { return os.Chdir(cfg.String("dir")) })
+}

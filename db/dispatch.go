@@ -1,0 +1,248 @@
+package db
+
+import (
+	"strings"
+	"time"
+
+	"github.com/redis-go/redis-server/logger"
+	"github.com/redis-go/redis-server/resp"
+)
+
+// ProcessInput appends data to c's input and runs every complete command in
+// it, stopping early when c blocks, pauses or is being closed. data is
+// borrowed: what is left unparsed is copied into the client's own buffer.
+func (s *Server) ProcessInput(c *Client, data []byte) {
+	c.NetIn += int64(len(data))
+	s.Stats.NetIn += int64(len(data))
+	buf := data
+	fromQbuf := len(c.qbuf) > 0
+	if fromQbuf {
+		c.qbuf = append(c.qbuf, data...)
+		buf = c.qbuf
+	}
+	off := 0
+	for off < len(buf) && c.Flags&(ClientBlocked|ClientCloseASAP|ClientCloseAfterReply) == 0 && !s.pausedFor(c) {
+		argv, n, err := c.parser.Next(buf[off:])
+		if err != nil {
+			s.protocolError(c, err)
+			off = len(buf)
+			break
+		}
+		if n == 0 {
+			break
+		}
+		if len(argv) > 0 {
+			c.Argv = argv
+			s.processCommand(c)
+			c.Argv = nil
+		}
+		off += n
+	}
+	rest := buf[off:]
+	switch {
+	case len(rest) == 0:
+		c.qbuf = c.qbuf[:0]
+		if cap(c.qbuf) > 64<<10 {
+			c.qbuf = nil
+		}
+	case fromQbuf:
+		c.qbuf = c.qbuf[:copy(c.qbuf, rest)]
+	default:
+		c.qbuf = append(c.qbuf[:0], rest...)
+	}
+	if s.queryBufLimit > 0 && int64(len(c.qbuf)) > s.queryBufLimit {
+		logger.Warningf("Closing client that reached max query buffer length: %s (qbuf initial bytes: %q)", s.clientInfo(c), c.qbuf[:min(len(c.qbuf), 64)])
+		c.qbuf = nil
+		c.Flags |= ClientCloseASAP
+	}
+}
+
+// ResumeInput runs the commands left in c's buffer, after c was unblocked or
+// unpaused.
+func (s *Server) ResumeInput(c *Client) {
+	if len(c.qbuf) > 0 {
+		s.ProcessInput(c, nil)
+		s.MarkPending(c)
+	}
+}
+
+func (s *Server) protocolError(c *Client, err error) {
+	if logger.Enabled(logger.Verbose) {
+		logger.Verbosef("Protocol error (%s) from client: %s", strings.TrimPrefix(err.Error(), "ERR Protocol error: "), s.clientInfo(c))
+	}
+	c.Error(err.Error())
+	c.Flags |= ClientCloseAfterReply
+}
+
+// processCommand checks a command against the table's rules and the
+// server's state, then runs it (or queues it inside MULTI), as Redis's
+// processCommand. Every rejection is an error reply; nothing else happens.
+func (s *Server) processCommand(c *Client) {
+	cmd := lookupCommand(c.Argv)
+	c.Cmd = cmd
+	if cmd == nil {
+		var args strings.Builder
+		for _, a := range c.Argv[1:] {
+			if args.Len() >= 128 {
+				break
+			}
+			n := min(len(a), 128-args.Len())
+			args.WriteString("'")
+			args.Write(a[:n])
+			args.WriteString("' ")
+		}
+		name := string(c.Argv[0])
+		if len(name) > 128 {
+			name = name[:128]
+		}
+		s.reject(c, "ERR unknown command '"+name+"', with args beginning with: "+args.String())
+		return
+	}
+	if cmd.Sub != nil && cmd.Proc == nil && len(c.Argv) >= 2 {
+		sub := string(c.Argv[1])
+		if len(sub) > 128 {
+			sub = sub[:128]
+		}
+		s.reject(c, "ERR unknown subcommand '"+sub+"'. Try "+strings.ToUpper(cmd.Name)+" HELP.")
+		return
+	}
+	if cmd.Arity > 0 && len(c.Argv) != cmd.Arity || len(c.Argv) < -cmd.Arity {
+		s.reject(c, "ERR wrong number of arguments for '"+cmd.FullName()+"' command")
+		return
+	}
+	if !c.Authenticated && !cmd.Has(FlagNoAuth) {
+		s.reject(c, ErrNoAuth)
+		return
+	}
+	isWrite := cmd.Has(FlagWrite) || c.Flags&ClientMulti != 0 && cmd.Name == "exec" && c.Multi.hasWriteCmd()
+	if s.IsReplica && s.ReplicaReadOnly && isWrite && c.Flags&ClientMaster == 0 {
+		s.reject(c, ErrReadOnly)
+		return
+	}
+	if c.Proto == 2 && c.subscriptionCount() > 0 && !allowedInPubSub(cmd.Name) {
+		s.reject(c, "ERR Can't execute '"+cmd.FullName()+"': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
+		return
+	}
+	if s.IsReplica && !s.MasterLinkUp && !s.ServeStaleData && !cmd.Has(FlagStale) {
+		s.reject(c, ErrMasterDown)
+		return
+	}
+	if s.Loading && !cmd.Has(FlagLoading) {
+		s.reject(c, ErrLoading)
+		return
+	}
+	if c.Flags&ClientMulti != 0 && !execControl(cmd.Name) {
+		s.queueMultiCommand(c)
+		return
+	}
+	s.call(c)
+}
+
+func allowedInPubSub(name string) bool {
+	switch name {
+	case "ping", "subscribe", "ssubscribe", "unsubscribe", "sunsubscribe", "psubscribe", "punsubscribe", "quit", "reset":
+		return true
+	}
+	return false
+}
+
+func execControl(name string) bool {
+	switch name {
+	case "exec", "discard", "multi", "watch", "quit", "reset":
+		return true
+	}
+	return false
+}
+
+// reject answers a command that did not pass processCommand's checks. Inside
+// MULTI it also dooms the transaction, as Redis's flagTransaction.
+func (s *Server) reject(c *Client, msg string) {
+	if c.Cmd != nil {
+		c.Cmd.RejectedCalls++
+	}
+	if c.Flags&ClientMulti != 0 {
+		c.Flags |= ClientDirtyExec
+	}
+	s.replyError(c, msg)
+}
+
+// replyError appends an error reply and counts it in errorstats.
+func (s *Server) replyError(c *Client, msg string) {
+	c.Error(msg)
+	s.countError(msg)
+}
+
+func (s *Server) countError(msg string) {
+	s.Stats.ErrorReplies++
+	code, _, _ := strings.Cut(msg, " ")
+	if len(s.Stats.ErrorCodes) < 128 || s.Stats.ErrorCodes[code] > 0 {
+		s.Stats.ErrorCodes[code]++
+	}
+}
+
+// call runs the command body and does the bookkeeping around it: time,
+// statistics, slow log, MONITOR, reply suppression and propagation, as
+// Redis's call().
+func (s *Server) call(c *Client) {
+	cmd := c.Cmd
+	dirty := s.Dirty
+	outBefore := len(c.Buf)
+	prevExec := s.Executing
+	s.Executing = c
+	start := time.Now()
+	s.nowMs = start.UnixMilli()
+	if len(s.monitors) > 0 && !cmd.Has(FlagSkipMonitor|FlagAdmin) {
+		s.feedMonitors(c)
+	}
+	cmd.Proc(c)
+	dur := time.Since(start)
+	s.nowMs = 0
+	s.Executing = prevExec
+
+	usec := dur.Microseconds()
+	cmd.Calls++
+	cmd.Usec += usec
+	c.Commands++
+	c.Last = cmd
+	s.Stats.Commands++
+	if outBefore < len(c.Buf) && c.Buf[outBefore] == '-' {
+		cmd.FailedCalls++
+		line := c.Buf[outBefore+1:]
+		if i := indexCRLF(line); i >= 0 {
+			s.countError(string(line[:i]))
+		}
+	}
+	if !cmd.Has(FlagSkipSlowlog) {
+		s.slowlogPush(c, usec)
+	}
+	if s.Dirty > dirty && c.Flags&ClientMulti == 0 {
+		s.Propagate(c.DB.ID, c.Argv)
+	}
+	switch {
+	case c.Flags&ClientReplySkip != 0:
+		c.Flags &^= ClientReplySkip
+		c.Buf = c.Buf[:outBefore]
+	case c.Flags&ClientReplySkipNext != 0:
+		c.Flags = c.Flags&^ClientReplySkipNext | ClientReplySkip
+	case c.Flags&ClientReplyOff != 0 && cmd.Name != "client|reply":
+		c.Buf = c.Buf[:outBefore]
+	}
+	if c.Flags&ClientMaster != 0 && c.Flags&ClientMulti == 0 {
+		// Replies to the master are not sent: the replica only acks.
+		c.Buf = c.Buf[:outBefore]
+	}
+	clobberArgv(c)
+	c.argvOwned = false
+}
+
+func indexCRLF(b []byte) int {
+	for i := 0; i+1 < len(b); i++ {
+		if b[i] == '\r' && b[i+1] == '\n' {
+			return i
+		}
+	}
+	return -1
+}
+
+// Reply writes a reply value (used by commands that relay replies).
+func (c *Client) Reply(v resp.Value) { c.WriteValue(v) }

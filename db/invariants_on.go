@@ -1,0 +1,16 @@
+//go:build invariants
+
+package db
+
+// clobberArgv overwrites the borrowed arguments after each call, so that a
+// command that kept one without copying stores garbage and tests fail.
+func clobberArgv(c *Client) {
+	if c.argvOwned {
+		return
+	}
+	for _, a := range c.Argv {
+		for i := range a {
+			a[i] = 0xAA
+		}
+	}
+}

@@ -1,0 +1,222 @@
+package db
+
+import "unsafe"
+
+// DB is one numbered database: the keys, and the expire times of the keys
+// that have one (a second dict, as in Redis, so the active expire cycle
+// samples only volatile keys).
+type DB struct {
+	ID      int
+	srv     *Server
+	keys    *Dict[any]
+	expires *Dict[int64]
+	avgTTL  int64
+}
+
+func newDB(s *Server, id int) *DB {
+	return &DB{ID: id, srv: s, keys: NewDict[any](s.COW), expires: NewDict[int64](s.COW)}
+}
+
+// bstr views b as a string without copying, for lookups only: the result
+// must not be kept.
+func bstr(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// Len returns the number of keys, logically expired ones included (DBSIZE).
+func (db *DB) Len() int { return db.keys.Len() }
+
+// ExpiresLen returns the number of keys with an expire time.
+func (db *DB) ExpiresLen() int { return db.expires.Len() }
+
+// AvgTTL is the estimate the active expire cycle keeps (INFO keyspace).
+func (db *DB) AvgTTL() int64 { return db.avgTTL }
+
+// Expire returns the expire time of key in unix ms, or -1.
+func (db *DB) Expire(key []byte) int64 {
+	if db.expires.Len() == 0 {
+		return -1
+	}
+	if when, ok := db.expires.Find(bstr(key)); ok {
+		return when
+	}
+	return -1
+}
+
+// isExpired reports whether key has an expire time in the past.
+func (db *DB) isExpired(key []byte) bool {
+	when := db.Expire(key)
+	return when >= 0 && when < db.srv.Now()
+}
+
+// expireIfNeeded deletes key if it has expired and reports whether it is
+// (logically) gone. A replica never deletes on its own: it waits for the
+// master's DEL, hiding the key from reads meanwhile, except for the master
+// client, which must see the key its commands refer to.
+func (db *DB) expireIfNeeded(key []byte) bool {
+	if !db.isExpired(key) {
+		return false
+	}
+	s := db.srv
+	if s.IsReplica {
+		if s.Executing != nil && s.Executing.Flags&ClientMaster != 0 {
+			return false
+		}
+		return true
+	}
+	if s.Loading {
+		return false
+	}
+	db.deleteExpired(key)
+	return true
+}
+
+// deleteExpired removes an expired key and propagates its DEL.
+func (db *DB) deleteExpired(key []byte) {
+	s := db.srv
+	db.delete(key)
+	s.Stats.ExpiredKeys++
+	s.notifyKeyspaceEvent(NotifyExpired, "expired", key, db.ID)
+	s.Propagate(db.ID, [][]byte{[]byte("DEL"), key})
+}
+
+// lookup finds key without touching statistics.
+func (db *DB) lookup(key []byte) any {
+	v, _ := db.keys.Find(bstr(key))
+	return v
+}
+
+// LookupRead returns the value of key for a read, or nil, counting a hit or
+// a miss.
+func (db *DB) LookupRead(key []byte) any {
+	if db.expireIfNeeded(key) {
+		db.srv.Stats.Misses++
+		return nil
+	}
+	v := db.lookup(key)
+	if v == nil {
+		db.srv.Stats.Misses++
+	} else {
+		db.srv.Stats.Hits++
+	}
+	return v
+}
+
+// LookupWrite returns the value of key for a write, or nil.
+func (db *DB) LookupWrite(key []byte) any {
+	db.expireIfNeeded(key)
+	return db.lookup(key)
+}
+
+// Peek returns the value of key, nil if missing or logically expired,
+// without statistics or deletion (TYPE, OBJECT, SCAN filters).
+func (db *DB) Peek(key []byte) any {
+	if db.isExpired(key) {
+		return nil
+	}
+	return db.lookup(key)
+}
+
+// Exists reports whether key exists (after expiring it if due).
+func (db *DB) Exists(key []byte) bool {
+	if db.expireIfNeeded(key) {
+		return false
+	}
+	return db.lookup(key) != nil
+}
+
+// Add stores a new key; the caller knows it does not exist.
+func (db *DB) Add(key []byte, val any) {
+	db.keys.Set(string(key), val)
+	db.srv.signalModifiedKey(db, key)
+}
+
+// Overwrite replaces the value of an existing key, keeping its expire time.
+func (db *DB) Overwrite(key []byte, val any) {
+	db.keys.Set(string(key), val)
+	db.srv.signalModifiedKey(db, key)
+}
+
+// Set stores val under key, replacing any value and dropping its expire time
+// unless keepTTL (Redis's setKey).
+func (db *DB) Set(key []byte, val any, keepTTL bool) {
+	db.keys.Set(string(key), val)
+	if !keepTTL && db.expires.Len() > 0 {
+		db.expires.Delete(bstr(key))
+	}
+	db.srv.signalModifiedKey(db, key)
+}
+
+// Delete removes key and reports whether it existed.
+func (db *DB) Delete(key []byte) bool {
+	if !db.delete(key) {
+		return false
+	}
+	db.srv.signalModifiedKey(db, key)
+	return true
+}
+
+func (db *DB) delete(key []byte) bool {
+	if _, ok := db.keys.Delete(bstr(key)); !ok {
+		return false
+	}
+	if db.expires.Len() > 0 {
+		db.expires.Delete(bstr(key))
+	}
+	return true
+}
+
+// SetExpire sets the expire time of an existing key in unix ms.
+func (db *DB) SetExpire(key []byte, when int64) {
+	db.expires.Set(string(key), when)
+}
+
+// Persist removes the expire time of key and reports whether it had one.
+func (db *DB) Persist(key []byte) bool {
+	_, ok := db.expires.Delete(bstr(key))
+	return ok
+}
+
+// Flush removes every key and returns how many there were.
+func (db *DB) Flush() int {
+	n := db.keys.Len()
+	db.keys = NewDict[any](db.srv.COW)
+	db.expires = NewDict[int64](db.srv.COW)
+	db.avgTTL = 0
+	return n
+}
+
+// RandomKey returns a random key that is not expired, or "" when empty.
+func (db *DB) RandomKey() (string, bool) {
+	for tries := 0; db.keys.Len() > 0; tries++ {
+		k, _, _ := db.keys.Random()
+		if !db.isExpired([]byte(k)) {
+			return k, true
+		}
+		// On a replica every key may be logically expired: give up after
+		// a while rather than loop forever, as Redis does.
+		if db.srv.IsReplica && tries > 100 {
+			return k, true
+		}
+		db.expireIfNeeded([]byte(k))
+	}
+	return "", false
+}
+
+// Scan visits the keys at cursor and returns the next cursor.
+func (db *DB) Scan(cursor uint64, fn func(key string, val any)) uint64 {
+	return db.keys.Scan(cursor, fn)
+}
+
+// Each visits every key until fn returns false; fn must not modify the db.
+func (db *DB) Each(fn func(key string, val any) bool) { db.keys.Each(fn) }
+
+// swap exchanges the contents of two databases (SWAPDB).
+func (db *DB) swap(other *DB) {
+	db.keys, other.keys = other.keys, db.keys
+	db.expires, other.expires = other.expires, db.expires
+	db.avgTTL, other.avgTTL = other.avgTTL, db.avgTTL
+}

@@ -1,0 +1,225 @@
+package db
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"sort"
+	"time"
+
+	"github.com/redis-go/redis-server/config"
+)
+
+// Loop is what the executor asks of the event loop that drives it.
+type Loop interface {
+	// Shutdown stops serving and makes the process exit.
+	Shutdown()
+	// Port returns the TCP port the server listens on.
+	Port() int
+}
+
+// Stats are the counters INFO stats reports.
+type Stats struct {
+	Connections        int64 // total_connections_received
+	RejectedConns      int64
+	Commands           int64 // total_commands_processed
+	NetIn, NetOut      int64
+	ExpiredKeys        int64
+	ExpiredStaleSample int64
+	EvictedKeys        int64
+	Hits, Misses       int64
+	ErrorReplies       int64
+	ErrorCodes         map[string]int64 // errorstats
+	UnexpectedErrors   int64
+	ExpireCycleCPUMs   int64
+	// Instantaneous rates, sampled by the cron.
+	opsSamples    [16]int64
+	netInSamples  [16]int64
+	netOutSamples [16]int64
+	sampleIdx     int
+	lastSample    time.Time
+	lastOps       int64
+	lastNetIn     int64
+	lastNetOut    int64
+}
+
+// Server is the whole executor state: databases, clients, configuration,
+// statistics. It is Redis's struct redisServer, owned by the loop goroutine.
+type Server struct {
+	Config *config.Config
+	DBs    []*DB
+	COW    *COW
+	Loop   Loop
+
+	RunID     string
+	Started   time.Time
+	PID       int
+	Stats     Stats
+	Dirty     int64 // changes since the last save
+	ConfigHz  int
+	Executing *Client // client whose command runs now
+
+	clients      map[int64]*Client
+	nextClientID int64
+	pending      []*Client // clients with output to flush
+
+	// Propagate receives every write as its deterministic effect, after the
+	// command ran: the replication stream and the AOF subscribe here.
+	PropagateHook func(dbid int, argv [][]byte)
+
+	// Settings read on hot paths, kept in sync with Config by hooks.
+	requirePass    string
+	protoMaxBulk   int64
+	queryBufLimit  int64
+	maxClients     int
+	ReplicaReadOnly bool
+	activeExpire   bool
+
+	// Replication role, set by package repl.
+	IsReplica      bool
+	MasterLinkUp   bool
+	ServeStaleData bool
+	Loading        bool
+
+	slowlog    slowlog
+	expireDB   int // db the active expire cycle resumes at
+	nowMs      int64
+	monitors   []*Client
+	pubsub     pubsubRegistry
+	notifyFlags NotifyFlag
+	watched     map[watchedKey]map[*Client]struct{}
+	pauseUntil time.Time
+	pauseWrite bool // CLIENT PAUSE WRITE rather than ALL
+}
+
+// NewServer builds the executor from a loaded configuration.
+func NewServer(cfg *config.Config) *Server {
+	s := &Server{
+		Config:  cfg,
+		COW:     &COW{},
+		RunID:   randomHex(40),
+		Started: time.Now(),
+		PID:     os.Getpid(),
+		clients: map[int64]*Client{},
+		activeExpire: true,
+	}
+	s.Stats.ErrorCodes = map[string]int64{}
+	n := int(cfg.Int("databases"))
+	s.DBs = make([]*DB, n)
+	for i := range s.DBs {
+		s.DBs[i] = newDB(s, i)
+	}
+	s.loadSettings()
+	return s
+}
+
+// loadSettings copies hot-path settings from the configuration.
+func (s *Server) loadSettings() {
+	s.requirePass = s.Config.String("requirepass")
+	s.protoMaxBulk = s.Config.Int("proto-max-bulk-len")
+	s.queryBufLimit = s.Config.Int("client-query-buffer-limit")
+	s.maxClients = int(s.Config.Int("maxclients"))
+	s.ReplicaReadOnly = s.Config.Bool("replica-read-only")
+	s.ServeStaleData = s.Config.Bool("replica-serve-stale-data")
+	s.ConfigHz = int(s.Config.Int("hz"))
+	s.slowlog.maxLen = int(s.Config.Int("slowlog-max-len"))
+	s.slowlog.slowerThan = s.Config.Int("slowlog-log-slower-than")
+}
+
+// SettingsChanged re-reads the hot-path settings after CONFIG SET.
+func (s *Server) SettingsChanged() error {
+	s.loadSettings()
+	for _, c := range s.clients {
+		c.parser.MaxBulk = s.protoMaxBulk
+	}
+	return nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n/2)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// NewClient registers a connection. It returns nil (after replying with the
+// error, which the caller flushes) when maxclients is reached.
+func (s *Server) NewClient(conn Conn, addr, laddr string, fd int) *Client {
+	s.nextClientID++
+	c := &Client{
+		ID: s.nextClientID, srv: s, DB: s.DBs[0], Addr: addr, LAddr: laddr, FD: fd,
+		Conn: conn, Created: time.Now(), User: "default",
+	}
+	c.Proto = 2
+	c.LastActive = c.Created
+	c.Authenticated = s.requirePass == ""
+	c.parser.Authenticated = c.Authenticated
+	c.parser.MaxBulk = s.protoMaxBulk
+	s.Stats.Connections++
+	if s.maxClients > 0 && len(s.clients) >= s.maxClients {
+		s.Stats.RejectedConns++
+		c.Error("ERR max number of clients reached")
+		c.Flags |= ClientCloseAfterReply
+		return c
+	}
+	s.clients[c.ID] = c
+	return c
+}
+
+// FreeClient forgets a closed connection and releases what it holds.
+func (s *Server) FreeClient(c *Client) {
+	if _, ok := s.clients[c.ID]; !ok {
+		return
+	}
+	delete(s.clients, c.ID)
+	for _, fn := range clientFreeHooks {
+		fn(s, c)
+	}
+	c.Flags |= ClientCloseASAP
+}
+
+// clientFreeHooks let the parts that keep per-client state (pub/sub,
+// blocking, WATCH, MONITOR, replication) forget a client that goes away.
+var clientFreeHooks []func(s *Server, c *Client)
+
+// Clients returns the connected clients in creation order.
+func (s *Server) Clients() []*Client {
+	out := make([]*Client, 0, len(s.clients))
+	for _, c := range s.clients {
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// ClientCount returns the number of connected clients.
+func (s *Server) ClientCount() int { return len(s.clients) }
+
+// MarkPending queues c for a flush of its output by the loop, for replies
+// written to a client other than the one being served (pub/sub, unblocking).
+func (s *Server) MarkPending(c *Client) {
+	s.pending = append(s.pending, c)
+}
+
+// TakePending returns and clears the clients with output to flush.
+func (s *Server) TakePending() []*Client {
+	p := s.pending
+	s.pending = s.pending[:0:0]
+	return p
+}
+
+// Now returns the time in unix milliseconds, frozen during a command so that
+// every key it touches expires against the same instant.
+func (s *Server) Now() int64 {
+	if s.nowMs != 0 {
+		return s.nowMs
+	}
+	return time.Now().UnixMilli()
+}
+
+// Propagate hands a write to the replication stream and the AOF. argv is
+// borrowed: the hook copies what it keeps.
+func (s *Server) Propagate(dbid int, argv [][]byte) {
+	if s.PropagateHook != nil {
+		s.PropagateHook(dbid, argv)
+	}
+}

@@ -1,0 +1,95 @@
+package db
+
+import (
+	"math"
+	"strconv"
+)
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// ParseInt parses a Redis integer argument: optional '-', no spaces, no
+// leading '+' or zeros, as string2ll.
+func ParseInt(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 20 {
+		return 0, false
+	}
+	if len(b) == 1 && b[0] == '0' {
+		return 0, true
+	}
+	neg := b[0] == '-'
+	p := b
+	if neg {
+		p = p[1:]
+	}
+	if len(p) == 0 || p[0] < '1' || p[0] > '9' {
+		return 0, false
+	}
+	var v uint64
+	for _, ch := range p {
+		if ch < '0' || ch > '9' {
+			return 0, false
+		}
+		d := uint64(ch - '0')
+		if v > (math.MaxUint64-d)/10 {
+			return 0, false
+		}
+		v = v*10 + d
+	}
+	if neg {
+		if v > 1<<63 {
+			return 0, false
+		}
+		return -int64(v), true
+	}
+	if v > math.MaxInt64 {
+		return 0, false
+	}
+	return int64(v), true
+}
+
+// ParseFloat parses a float argument as Redis's string2ld/strtold check:
+// no spaces, not NaN.
+func ParseFloat(b []byte) (float64, bool) {
+	if len(b) == 0 || isSpaceByte(b[0]) || isSpaceByte(b[len(b)-1]) {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil {
+		// strtold accepts "inf"/"infinity" and overflows to inf; Go
+		// reports ErrRange for overflow with f = ±Inf.
+		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange && math.IsInf(f, 0) {
+			return f, true
+		}
+		return 0, false
+	}
+	if math.IsNaN(f) {
+		return 0, false
+	}
+	return f, true
+}
+
+func isSpaceByte(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+}
+
+// FormatInt appends the decimal form of n.
+func FormatInt(n int64) []byte { return strconv.AppendInt(nil, n, 10) }
+
+// IntArg parses argument i as an integer, replying ErrNotInteger on
+// failure.
+func (c *Client) IntArg(i int) (int64, bool) {
+	v, ok := ParseInt(c.Argv[i])
+	if !ok {
+		c.Error(ErrNotInteger)
+	}
+	return v, ok
+}
+
+// FloatArg parses argument i as a float, replying ErrNotFloat on failure.
+func (c *Client) FloatArg(i int) (float64, bool) {
+	v, ok := ParseFloat(c.Argv[i])
+	if !ok {
+		c.Error(ErrNotFloat)
+	}
+	return v, ok
+}
