@@ -37,7 +37,7 @@ func echoCommand(c *Client) { c.Bulk(c.Argv[1]) }
 func selectCommand(c *Client) {
 	id, ok := ParseInt(c.Argv[1])
 	if !ok {
-		c.Error("ERR invalid DB index")
+		c.Error(ErrNotInteger)
 		return
 	}
 	if !c.SelectDB(int(id)) {
