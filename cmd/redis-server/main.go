@@ -7,6 +7,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -56,7 +57,9 @@ func run(args []string) int {
 	}
 	cfg, err := loadConfig(args)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
+		if err != errSilent {
+			fmt.Fprintln(os.Stderr, err)
+		}
 		return 1
 	}
 	if cfg.Bool("daemonize") && os.Getenv(daemonEnv) == "" {
@@ -131,27 +134,24 @@ func run(args []string) int {
 	return 0
 }
 
-// loadConfig reads the config file named by the first argument (if it is
-// not an option) and applies the remaining options over it.
+// loadConfig reads the configuration the way redis-server's main() does:
+// the config file (or "-" for standard input), then the options.
 func loadConfig(args []string) (*config.Config, error) {
 	cfg := config.New()
-	if len(args) > 0 && !strings.HasPrefix(args[0], "--") {
-		if err := cfg.LoadFile(args[0]); err != nil {
-			return nil, err
+	if err := cfg.LoadArgs(args); err != nil {
+		var oe *config.OpenError
+		if errors.As(err, &oe) {
+			logger.Warningf("%s", oe.Error())
+			return nil, errSilent
 		}
-		args = args[1:]
-	}
-	if len(args) > 0 && args[len(args)-1] == "-" {
-		if err := cfg.LoadFile("-"); err != nil {
-			return nil, err
-		}
-		args = args[:len(args)-1]
-	}
-	if err := cfg.ApplyArgs(args); err != nil {
 		return nil, err
 	}
+	cfg.MarkSupported(supportedDirectives...)
 	return cfg, nil
 }
+
+// errSilent is a startup failure already reported in the log.
+var errSilent = errors.New("")
 
 func hasStdinConfig(args []string) bool {
 	return len(args) > 0 && (args[0] == "-" || args[len(args)-1] == "-")

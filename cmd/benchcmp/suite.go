@@ -1,0 +1,106 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+)
+
+// benchTest is one row of the table: a test of redis-benchmark's default
+// suite, in the suite's order.
+type benchTest struct {
+	key  string // -tests name
+	name string // as redis-benchmark names it
+	// selector is redis-benchmark's -t name. A test without one runs cmd
+	// as a custom command: redis-benchmark cannot run LRANGE_x without
+	// first filling the list, which would mix two tests' CPU time.
+	selector string
+	cmd      []string
+	// scale and pipeScale multiply the base number of requests without
+	// and with pipelining, so that each test runs for a second or two.
+	scale, pipeScale float64
+}
+
+// suite is redis-benchmark's default suite. LPUSH and LRANGE_x use the
+// same commands as redis-benchmark ("LPUSH mylist xxx" with the default
+// 3-byte value, "LRANGE mylist 0 99").
+var suite = []benchTest{
+	{key: "ping_inline", name: "PING_INLINE", selector: "ping_inline", scale: 1.5, pipeScale: 20},
+	{key: "ping_mbulk", name: "PING_MBULK", selector: "ping_mbulk", scale: 1.5, pipeScale: 20},
+	{key: "set", name: "SET", selector: "set", scale: 1.5, pipeScale: 20},
+	{key: "get", name: "GET", selector: "get", scale: 1.5, pipeScale: 20},
+	{key: "incr", name: "INCR", selector: "incr", scale: 1.5, pipeScale: 20},
+	{key: "lpush", name: "LPUSH", selector: "lpush", scale: 1.5, pipeScale: 20},
+	{key: "rpush", name: "RPUSH", selector: "rpush", scale: 1.5, pipeScale: 20},
+	{key: "lpop", name: "LPOP", selector: "lpop", scale: 1.5, pipeScale: 20},
+	{key: "rpop", name: "RPOP", selector: "rpop", scale: 1.5, pipeScale: 20},
+	{key: "sadd", name: "SADD", selector: "sadd", scale: 1.5, pipeScale: 20},
+	{key: "hset", name: "HSET", selector: "hset", scale: 1.5, pipeScale: 20},
+	{key: "spop", name: "SPOP", selector: "spop", scale: 1.5, pipeScale: 20},
+	{key: "zadd", name: "ZADD", selector: "zadd", scale: 1.5, pipeScale: 20},
+	{key: "zpopmin", name: "ZPOPMIN", selector: "zpopmin", scale: 1.5, pipeScale: 20},
+	{key: "lpush_lrange", name: "LPUSH (for LRANGE)", cmd: []string{"lpush", "mylist", "xxx"}, scale: 1.5, pipeScale: 20},
+	{key: "lrange_100", name: "LRANGE_100", cmd: []string{"lrange", "mylist", "0", "99"}, scale: 0.6, pipeScale: 1.5},
+	{key: "lrange_300", name: "LRANGE_300", cmd: []string{"lrange", "mylist", "0", "299"}, scale: 0.3, pipeScale: 0.3},
+	{key: "lrange_500", name: "LRANGE_500", cmd: []string{"lrange", "mylist", "0", "499"}, scale: 0.2, pipeScale: 0.15},
+	{key: "lrange_600", name: "LRANGE_600", cmd: []string{"lrange", "mylist", "0", "599"}, scale: 0.15, pipeScale: 0.12},
+	{key: "mset", name: "MSET (10 keys)", selector: "mset", scale: 1.5, pipeScale: 4},
+}
+
+// requests is the number of requests of the test for base and pipeline
+// depth p.
+func (t benchTest) requests(base, p int) int {
+	f := t.scale
+	if p > 1 {
+		f = t.pipeScale
+	}
+	return max(1, int(float64(base)*f))
+}
+
+// args are the redis-benchmark arguments that select the test.
+func (t benchTest) args() []string {
+	if t.selector != "" {
+		return []string{"-t", t.selector}
+	}
+	return t.cmd
+}
+
+// selectTests returns the tests named by keys, in the suite's order, or
+// the whole suite when keys is empty. LRANGE_x needs the list that
+// "LPUSH (for LRANGE)" fills, so it comes along.
+func selectTests(keys []string) ([]benchTest, error) {
+	if len(keys) == 0 {
+		return suite, nil
+	}
+	want := map[string]bool{}
+	for _, k := range keys {
+		k = strings.TrimSpace(k)
+		found := false
+		for _, t := range suite {
+			if t.key == k {
+				found = true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("unknown test %q; the tests are %s", k, strings.Join(testKeys(), ","))
+		}
+		want[k] = true
+		if strings.HasPrefix(k, "lrange_") {
+			want["lpush_lrange"] = true
+		}
+	}
+	var out []benchTest
+	for _, t := range suite {
+		if want[t.key] {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+func testKeys() []string {
+	keys := make([]string, len(suite))
+	for i, t := range suite {
+		keys[i] = t.key
+	}
+	return keys
+}

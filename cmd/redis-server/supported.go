@@ -1,0 +1,13 @@
+package main
+
+// supportedDirectives are the configuration parameters this server
+// implements. Every other parameter of Redis 7.0 is accepted, shown by
+// CONFIG GET and kept by CONFIG REWRITE, but has no effect yet: the server
+// warns about those found in the configuration at startup.
+var supportedDirectives = []string{
+	"port", "bind", "protected-mode", "tcp-keepalive", "timeout", "daemonize", "pidfile",
+	"loglevel", "logfile", "databases", "dir", "maxclients", "requirepass", "hz",
+	"proto-max-bulk-len", "client-query-buffer-limit", "enable-debug-command",
+	"notify-keyspace-events", "slowlog-log-slower-than", "slowlog-max-len",
+	"latency-monitor-threshold", "unixsocket", "include",
+}
