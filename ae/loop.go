@@ -21,16 +21,17 @@ import (
 // Loop owns the gnet engine and drives a db.Server.
 type Loop struct {
 	gnet.BuiltinEventEngine
-	srv      *db.Server
-	eng      gnet.Engine
-	addrs    []string
-	port     int
-	booted   chan struct{}
-	bootErr  error
-	wake     gnet.Conn // loopback connection used to reach the loop
-	peer     net.Conn  // its other end, kept open
-	stopping atomic.Bool
-	ticks    atomic.Int64
+	srv         *db.Server
+	eng         gnet.Engine
+	addrs       []string
+	port        int
+	booted      chan struct{}
+	bootErr     error
+	wake        gnet.Conn // loopback connection used to reach the loop
+	peer        net.Conn  // its other end, kept open
+	stopping    atomic.Bool
+	ticks       atomic.Int64
+	wakeStarted atomic.Bool
 	// OnReady runs on the loop once it accepts connections.
 	OnReady func()
 }
@@ -67,10 +68,10 @@ func (l *Loop) Run() error {
 // Port returns the TCP port served.
 func (l *Loop) Port() int { return l.port }
 
-// OnBoot connects the loopback used for timers and Execute.
+// OnBoot keeps the engine; the loopback is connected from the first
+// OnTick, once gnet's reactors are running.
 func (l *Loop) OnBoot(eng gnet.Engine) gnet.Action {
 	l.eng = eng
-	go l.connectWake()
 	return gnet.None
 }
 
@@ -131,6 +132,9 @@ func (l *Loop) Execute(fn func()) {
 
 // OnTick posts serverCron to the loop hz times a second.
 func (l *Loop) OnTick() (time.Duration, gnet.Action) {
+	if l.wakeStarted.CompareAndSwap(false, true) {
+		l.connectWake()
+	}
 	hz := l.srv.ConfigHz
 	if hz <= 0 {
 		hz = 10

@@ -261,6 +261,15 @@ func (c *Config) directive(args []string) error {
 		if p.flags&multiArg == 0 && len(args) != 2 {
 			return errors.New("wrong number of arguments")
 		}
+		if p.flags&multiArg != 0 && len(args) == 2 && args[1] != "" {
+			// As Redis: a multi-argument option given as one argument
+			// ("--save '3600 1'") is split at spaces.
+			split, err := splitArgs(args[1])
+			if err != nil {
+				return err
+			}
+			args = append(args[:1], split...)
+		}
 		v, err := p.kind.parse(c, c.value(p.name), args[1:])
 		if err != nil {
 			return err

@@ -13,23 +13,24 @@ type ClientFlag uint32
 
 // Client flags.
 const (
-	ClientMaster       ClientFlag = 1 << iota // M: the link to our master
-	ClientReplica                             // S: a replica of ours
-	ClientMonitor                             // O
-	ClientMulti                               // x: inside MULTI
-	ClientDirtyCAS                            // d: a WATCHed key changed
-	ClientDirtyExec                           // EXEC will fail: a command was rejected while queueing
-	ClientBlocked                             // b
-	ClientPubSub                              // P
-	ClientCloseASAP                           // A: close now
-	ClientCloseAfterReply                     // c: close once the reply is flushed
-	ClientUnblocked                           // u
-	ClientReplyOff                            // CLIENT REPLY OFF
-	ClientReplySkipNext                       // CLIENT REPLY SKIP, for the next command
-	ClientReplySkip                           // skip the reply of the current command
-	ClientNoEvict                             // e
-	ClientPaused                              // waiting for CLIENT UNPAUSE
-	ClientProtected                           // cannot be closed now (running a command)
+	ClientMaster          ClientFlag = 1 << iota // M: the link to our master
+	ClientReplica                                // S: a replica of ours
+	ClientMonitor                                // O
+	ClientMulti                                  // x: inside MULTI
+	ClientDirtyCAS                               // d: a WATCHed key changed
+	ClientDirtyExec                              // EXEC will fail: a command was rejected while queueing
+	ClientBlocked                                // b
+	ClientPubSub                                 // P
+	ClientCloseASAP                              // A: close now
+	ClientCloseAfterReply                        // c: close once the reply is flushed
+	ClientUnblocked                              // u
+	ClientReplyOff                               // CLIENT REPLY OFF
+	ClientReplySkipNext                          // CLIENT REPLY SKIP, for the next command
+	ClientReplySkip                              // skip the reply of the current command
+	ClientNoEvict                                // e
+	ClientPaused                                 // waiting for CLIENT UNPAUSE
+	ClientProtected                              // cannot be closed now (running a command)
+	ClientScript                                 // the client running a script's commands (MONITOR shows "lua")
 )
 
 // Conn is what the executor needs from a client's connection; package ae
@@ -66,6 +67,14 @@ type Client struct {
 	qbuf   []byte // unconsumed input
 	// argvOwned marks Argv as rewritten by the command (not borrowed).
 	argvOwned bool
+	// postponedArgv is the command CLIENT PAUSE holds back (owned copies).
+	postponedArgv [][]byte
+	// forcePropagate propagates the command even if Dirty did not grow
+	// (Redis's forceCommandPropagation: FLUSHDB on an empty db).
+	forcePropagate bool
+	// preventPropagate keeps call() from propagating the command, which
+	// propagated its effect itself (Redis's preventCommandPropagation).
+	preventPropagate bool
 
 	// Transactions (MULTI/WATCH), pub/sub and blocking keep their state in
 	// these fields; see multi.go, pubsub.go and blocking.go.
@@ -117,44 +126,46 @@ func (c *Client) SelectDB(id int) bool {
 	return true
 }
 
+// pausedFor reports whether c waits for the end of a CLIENT PAUSE with a
+// command held back: ProcessInput then reads nothing more from it. See
+// postponeIfPaused in client_cmds.go.
+func (s *Server) pausedFor(c *Client) bool { return c.Flags&ClientPaused != 0 }
 
-// pausedFor reports whether CLIENT PAUSE holds back c's next command.
-// Replicas and the master are never paused; with PAUSE WRITE only clients
-// about to write wait, which processCommand checks per command.
-func (s *Server) pausedFor(c *Client) bool {
-	if s.pauseUntil.IsZero() || c.Flags&(ClientMaster|ClientReplica) != 0 {
-		return false
-	}
-	if time.Now().After(s.pauseUntil) {
-		s.unpause()
-		return false
-	}
-	return !s.pauseWrite
-}
-
-// unpause ends CLIENT PAUSE and resumes the clients that waited.
+// unpause ends CLIENT PAUSE (UNPAUSE, or the cron when the time is up). The
+// clients it held back run from the loop afterwards (resumePostponed).
 func (s *Server) unpause() {
 	s.pauseUntil = time.Time{}
-	for _, c := range s.Clients() {
-		if len(c.qbuf) > 0 && c.Flags&ClientBlocked == 0 {
-			s.ResumeInput(c)
-		}
-	}
+	s.pauseWrite = false
 }
 
-// clientInfo is c's line in CLIENT LIST.
+// clientInfo is c's line in CLIENT LIST and CLIENT INFO, field for field as
+// Redis 7.0's catClientInfoString. The memory fields describe our buffers:
+// rbs is the reply buffer's capacity, obl the reply bytes not yet handed to
+// the socket layer, omem what that layer still holds.
 func (s *Server) clientInfo(c *Client) string {
 	var b strings.Builder
-	now := time.Now()
-	fmt.Fprintf(&b, "id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=0 multi=%d qbuf=%d qbuf-free=%d argv-mem=%d multi-mem=0 rbs=%d rbp=%d obl=%d oll=0 omem=%d tot-mem=%d events=r cmd=%s user=%s redir=-1 resp=%d",
-		c.ID, c.Addr, c.LAddr, c.FD, c.Name,
-		int64(now.Sub(c.Created).Seconds()), int64(now.Sub(c.LastActive).Seconds()),
-		c.flagString(), c.DB.ID, c.channelCount(), c.patternCount(), c.multiCount(),
-		len(c.qbuf), max(cap(c.qbuf)-len(c.qbuf), 0), c.argvMem(), max(cap(c.Buf), 1024), len(c.Buf), len(c.Buf),
-		c.outboundBytes(), 1024+cap(c.qbuf)+cap(c.Buf), c.lastCmdName(), c.User, c.Proto)
+	now := time.Now().Unix()
+	events := "r"
+	if c.outboundBytes() > 0 {
+		events = "rw"
+	}
+	qbufFree := max(cap(c.qbuf)-len(c.qbuf), 0)
+	argvMem, multiMem := c.argvMem(), c.multiMem()
+	rbs := max(cap(c.Buf), 1024)
+	totMem := clientStructSize + cap(c.qbuf) + rbs + argvMem + multiMem + c.outboundBytes()
+	fmt.Fprintf(&b, "id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d multi=%d qbuf=%d qbuf-free=%d argv-mem=%d multi-mem=%d rbs=%d rbp=%d obl=%d oll=0 omem=%d tot-mem=%d events=%s cmd=%s user=%s redir=-1 resp=%d",
+		c.ID, c.peerID(), c.LAddr, c.FD, c.Name,
+		now-c.Created.Unix(), now-c.LastActive.Unix(),
+		c.flagString(), c.DB.ID, c.channelCount(), c.patternCount(), c.shardChannelCount(), c.multiCount(),
+		len(c.qbuf), qbufFree, argvMem, multiMem, rbs, len(c.Buf), len(c.Buf),
+		c.outboundBytes(), totMem, events, c.lastCmdName(), c.User, c.Proto)
 	return b.String()
 }
 
+// clientStructSize stands for the fixed memory of a client in tot-mem.
+const clientStructSize = 1024
+
+// flagString is the flags field of CLIENT LIST, letters in Redis's order.
 func (c *Client) flagString() string {
 	var f []byte
 	add := func(flag ClientFlag, ch byte) {
@@ -162,19 +173,24 @@ func (c *Client) flagString() string {
 			f = append(f, ch)
 		}
 	}
-	add(ClientCloseASAP, 'A')
-	add(ClientBlocked, 'b')
-	add(ClientCloseAfterReply, 'c')
-	add(ClientDirtyCAS, 'd')
-	add(ClientNoEvict, 'e')
-	add(ClientMaster, 'M')
 	add(ClientMonitor, 'O')
-	if c.subscriptionCount() > 0 {
+	add(ClientReplica, 'S')
+	add(ClientMaster, 'M')
+	if c.Flags&ClientPubSub != 0 || c.subscriptionCount() > 0 {
 		f = append(f, 'P')
 	}
-	add(ClientReplica, 'S')
-	add(ClientUnblocked, 'u')
 	add(ClientMulti, 'x')
+	if c.Flags&(ClientBlocked|ClientPaused) != 0 {
+		f = append(f, 'b')
+	}
+	add(ClientDirtyCAS, 'd')
+	add(ClientCloseAfterReply, 'c')
+	add(ClientUnblocked, 'u')
+	add(ClientCloseASAP, 'A')
+	if c.isUnixSocket() {
+		f = append(f, 'U')
+	}
+	add(ClientNoEvict, 'e')
 	if len(f) == 0 {
 		return "N"
 	}
@@ -199,12 +215,35 @@ func (c *Client) multiCount() int {
 	if c.Flags&ClientMulti == 0 {
 		return -1
 	}
+	if c.Multi == nil {
+		return 0
+	}
 	return len(c.Multi.Cmds)
 }
 
+// multiMem is Redis's mstate.argv_len_sums: the queued arguments' bytes
+// plus a pointer for each.
+func (c *Client) multiMem() int {
+	if c.Multi == nil {
+		return 0
+	}
+	n := 0
+	for _, q := range c.Multi.Cmds {
+		for _, a := range q.argv {
+			n += len(a) + 8
+		}
+	}
+	return n
+}
+
+// argvMem counts the arguments of the command being run or held back by a
+// pause.
 func (c *Client) argvMem() int {
 	n := 0
 	for _, a := range c.Argv {
+		n += len(a)
+	}
+	for _, a := range c.postponedArgv {
 		n += len(a)
 	}
 	return n
@@ -217,12 +256,11 @@ func (c *Client) outboundBytes() int {
 	return c.Conn.Outbound()
 }
 
+// lastCmdName is the cmd field: the command last looked up for c, NULL
+// after an unknown one, as Redis's lastcmd.
 func (c *Client) lastCmdName() string {
-	switch {
-	case c.Cmd != nil:
+	if c.Cmd != nil {
 		return c.Cmd.FullName()
-	case c.Last != nil:
-		return c.Last.FullName()
 	}
 	return "NULL"
 }

@@ -49,11 +49,11 @@ var flagNames = map[string]CmdFlag{
 // positions, documentation) is data captured from Redis 7.0 (commands.resp);
 // the code that runs it is registered by name.
 type Command struct {
-	Name                      string // lower case; "config|get" for a subcommand
-	Arity                     int    // > 0 exact count, < 0 at least -Arity, with the name
-	Flags                     CmdFlag
+	Name                       string // lower case; "config|get" for a subcommand
+	Arity                      int    // > 0 exact count, < 0 at least -Arity, with the name
+	Flags                      CmdFlag
 	FirstKey, LastKey, KeyStep int
-	Proc                      func(c *Client)
+	Proc                       func(c *Client)
 	// GetKeys finds the key positions of commands whose keys move
 	// (ZUNIONSTORE numkeys ...); nil means FirstKey/LastKey/KeyStep.
 	GetKeys func(argv [][]byte) []int
@@ -65,6 +65,7 @@ type Command struct {
 
 	// INFO commandstats.
 	Calls, Usec, RejectedCalls, FailedCalls int64
+	latency                                 *hdrHistogram // INFO latencystats, LATENCY HISTOGRAM
 }
 
 // FullName is the name as errors and INFO show it: "get", "config|get".

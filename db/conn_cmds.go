@@ -1,12 +1,26 @@
 package db
 
-// Connection commands: PING, ECHO, SELECT, QUIT.
+// Connection commands: PING, ECHO, SELECT, QUIT, AUTH, HELLO, RESET.
+//
+// Authentication follows Redis 7.0 with only the "default" user: a client is
+// authenticated when it connected while no requirepass was set, or after a
+// successful AUTH. As in Redis, changing requirepass later does not touch the
+// state of connected clients; what changes is whether an unauthenticated
+// client needs to authenticate (authRequired).
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+)
 
 func init() {
 	register("ping", pingCommand)
 	register("echo", echoCommand)
 	register("select", selectCommand)
 	register("quit", quitCommand)
+	register("auth", authCommand)
+	register("hello", helloCommand)
+	register("reset", resetCommand)
 }
 
 func pingCommand(c *Client) {
@@ -50,4 +64,152 @@ func selectCommand(c *Client) {
 func quitCommand(c *Client) {
 	c.OK()
 	c.Flags |= ClientCloseAfterReply
+}
+
+// authRequired reports whether c must authenticate before running commands
+// that are not flagged no_auth: a password is set and c never proved it
+// knows one, as Redis's authRequired.
+func (c *Client) authRequired() bool {
+	return c.srv.requirePass != "" && !c.Authenticated
+}
+
+// setAuthenticated records the outcome of AUTH (or of a RESET), and lifts
+// the protocol limits on unauthenticated clients when it can.
+func (c *Client) setAuthenticated(ok bool) {
+	c.Authenticated = ok
+	c.parser.Authenticated = !c.authRequired()
+}
+
+// checkUser reports whether username and password are valid credentials:
+// with no ACL users, only "default" exists, and it takes any password while
+// requirepass is empty (the nopass user).
+func (s *Server) checkUser(username, password []byte) bool {
+	if string(username) != "default" {
+		return false
+	}
+	if s.requirePass == "" {
+		return true
+	}
+	// Compare digests so the time taken does not depend on the password.
+	want := sha256.Sum256([]byte(s.requirePass))
+	got := sha256.Sum256(password)
+	return subtle.ConstantTimeCompare(want[:], got[:]) == 1
+}
+
+// authCommand is AUTH password and AUTH username password.
+func authCommand(c *Client) {
+	if len(c.Argv) > 3 {
+		c.Error(ErrSyntax)
+		return
+	}
+	user, pass := []byte("default"), c.Argv[1]
+	if len(c.Argv) == 2 {
+		// The one-argument form is refused when the default user has no
+		// password, to point at a likely configuration mistake.
+		if c.srv.requirePass == "" {
+			c.Error(ErrAuthNoPassword)
+			return
+		}
+	} else {
+		user, pass = c.Argv[1], c.Argv[2]
+	}
+	if !c.srv.checkUser(user, pass) {
+		c.Error(ErrInvalidPass)
+		return
+	}
+	c.User = "default"
+	c.setAuthenticated(true)
+	c.OK()
+}
+
+// helloCommand is HELLO [protover [AUTH username password] [SETNAME name]].
+// Options apply in order, so a SETNAME before a failing AUTH sticks.
+func helloCommand(c *Client) {
+	ver := int64(0)
+	next := 1
+	if len(c.Argv) >= 2 {
+		v, ok := ParseInt(c.Argv[1])
+		if !ok {
+			c.Error("ERR Protocol version is not an integer or out of range")
+			return
+		}
+		if v < 2 || v > 3 {
+			c.Error("NOPROTO unsupported protocol version")
+			return
+		}
+		ver, next = v, 2
+	}
+	for j := next; j < len(c.Argv); j++ {
+		more := len(c.Argv) - 1 - j
+		switch {
+		case c.ArgIs(j, "auth") && more >= 2:
+			if !c.srv.checkUser(c.Argv[j+1], c.Argv[j+2]) {
+				c.Error(ErrInvalidPass)
+				return
+			}
+			c.User = "default"
+			c.setAuthenticated(true)
+			j += 2
+		case c.ArgIs(j, "setname") && more >= 1:
+			if !c.setName(c.Argv[j+1]) {
+				return
+			}
+			j++
+		default:
+			c.Error("ERR Syntax error in HELLO option '" + c.Arg(j) + "'")
+			return
+		}
+	}
+	// Redis checks the flag itself here, not authRequired: a client that
+	// connected while a password was set must AUTH even if it was removed.
+	if !c.Authenticated {
+		c.Error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+		return
+	}
+	if ver != 0 {
+		c.Proto = int(ver)
+	}
+	c.MapLen(7)
+	c.BulkString("server")
+	c.BulkString("redis")
+	c.BulkString("version")
+	c.BulkString(RedisVersion)
+	c.BulkString("proto")
+	c.Int(int64(c.Proto))
+	c.BulkString("id")
+	c.Int(c.ID)
+	c.BulkString("mode")
+	c.BulkString("standalone")
+	c.BulkString("role")
+	if c.srv.IsReplica {
+		c.BulkString("replica")
+	} else {
+		c.BulkString("master")
+	}
+	c.BulkString("modules")
+	c.ArrayLen(0)
+}
+
+// resetCommand puts the connection back in the state of a new one, as
+// Redis's clearClientConnectionState: out of MONITOR, MULTI and pub/sub
+// (without unsubscribe notifications), db 0, RESP2, no name, replies on,
+// and authenticated only if no password is required.
+func resetCommand(c *Client) {
+	if c.Flags&(ClientReplica|ClientMaster) != 0 {
+		c.Error("ERR can only reset normal client connections")
+		return
+	}
+	s := c.srv
+	if c.Flags&ClientMonitor != 0 {
+		s.removeMonitor(c)
+	}
+	c.SelectDB(0)
+	c.Proto = 2
+	c.User = "default"
+	c.setAuthenticated(s.requirePass == "")
+	s.discardTransaction(c)
+	s.pubsubUnsubscribeAll(c, false)
+	c.Name = ""
+	c.Flags &^= ClientPubSub | ClientReplyOff | ClientReplySkipNext
+	c.Status("RESET")
 }

@@ -35,44 +35,71 @@ const (
 	expireCyclePercent = 25
 )
 
+// activeExpireCycle is Redis 7.0's slow cycle: each db in turn (up to 16
+// per call, resuming where the last call stopped) is swept with a cursor
+// over its expires dict, at most keysPerLoop keys (and 20 times as many
+// buckets) a round, and swept again while more than the acceptable share
+// of a round had expired. active-expire-effort (1..10) raises the keys per
+// round and the time budget and lowers the acceptable share. Every 16
+// rounds the time used is checked against the budget, a share of the tick.
 func (s *Server) activeExpireCycle(now time.Time) {
-	hz := max(s.ConfigHz, 1)
-	budget := time.Second * expireCyclePercent / 100 / time.Duration(hz)
-	deadline := now.Add(budget)
-	s.nowMs = now.UnixMilli()
+	effort := int(s.Config.Int("active-expire-effort")) - 1
+	keysPerLoop := expireKeysPerLoop + expireKeysPerLoop/4*effort
+	acceptStale := expireAcceptStale - effort
+	budget := time.Second * time.Duration(expireCyclePercent+2*effort) / 100 / time.Duration(max(s.ConfigHz, 1))
 	defer func() { s.nowMs = 0 }()
-	for n := 0; n < len(s.DBs); n++ {
+
+	var dead []string
+	iteration := 0
+	for n := 0; n < min(len(s.DBs), 16); n++ {
 		db := s.DBs[s.expireDB%len(s.DBs)]
 		s.expireDB++
-		for iter := 0; db.expires.Len() > 0; iter++ {
-			sampled, expired := 0, 0
-			var ttlSum, ttlN int64
-			var dead [][]byte
-			db.expires.Sample(expireKeysPerLoop, func(key string, when int64) {
-				sampled++
-				if when < s.nowMs {
-					dead = append(dead, []byte(key))
-					return
-				}
-				ttlSum += when - s.nowMs
-				ttlN++
-			})
-			for _, k := range dead {
-				db.deleteExpired(k)
-				expired++
+		for {
+			iteration++
+			num := db.expires.Len()
+			if num == 0 {
+				db.avgTTL = 0
+				break
 			}
-			if ttlN > 0 {
-				avg := ttlSum / ttlN
+			// Under 1% full the sweep would mostly visit empty buckets;
+			// the dict shrinks soon.
+			if slots := db.expires.Buckets(); slots > 4 && uint64(num)*100/slots < 1 {
+				break
+			}
+			nowMs := time.Now().UnixMilli()
+			s.nowMs = nowMs
+			num = min(num, keysPerLoop)
+			sampled, expired := 0, 0
+			var ttlSum, ttlSamples int64
+			for buckets := 0; sampled < num && buckets < num*20; buckets++ {
+				dead = dead[:0]
+				db.expiresCursor = db.expires.Scan(db.expiresCursor, func(key string, when int64) {
+					sampled++
+					if nowMs > when {
+						dead = append(dead, key)
+					} else if ttl := when - nowMs; ttl > 0 {
+						ttlSum += ttl
+						ttlSamples++
+					}
+				})
+				for _, key := range dead {
+					db.deleteExpired(keyBytes(key))
+				}
+				expired += len(dead)
+			}
+			if ttlSamples > 0 {
+				// Redis's running average, with its quirk: a first
+				// sample still gets blended with itself.
+				avg := ttlSum / ttlSamples
 				if db.avgTTL == 0 {
 					db.avgTTL = avg
-				} else {
-					db.avgTTL = (db.avgTTL/50)*49 + avg/50
 				}
+				db.avgTTL = db.avgTTL/50*49 + avg/50
 			}
-			if iter%16 == 15 && time.Now().After(deadline) {
+			if iteration&0xf == 0 && time.Since(now) > budget {
 				return
 			}
-			if sampled == 0 || expired*100/sampled <= expireAcceptStale {
+			if sampled != 0 && expired*100/sampled <= acceptStale {
 				break
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"hash/maphash"
 	"math/bits"
 	"math/rand/v2"
+	"strings"
 )
 
 // Dict is Redis's dict: a chained hash table with power-of-two sizes and
@@ -148,7 +149,13 @@ func (d *Dict[V]) find(key string) *entry[V] {
 
 // Set stores val under key and reports whether the key is new. The key
 // string is kept: callers pass a string they own.
-func (d *Dict[V]) Set(key string, val V) (added bool) {
+func (d *Dict[V]) Set(key string, val V) (added bool) { return d.set(key, val, false) }
+
+// SetView is Set for a key that may alias memory the caller does not own
+// (see bstr): it is copied only when it is inserted.
+func (d *Dict[V]) SetView(key string, val V) (added bool) { return d.set(key, val, true) }
+
+func (d *Dict[V]) set(key string, val V, view bool) (added bool) {
 	if d.rehashing() {
 		d.rehashStep()
 	}
@@ -170,6 +177,9 @@ func (d *Dict[V]) Set(key string, val V) (added bool) {
 		}
 	}
 	d.expandIfNeeded()
+	if view {
+		key = strings.Clone(key)
+	}
 	tb := &d.ht[0]
 	if d.rehashing() {
 		tb = &d.ht[1]
@@ -531,4 +541,25 @@ func (f *Frozen[V]) Each(fn func(key string, val V) bool) {
 			}
 		}
 	}
+}
+
+// Find looks key up in the view. Unlike Dict.Find it never rehashes: the
+// view is read-only and may be read from another goroutine.
+func (f *Frozen[V]) Find(key string) (v V, ok bool) {
+	if f.Len() == 0 {
+		return v, false
+	}
+	h := hashKey(key)
+	for t := 0; t < 2; t++ {
+		tb := &f.ht[t]
+		if tb.size == 0 {
+			continue
+		}
+		for e := tb.bucket(h & (tb.size - 1)); e != nil; e = e.next {
+			if e.key == key {
+				return e.val, true
+			}
+		}
+	}
+	return v, false
 }

@@ -31,6 +31,10 @@ func (s *Server) ProcessInput(c *Client, data []byte) {
 		if n == 0 {
 			break
 		}
+		if c.Flags&ClientMaster != 0 && MasterStreamHook != nil {
+			// Before running it: the command's bytes are borrowed argv.
+			MasterStreamHook(s, c, buf[off:off+n])
+		}
 		if len(argv) > 0 {
 			c.Argv = argv
 			s.processCommand(c)
@@ -98,7 +102,7 @@ func (s *Server) processCommand(c *Client) {
 		s.reject(c, "ERR unknown command '"+name+"', with args beginning with: "+args.String())
 		return
 	}
-	if cmd.Sub != nil && cmd.Proc == nil && len(c.Argv) >= 2 {
+	if cmd.Sub != nil && len(c.Argv) >= 2 { // lookupCommand found no such subcommand
 		sub := string(c.Argv[1])
 		if len(sub) > 128 {
 			sub = sub[:128]
@@ -110,11 +114,19 @@ func (s *Server) processCommand(c *Client) {
 		s.reject(c, "ERR wrong number of arguments for '"+cmd.FullName()+"' command")
 		return
 	}
-	if !c.Authenticated && !cmd.Has(FlagNoAuth) {
+	if c.authRequired() && !cmd.Has(FlagNoAuth) {
 		s.reject(c, ErrNoAuth)
 		return
 	}
+	if c.Flags&ClientMulti != 0 && cmd.Has(FlagNoMulti) {
+		s.reject(c, "ERR Command not allowed inside a transaction")
+		return
+	}
 	isWrite := cmd.Has(FlagWrite) || c.Flags&ClientMulti != 0 && cmd.Name == "exec" && c.Multi.hasWriteCmd()
+	if (isWrite || cmd.Name == "ping") && !s.IsReplica && DiskErrorHook != nil && DiskErrorHook(s) {
+		s.reject(c, ErrMisconf)
+		return
+	}
 	if s.IsReplica && s.ReplicaReadOnly && isWrite && c.Flags&ClientMaster == 0 {
 		s.reject(c, ErrReadOnly)
 		return
@@ -129,6 +141,9 @@ func (s *Server) processCommand(c *Client) {
 	}
 	if s.Loading && !cmd.Has(FlagLoading) {
 		s.reject(c, ErrLoading)
+		return
+	}
+	if s.postponeIfPaused(c) { // CLIENT PAUSE: runs again when it ends
 		return
 	}
 	if c.Flags&ClientMulti != 0 && !execControl(cmd.Name) {
@@ -163,6 +178,13 @@ func (s *Server) reject(c *Client, msg string) {
 	if c.Flags&ClientMulti != 0 {
 		c.Flags |= ClientDirtyExec
 	}
+	if c.Cmd != nil && c.Cmd.Name == "exec" {
+		s.execAbort(c, msg) // a rejected EXEC discards the transaction
+		return
+	}
+	if s.dropRejection(c, msg) { // CLIENT REPLY OFF|SKIP
+		return
+	}
 	s.replyError(c, msg)
 }
 
@@ -191,10 +213,11 @@ func (s *Server) call(c *Client) {
 	s.Executing = c
 	start := time.Now()
 	s.nowMs = start.UnixMilli()
-	if len(s.monitors) > 0 && !cmd.Has(FlagSkipMonitor|FlagAdmin) {
-		s.feedMonitors(c)
-	}
+	argv := c.Argv // as sent, for MONITOR, even if the command rewrites it
 	cmd.Proc(c)
+	if len(s.monitors) > 0 && !cmd.Has(FlagSkipMonitor|FlagAdmin) {
+		s.feedMonitorsArgv(c, argv)
+	}
 	dur := time.Since(start)
 	s.nowMs = 0
 	s.Executing = prevExec
@@ -212,12 +235,19 @@ func (s *Server) call(c *Client) {
 			s.countError(string(line[:i]))
 		}
 	}
+	s.commandDone(cmd, usec)
 	if !cmd.Has(FlagSkipSlowlog) {
 		s.slowlogPush(c, usec)
 	}
-	if s.Dirty > dirty && c.Flags&ClientMulti == 0 {
+	// EXEC is never propagated itself: its commands are, as one unit
+	// (execCommand in multi.go).
+	// Writes from our master are not propagated: replication proxies the
+	// master's stream as it arrived (MasterStreamHook).
+	if (s.Dirty > dirty || c.forcePropagate) && !c.preventPropagate && cmd.Name != "exec" && c.Flags&ClientMaster == 0 {
 		s.Propagate(c.DB.ID, c.Argv)
 	}
+	c.forcePropagate, c.preventPropagate = false, false
+	s.handleClientsBlockedOnKeys() // serve the keys this command filled (blocking.go)
 	switch {
 	case c.Flags&ClientReplySkip != 0:
 		c.Flags &^= ClientReplySkip

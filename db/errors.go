@@ -21,5 +21,6 @@ const (
 	ErrExecAbort      = "EXECABORT Transaction discarded because of previous errors."
 	ErrMasterDown     = "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
 	ErrInvalidPass    = "WRONGPASS invalid username-password pair or user is disabled."
+	ErrMisconf        = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error."
 	ErrAuthNoPassword = "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"
 )

@@ -6,11 +6,12 @@ import "unsafe"
 // that have one (a second dict, as in Redis, so the active expire cycle
 // samples only volatile keys).
 type DB struct {
-	ID      int
-	srv     *Server
-	keys    *Dict[any]
-	expires *Dict[int64]
-	avgTTL  int64
+	ID            int
+	srv           *Server
+	keys          *Dict[any]
+	expires       *Dict[int64]
+	avgTTL        int64
+	expiresCursor uint64 // where the active expire cycle resumes (cron.go)
 }
 
 func newDB(s *Server, id int) *DB {
@@ -80,6 +81,7 @@ func (db *DB) deleteExpired(key []byte) {
 	db.delete(key)
 	s.Stats.ExpiredKeys++
 	s.notifyKeyspaceEvent(NotifyExpired, "expired", key, db.ID)
+	s.signalModifiedKey(db, key)
 	s.Propagate(db.ID, [][]byte{[]byte("DEL"), key})
 }
 
@@ -105,10 +107,37 @@ func (db *DB) LookupRead(key []byte) any {
 	return v
 }
 
-// LookupWrite returns the value of key for a write, or nil.
+// cowObject is a collection that a snapshot may be reading. Its epoch
+// is the COW epoch when it was stored in the keyspace: an older one means
+// the snapshot shares it, and LookupWrite swaps in a detached copy before
+// the command changes it. Detaching copies a small encoding whole and
+// forks a dict (n/512 pointers); the dict then copies what is written.
+type cowObject interface {
+	cowEpoch() uint32
+	setCOWEpoch(uint32)
+	detach(cow *COW) Object
+}
+
+// stamp marks a value stored now as owned by the current epoch.
+func (db *DB) stamp(val any) {
+	if o, ok := val.(cowObject); ok {
+		o.setCOWEpoch(db.srv.COW.Epoch)
+	}
+}
+
+// LookupWrite returns the value of key for a write, or nil. A collection a
+// snapshot shares is replaced by a detached copy first, so the command may
+// change what it gets.
 func (db *DB) LookupWrite(key []byte) any {
 	db.expireIfNeeded(key)
-	return db.lookup(key)
+	v := db.lookup(key)
+	if o, ok := v.(cowObject); ok && db.srv.COW.Shared(o.cowEpoch()) {
+		n := o.detach(db.srv.COW)
+		db.stamp(n)
+		db.keys.SetView(bstr(key), n)
+		v = n
+	}
+	return v
 }
 
 // Peek returns the value of key, nil if missing or logically expired,
@@ -130,20 +159,28 @@ func (db *DB) Exists(key []byte) bool {
 
 // Add stores a new key; the caller knows it does not exist.
 func (db *DB) Add(key []byte, val any) {
-	db.keys.Set(string(key), val)
+	db.stamp(val)
+	db.keys.SetView(bstr(key), val)
+	db.srv.notifyNewKey(db, key)
+	db.srv.signalKeyAsReady(db, key)
 	db.srv.signalModifiedKey(db, key)
 }
 
 // Overwrite replaces the value of an existing key, keeping its expire time.
 func (db *DB) Overwrite(key []byte, val any) {
-	db.keys.Set(string(key), val)
+	db.stamp(val)
+	db.keys.SetView(bstr(key), val)
 	db.srv.signalModifiedKey(db, key)
 }
 
 // Set stores val under key, replacing any value and dropping its expire time
 // unless keepTTL (Redis's setKey).
 func (db *DB) Set(key []byte, val any, keepTTL bool) {
-	db.keys.Set(string(key), val)
+	db.stamp(val)
+	if db.keys.SetView(bstr(key), val) {
+		db.srv.notifyNewKey(db, key)
+		db.srv.signalKeyAsReady(db, key)
+	}
 	if !keepTTL && db.expires.Len() > 0 {
 		db.expires.Delete(bstr(key))
 	}
@@ -171,7 +208,7 @@ func (db *DB) delete(key []byte) bool {
 
 // SetExpire sets the expire time of an existing key in unix ms.
 func (db *DB) SetExpire(key []byte, when int64) {
-	db.expires.Set(string(key), when)
+	db.expires.SetView(bstr(key), when)
 }
 
 // Persist removes the expire time of key and reports whether it had one.
@@ -219,4 +256,38 @@ func (db *DB) swap(other *DB) {
 	db.keys, other.keys = other.keys, db.keys
 	db.expires, other.expires = other.expires, db.expires
 	db.avgTTL, other.avgTTL = other.avgTTL, db.avgTTL
+}
+
+// NewDBs returns a set of empty databases for a load (RDB file, full
+// sync) that replaces the dataset only once it is complete and valid.
+func (s *Server) NewDBs() []*DB {
+	dbs := make([]*DB, len(s.DBs))
+	for i := range dbs {
+		dbs[i] = newDB(s, i)
+	}
+	return dbs
+}
+
+// LoadAdd adds a key during a load: no notification, no WATCH, no dirty.
+// It reports false when the key already exists. when is -1 for no expire.
+func (db *DB) LoadAdd(key []byte, val any, when int64) bool {
+	db.stamp(val)
+	if !db.keys.SetView(bstr(key), val) {
+		return false
+	}
+	if when >= 0 {
+		db.expires.SetView(bstr(key), when)
+	}
+	return true
+}
+
+// ReplaceDBs installs loaded databases in place of the current contents.
+// Clients keep their *DB pointers: the contents move, not the structs.
+func (s *Server) ReplaceDBs(dbs []*DB) {
+	for i, d := range dbs {
+		if i < len(s.DBs) {
+			s.touchAllWatchedKeysInDB(s.DBs[i])
+			s.DBs[i].swap(d)
+		}
+	}
 }

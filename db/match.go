@@ -1,9 +1,22 @@
 package db
 
-// StringMatch reports whether str matches the glob pattern, with Redis's
-// stringmatchlen semantics: * ? [abc] [^a-z] and \ escapes.
+// Glob-style matching, exactly as Redis's stringmatchlen (util.c), which
+// KEYS, SCAN MATCH, PSUBSCRIBE and CONFIG GET use. The quirks are Redis's
+// and are kept on purpose, since patterns written against Redis must select
+// the same keys:
+//
+//   - '*' never matches the empty string on its own: "*" and "**" do not
+//     match "" (KEYS and SCAN special-case the exact pattern "*");
+//   - an unterminated class runs to the end of the pattern ("[abc" is
+//     "[abc]", "[^" matches any one byte, "[" matches nothing);
+//   - in a class, "x-y" is a range whatever y is ("[a-]" is the range
+//     ']'..'a'), reversed bounds are swapped, and "\c" is c literally;
+//   - recursion deeper than 1000 stars fails the match.
+
+// StringMatch reports whether str matches the glob pattern.
 func StringMatch(pattern, str []byte, nocase bool) bool {
-	return matchGlob(pattern, str, nocase, 0)
+	skipLonger := false
+	return matchGlob(pattern, str, nocase, &skipLonger, 0)
 }
 
 func lower(c byte) byte {
@@ -13,11 +26,14 @@ func lower(c byte) byte {
 	return c
 }
 
-func matchGlob(p, s []byte, nocase bool, depth int) bool {
-	if depth > 1000 { // Redis caps recursion the same way
+// matchGlob is stringmatchlen_impl. skipLonger is set when the rest of the
+// pattern after a '*' matched nowhere in the rest of the string: an earlier
+// '*' swallowing more bytes cannot help then, so every caller gives up.
+func matchGlob(p, s []byte, nocase bool, skipLonger *bool, nesting int) bool {
+	if nesting > 1000 {
 		return false
 	}
-	for len(p) > 0 && (len(s) > 0 || p[0] == '*') {
+	for len(p) > 0 && len(s) > 0 {
 		switch p[0] {
 		case '*':
 			for len(p) > 1 && p[1] == '*' {
@@ -26,63 +42,21 @@ func matchGlob(p, s []byte, nocase bool, depth int) bool {
 			if len(p) == 1 {
 				return true
 			}
-			for i := 0; i <= len(s); i++ {
-				if matchGlob(p[1:], s[i:], nocase, depth+1) {
+			for ; len(s) > 0; s = s[1:] {
+				if matchGlob(p[1:], s, nocase, skipLonger, nesting+1) {
 					return true
 				}
+				if *skipLonger {
+					return false
+				}
 			}
+			*skipLonger = true
 			return false
 		case '?':
 			s = s[1:]
 		case '[':
-			p = p[1:]
-			not := len(p) > 0 && p[0] == '^'
-			if not {
-				p = p[1:]
-			}
-			match := false
-			for {
-				if len(p) == 0 {
-					break
-				}
-				if p[0] == '\\' && len(p) >= 2 {
-					p = p[1:]
-					if p[0] == s[0] {
-						match = true
-					}
-				} else if p[0] == ']' {
-					break
-				} else if len(p) >= 3 && p[1] == '-' {
-					start, end, c := p[0], p[2], s[0]
-					if start > end {
-						start, end = end, start
-					}
-					if nocase {
-						start, end, c = lower(start), lower(end), lower(c)
-					}
-					p = p[2:]
-					if c >= start && c <= end {
-						match = true
-					}
-				} else if nocase && lower(p[0]) == lower(s[0]) || p[0] == s[0] {
-					match = true
-				}
-				p = p[1:]
-			}
-			if len(p) == 0 {
-				// Unterminated class: Redis backs up to match the last
-				// char literally; it is treated as failed here only if
-				// nothing matched.
-				if !match != not {
-					return false
-				}
-				s = s[1:]
-				return len(s) == 0
-			}
-			if not {
-				match = !match
-			}
-			if !match {
+			var ok bool
+			if p, ok = matchClass(p, s[0], nocase); !ok {
 				return false
 			}
 			s = s[1:]
@@ -92,11 +66,7 @@ func matchGlob(p, s []byte, nocase bool, depth int) bool {
 			}
 			fallthrough
 		default:
-			if nocase {
-				if lower(p[0]) != lower(s[0]) {
-					return false
-				}
-			} else if p[0] != s[0] {
+			if p[0] != s[0] && (!nocase || lower(p[0]) != lower(s[0])) {
 				return false
 			}
 			s = s[1:]
@@ -110,4 +80,51 @@ func matchGlob(p, s []byte, nocase bool, depth int) bool {
 		}
 	}
 	return len(p) == 0 && len(s) == 0
+}
+
+// matchClass matches c against the class that starts at p (on its '['). It
+// returns the pattern positioned on the class's last byte (the ']', or the
+// pattern's last byte for an unterminated class), which the caller then
+// steps over.
+func matchClass(p []byte, c byte, nocase bool) ([]byte, bool) {
+	whole := p
+	p = p[1:]
+	not := len(p) > 0 && p[0] == '^'
+	if not {
+		p = p[1:]
+	}
+	match := false
+	for {
+		if len(p) >= 2 && p[0] == '\\' {
+			p = p[1:]
+			if p[0] == c {
+				match = true
+			}
+		} else if len(p) == 0 {
+			// Unterminated: back up onto the pattern's last byte.
+			p = whole[len(whole)-1:]
+			break
+		} else if p[0] == ']' {
+			break
+		} else if len(p) >= 3 && p[1] == '-' {
+			start, end, cc := p[0], p[2], c
+			if start > end {
+				start, end = end, start
+			}
+			if nocase {
+				start, end, cc = lower(start), lower(end), lower(cc)
+			}
+			p = p[2:]
+			if cc >= start && cc <= end {
+				match = true
+			}
+		} else if p[0] == c || nocase && lower(p[0]) == lower(c) {
+			match = true
+		}
+		p = p[1:]
+	}
+	if not {
+		match = !match
+	}
+	return p, match
 }

@@ -1,14 +1,17 @@
+// Keyspace notifications, as Redis's notify.c: when the class of an event
+// is enabled in notify-keyspace-events, a change publishes
+// __keyspace@<db>__:<key> <event> (K) and __keyevent@<db>__:<event> <key>
+// (E). Without K or E nothing is published, whatever the classes.
+
 package db
 
-import (
-	"strconv"
-	"strings"
-)
+import "strconv"
 
 // NotifyFlag selects classes of keyspace events (notify-keyspace-events).
 type NotifyFlag uint32
 
-// Keyspace event classes, with their letters in notify-keyspace-events.
+// Keyspace event classes, with their letters in notify-keyspace-events. The
+// bits are those of package config's parameter value.
 const (
 	NotifyKeyspace NotifyFlag = 1 << iota // K
 	NotifyKeyevent                        // E
@@ -72,25 +75,34 @@ func ParseNotifyFlags(s string) (f NotifyFlag, ok bool) {
 	return f, true
 }
 
-// notifyKeyspaceEvent publishes __keyspace@<db>__:<key> <event> and
-// __keyevent@<db>__:<event> <key> when the class is enabled, as Redis's
-// notify.c.
+// loadNotifyFlags reads notify-keyspace-events. The configuration keeps it
+// as the same bits; its string form cannot be parsed back instead, as "A"
+// hides an 'n' given with it (Redis prints it so).
+func (s *Server) loadNotifyFlags() {
+	s.notifyFlags = NotifyFlag(s.Config.Int("notify-keyspace-events"))
+}
+
+// notifyKeyspaceEvent publishes event about key when its class is enabled.
+// key is borrowed.
 func (s *Server) notifyKeyspaceEvent(class NotifyFlag, event string, key []byte, dbid int) {
 	flags := s.notifyFlags
 	if flags&class == 0 {
 		return
 	}
-	db := strconv.Itoa(dbid)
+	var buf [64]byte
 	if flags&NotifyKeyspace != 0 {
-		var ch strings.Builder
-		ch.WriteString("__keyspace@")
-		ch.WriteString(db)
-		ch.WriteString("__:")
-		ch.Write(key)
-		s.Publish([]byte(ch.String()), []byte(event))
+		ch := append(buf[:0], "__keyspace@"...)
+		ch = strconv.AppendInt(ch, int64(dbid), 10)
+		ch = append(ch, "__:"...)
+		ch = append(ch, key...)
+		s.Publish(ch, []byte(event))
 	}
 	if flags&NotifyKeyevent != 0 {
-		s.Publish([]byte("__keyevent@"+db+"__:"+event), key)
+		ch := append(buf[:0], "__keyevent@"...)
+		ch = strconv.AppendInt(ch, int64(dbid), 10)
+		ch = append(ch, "__:"...)
+		ch = append(ch, event...)
+		s.Publish(ch, key)
 	}
 }
 
@@ -98,4 +110,12 @@ func (s *Server) notifyKeyspaceEvent(class NotifyFlag, event string, key []byte,
 // the transactions that WATCH it.
 func (s *Server) signalModifiedKey(db *DB, key []byte) {
 	s.touchWatchedKey(db, key)
+}
+
+// notifyNewKey sends the "new" event of a key just added (class n), as
+// Redis's dbAdd; keys loaded from a snapshot are not announced.
+func (s *Server) notifyNewKey(db *DB, key []byte) {
+	if s.notifyFlags&NotifyNew != 0 && !s.Loading {
+		s.notifyKeyspaceEvent(NotifyNew, "new", key, db.ID)
+	}
 }

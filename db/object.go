@@ -40,7 +40,10 @@ func EncodingName(v any) string {
 	case int64:
 		return "int"
 	case []byte:
-		if len(v) <= embstrLimit {
+		// A string changed in place (APPEND, SETRANGE, SETBIT) becomes raw
+		// in Redis whatever its length; such strings are given a capacity
+		// of at least rawMinCap, which a plain SET never gives.
+		if len(v) <= embstrLimit && cap(v) < rawMinCap {
 			return "embstr"
 		}
 		return "raw"
@@ -54,7 +57,9 @@ func EncodingName(v any) string {
 func CloneValue(v any) any {
 	switch v := v.(type) {
 	case []byte:
-		return append([]byte(nil), v...)
+		c := make([]byte, len(v), max(len(v), min(cap(v), rawMinCap)))
+		copy(c, v)
+		return c
 	case Object:
 		return v.Clone()
 	}

@@ -12,7 +12,12 @@ package db
 //	  "b"
 //
 // A command line starts with ">" (or "name>" to send it from another client
-// of that name). The reply below it is rendered by renderValue. Files are
+// of that name). The reply below it is rendered by renderValue. A command
+// whose reply comes later (a blocking one) is sent with "name>& CMD", which
+// waits until the server has run it (it blocked or answered) but reads
+// nothing; "name<" then reads what arrived for that client, waiting for it
+// (running the cron meanwhile in-process, so timeouts fire). See
+// blocking_test.go for these two runner methods. Files are
 // regenerated from a real redis-server with
 //
 //	go test ./db -run TestScripts -update
@@ -44,11 +49,13 @@ import (
 var update = flag.Bool("update", false, "regenerate testdata/scripts from a real redis-server")
 
 type scriptStep struct {
-	client string
-	line   string
-	argv   [][]byte
-	want   []string
-	lineNo int
+	comments []string // the comment lines above the command
+	client   string
+	line     string
+	argv     [][]byte
+	want     []string
+	lineNo   int
+	mode     byte // 0; '&' send, reply read later; '<' read the replies that came
 }
 
 type script struct {
@@ -60,18 +67,35 @@ func parseScript(t *testing.T, path string) *script {
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)
 	sc := &script{}
+	var comments []string
 	for i, line := range strings.Split(strings.TrimRight(string(data), "\n"), "\n") {
+		if name, cmd, ok := strings.Cut(line, ">& "); ok && isClientName(name) {
+			argv, ok := resp.SplitArgs([]byte(cmd), nil)
+			require.True(t, ok, "%s:%d: bad quoting", path, i+1)
+			sc.steps = append(sc.steps, scriptStep{comments: comments, client: name, line: cmd, argv: argv, lineNo: i + 1, mode: '&'})
+			comments = nil
+			continue
+		}
+		if name, ok := strings.CutSuffix(line, "<"); ok && isClientName(name) {
+			sc.steps = append(sc.steps, scriptStep{comments: comments, client: name, lineNo: i + 1, mode: '<'})
+			comments = nil
+			continue
+		}
 		if name, cmd, ok := strings.Cut(line, "> "); ok && !strings.HasPrefix(line, " ") && !strings.ContainsAny(name, " \"") {
 			argv, ok := resp.SplitArgs([]byte(cmd), nil)
 			require.True(t, ok, "%s:%d: bad quoting", path, i+1)
-			sc.steps = append(sc.steps, scriptStep{client: name, line: cmd, argv: argv, lineNo: i + 1})
+			sc.steps = append(sc.steps, scriptStep{comments: comments, client: name, line: cmd, argv: argv, lineNo: i + 1})
+			comments = nil
 			continue
 		}
 		if len(sc.steps) == 0 {
 			sc.header = append(sc.header, line)
 			continue
 		}
-		if strings.HasPrefix(line, "#") {
+		// A comment line is kept with the next command; "#t" and "#f"
+		// are RESP3 booleans.
+		if strings.HasPrefix(line, "#") && line != "#t" && line != "#f" {
+			comments = append(comments, line)
 			continue
 		}
 		last := &sc.steps[len(sc.steps)-1]
@@ -86,7 +110,17 @@ func (sc *script) write(path string) error {
 		b.WriteString(h + "\n")
 	}
 	for _, st := range sc.steps {
-		b.WriteString(st.client + "> " + st.line + "\n")
+		for _, c := range st.comments {
+			b.WriteString(c + "\n")
+		}
+		switch st.mode {
+		case '&':
+			b.WriteString(st.client + ">& " + st.line + "\n")
+		case '<':
+			b.WriteString(st.client + "<\n")
+		default:
+			b.WriteString(st.client + "> " + st.line + "\n")
+		}
 		for _, w := range st.want {
 			b.WriteString(w + "\n")
 		}
@@ -166,6 +200,8 @@ func (nopConn) Outbound() int { return 0 }
 
 func newLocalRunner(t *testing.T) *localRunner {
 	cfg := config.New()
+	// As the redis-server of newRedisRunner.
+	require.NoError(t, cfg.LoadString("enable-debug-command yes\n"))
 	return &localRunner{srv: NewServer(cfg), clients: map[string]*Client{}}
 }
 
@@ -193,6 +229,11 @@ func (r *localRunner) do(name string, argv [][]byte) []string {
 		out = renderValue(v, "", out)
 	}
 	c.Buf = c.Buf[:0]
+	if c.Closing() {
+		// As the loop does once the reply is flushed (QUIT).
+		r.srv.FreeClient(c)
+		delete(r.clients, name)
+	}
 	return out
 }
 
@@ -203,6 +244,11 @@ type redisRunner struct {
 	cmd     *exec.Cmd
 	port    int
 	clients map[string]*bufio.ReadWriter
+	conns   map[string]net.Conn
+	// pushy marks the clients that may receive pushes (pub/sub messages)
+	// at any time: after each of their commands the runner waits for
+	// replies until the connection is quiet.
+	pushy map[string]bool
 }
 
 func freePort(t *testing.T) int {
@@ -217,7 +263,8 @@ func newRedisRunner(t *testing.T) *redisRunner {
 	cmd := exec.Command("redis-server", "--port", strconv.Itoa(port), "--save", "", "--appendonly", "no",
 		"--enable-debug-command", "yes", "--dir", t.TempDir())
 	require.NoError(t, cmd.Start())
-	r := &redisRunner{cmd: cmd, port: port, clients: map[string]*bufio.ReadWriter{}}
+	r := &redisRunner{cmd: cmd, port: port, clients: map[string]*bufio.ReadWriter{},
+		conns: map[string]net.Conn{}, pushy: map[string]bool{}}
 	for i := 0; i < 50; i++ {
 		if c, err := net.Dial("tcp", fmt.Sprint("127.0.0.1:", port)); err == nil {
 			c.Close()
@@ -238,6 +285,11 @@ func (r *redisRunner) do(name string, argv [][]byte) []string {
 		}
 		rw = bufio.NewReadWriter(bufio.NewReader(c), bufio.NewWriter(c))
 		r.clients[name] = rw
+		r.conns[name] = c
+	}
+	switch strings.ToLower(string(argv[0])) {
+	case "subscribe", "psubscribe", "ssubscribe", "monitor", "client", "hello":
+		r.pushy[name] = true
 	}
 	rw.Write(encodeCommand(argv))
 	rw.Flush()
@@ -253,6 +305,18 @@ func (r *redisRunner) do(name string, argv [][]byte) []string {
 			break
 		}
 		out = renderValue(v, "", out)
+	}
+	if r.pushy[name] {
+		c := r.conns[name]
+		for {
+			c.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+			v, err := resp.ReadReply(rw.Reader)
+			if err != nil {
+				break
+			}
+			out = renderValue(v, "", out)
+		}
+		c.SetReadDeadline(time.Time{})
 	}
 	return out
 }
@@ -272,14 +336,14 @@ func TestScripts(t *testing.T) {
 				r := newRedisRunner(t)
 				defer r.close()
 				for i := range sc.steps {
-					sc.steps[i].want = r.do(sc.steps[i].client, sc.steps[i].argv)
+					sc.steps[i].want = runStep(r, sc.steps[i])
 				}
 				require.NoError(t, sc.write(path))
 				return
 			}
 			r := newLocalRunner(t)
 			for _, st := range sc.steps {
-				got := r.do(st.client, st.argv)
+				got := runStep(r, st)
 				require.Equal(t, strings.Join(st.want, "\n"), strings.Join(got, "\n"),
 					"%s:%d: %s> %s", path, st.lineNo, st.client, st.line)
 			}

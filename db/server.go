@@ -16,22 +16,26 @@ type Loop interface {
 	Shutdown()
 	// Port returns the TCP port the server listens on.
 	Port() int
+	// Execute runs fn on the loop goroutine; any goroutine may call it.
+	Execute(fn func())
 }
 
 // Stats are the counters INFO stats reports.
 type Stats struct {
-	Connections        int64 // total_connections_received
-	RejectedConns      int64
-	Commands           int64 // total_commands_processed
-	NetIn, NetOut      int64
-	ExpiredKeys        int64
-	ExpiredStaleSample int64
-	EvictedKeys        int64
-	Hits, Misses       int64
-	ErrorReplies       int64
-	ErrorCodes         map[string]int64 // errorstats
-	UnexpectedErrors   int64
-	ExpireCycleCPUMs   int64
+	Connections                             int64 // total_connections_received
+	RejectedConns                           int64
+	Commands                                int64 // total_commands_processed
+	NetIn, NetOut                           int64
+	ExpiredKeys                             int64
+	ExpiredStaleSample                      int64
+	EvictedKeys                             int64
+	Hits, Misses                            int64
+	ErrorReplies                            int64
+	ErrorCodes                              map[string]int64 // errorstats
+	SyncFull, SyncPartialOK, SyncPartialErr int64            // counted by replication
+	ReadsProcessed, WritesProcessed         int64            // read and write events, counted by ae
+	UnexpectedErrors                        int64
+	ExpireCycleCPUMs                        int64
 	// Instantaneous rates, sampled by the cron.
 	opsSamples    [16]int64
 	netInSamples  [16]int64
@@ -68,12 +72,13 @@ type Server struct {
 	PropagateHook func(dbid int, argv [][]byte)
 
 	// Settings read on hot paths, kept in sync with Config by hooks.
-	requirePass    string
-	protoMaxBulk   int64
-	queryBufLimit  int64
-	maxClients     int
+	requirePass     string
+	protoMaxBulk    int64
+	queryBufLimit   int64
+	maxClients      int
 	ReplicaReadOnly bool
-	activeExpire   bool
+	activeExpire    bool
+	hashSet         hashSetLimits // encoding thresholds of hashes and sets (t_hash.go)
 
 	// Replication role, set by package repl.
 	IsReplica      bool
@@ -81,27 +86,35 @@ type Server struct {
 	ServeStaleData bool
 	Loading        bool
 
-	slowlog    slowlog
-	expireDB   int // db the active expire cycle resumes at
-	nowMs      int64
-	monitors   []*Client
-	pubsub     pubsubRegistry
+	slowlog     slowlog
+	latency     latencyMonitor
+	admin       adminState      // memory peak, default replication id (server_cmds.go)
+	Persistence PersistenceInfo // INFO persistence, LASTSAVE; filled by persistence
+	expireDB    int             // db the active expire cycle resumes at
+	nowMs       int64
+	monitors    []*Client
+	pubsub      pubsubRegistry
 	notifyFlags NotifyFlag
 	watched     map[watchedKey]map[*Client]struct{}
-	pauseUntil time.Time
-	pauseWrite bool // CLIENT PAUSE WRITE rather than ALL
+	pauseUntil  time.Time
+	pauseWrite  bool          // CLIENT PAUSE WRITE rather than ALL
+	postponed   []*Client     // clients held back by CLIENT PAUSE (client_cmds.go)
+	blocking    blockingState // clients blocked on keys (blocking.go)
+	lists       listSettings  // settings of new lists (t_list.go)
+	zsets       zsetSettings  // encoding thresholds of sorted sets (t_zset.go)
 }
 
 // NewServer builds the executor from a loaded configuration.
 func NewServer(cfg *config.Config) *Server {
 	s := &Server{
-		Config:  cfg,
-		COW:     &COW{},
-		RunID:   randomHex(40),
-		Started: time.Now(),
-		PID:     os.Getpid(),
-		clients: map[int64]*Client{},
+		Config:       cfg,
+		COW:          &COW{},
+		RunID:        randomHex(40),
+		Started:      time.Now(),
+		PID:          os.Getpid(),
+		clients:      map[int64]*Client{},
 		activeExpire: true,
+		Persistence:  newPersistenceInfo(),
 	}
 	s.Stats.ErrorCodes = map[string]int64{}
 	n := int(cfg.Int("databases"))
@@ -124,6 +137,11 @@ func (s *Server) loadSettings() {
 	s.ConfigHz = int(s.Config.Int("hz"))
 	s.slowlog.maxLen = int(s.Config.Int("slowlog-max-len"))
 	s.slowlog.slowerThan = s.Config.Int("slowlog-log-slower-than")
+	s.loadNotifyFlags()
+	s.loadLatencySettings()
+	s.loadListSettings()
+	s.loadZsetSettings()
+	s.loadHashSetLimits()
 }
 
 // SettingsChanged re-reads the hot-path settings after CONFIG SET.
@@ -131,6 +149,7 @@ func (s *Server) SettingsChanged() error {
 	s.loadSettings()
 	for _, c := range s.clients {
 		c.parser.MaxBulk = s.protoMaxBulk
+		c.parser.Authenticated = !c.authRequired()
 	}
 	return nil
 }
@@ -202,6 +221,7 @@ func (s *Server) MarkPending(c *Client) {
 
 // TakePending returns and clears the clients with output to flush.
 func (s *Server) TakePending() []*Client {
+	s.resumePostponed() // the loop's beforeSleep: run what a pause held back
 	p := s.pending
 	s.pending = s.pending[:0:0]
 	return p

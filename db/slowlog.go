@@ -12,12 +12,12 @@ type slowlog struct {
 }
 
 type slowlogEntry struct {
-	id       int64
-	time     int64 // unix seconds
-	usec     int64
-	argv     [][]byte
-	peer     string
-	name     string
+	id   int64
+	time int64 // unix seconds
+	usec int64
+	argv [][]byte
+	peer string
+	name string
 }
 
 const (
@@ -27,7 +27,11 @@ const (
 
 func (s *Server) slowlogPush(c *Client, usec int64) {
 	sl := &s.slowlog
-	if sl.slowerThan < 0 || usec < sl.slowerThan || sl.maxLen == 0 {
+	if sl.slowerThan < 0 {
+		return
+	}
+	if usec < sl.slowerThan {
+		sl.trim()
 		return
 	}
 	argc := min(len(c.Argv), slowlogMaxArgc)
@@ -45,7 +49,76 @@ func (s *Server) slowlogPush(c *Client, usec int64) {
 	e := slowlogEntry{id: sl.nextID, time: time.Now().Unix(), usec: usec, argv: argv, peer: c.Addr, name: c.Name}
 	sl.nextID++
 	sl.entries = append([]slowlogEntry{e}, sl.entries...)
+	sl.trim()
+}
+
+// trim drops the oldest entries beyond slowlog-max-len.
+func (sl *slowlog) trim() {
 	if len(sl.entries) > sl.maxLen {
 		sl.entries = sl.entries[:sl.maxLen]
 	}
+}
+
+func init() {
+	register("slowlog|get", slowlogGetCommand)
+	register("slowlog|len", slowlogLenCommand)
+	register("slowlog|reset", slowlogResetCommand)
+	register("slowlog|help", slowlogHelpCommand)
+}
+
+// slowlogGetCommand is SLOWLOG GET [count]: the newest count entries
+// (default 10, -1 for all), each [id, time, usec, argv, peer, name].
+func slowlogGetCommand(c *Client) {
+	if len(c.Argv) > 3 {
+		replySubcommandSyntaxError(c)
+		return
+	}
+	sl := &c.srv.slowlog
+	count := int64(10)
+	if len(c.Argv) == 3 {
+		n, ok := ParseInt(c.Argv[2])
+		if !ok || n < -1 {
+			c.Error("ERR count should be greater than or equal to -1")
+			return
+		}
+		count = n
+		if n == -1 {
+			count = int64(len(sl.entries))
+		}
+	}
+	count = min(count, int64(len(sl.entries)))
+	c.ArrayLen(int(count))
+	for _, e := range sl.entries[:count] {
+		c.ArrayLen(6)
+		c.Int(e.id)
+		c.Int(e.time)
+		c.Int(e.usec)
+		c.ArrayLen(len(e.argv))
+		for _, a := range e.argv {
+			c.Bulk(a)
+		}
+		c.BulkString(e.peer)
+		c.BulkString(e.name)
+	}
+}
+
+func slowlogLenCommand(c *Client) { c.Int(int64(len(c.srv.slowlog.entries))) }
+
+func slowlogResetCommand(c *Client) {
+	c.srv.slowlog.entries = nil
+	c.OK()
+}
+
+func slowlogHelpCommand(c *Client) {
+	replySubcommandHelp(c, []string{
+		"GET [<count>]",
+		"    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+		"    Entries are made of:",
+		"    id, timestamp, time in microseconds, arguments array, client IP and port,",
+		"    client name",
+		"LEN",
+		"    Return the length of the slowlog.",
+		"RESET",
+		"    Reset the slowlog.",
+	})
 }

@@ -20,6 +20,8 @@ import (
 	"github.com/redis-go/redis-server/config"
 	"github.com/redis-go/redis-server/db"
 	"github.com/redis-go/redis-server/logger"
+	"github.com/redis-go/redis-server/rdb"
+	"github.com/redis-go/redis-server/repl"
 )
 
 // Version is the Redis version this server is compatible with.
@@ -58,7 +60,7 @@ func run(args []string) int {
 	cfg, err := loadConfig(args)
 	if err != nil {
 		if err != errSilent {
-			fmt.Fprintln(os.Stderr, err)
+			fmt.Fprint(os.Stderr, err)
 		}
 		return 1
 	}
@@ -111,9 +113,17 @@ func run(args []string) int {
 	logger.Noticef("monotonic clock: POSIX clock_gettime")
 	logger.Noticef("Running mode=standalone, port=%d.", port)
 	logger.Warningf("Server initialized")
-
 	loop := ae.New(srv, usable, port)
-	loop.OnReady = func() { logger.Noticef("Ready to accept connections") }
+	replication := repl.New(srv, loop)
+	if err := rdb.LoadAtStartup(srv); err != nil {
+		logger.Warningf("%v", err)
+		return 1
+	}
+
+	loop.OnReady = func() {
+		logger.Noticef("Ready to accept connections")
+		replication.Start()
+	}
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
 	go func() {

@@ -10,4 +10,8 @@ var supportedDirectives = []string{
 	"proto-max-bulk-len", "client-query-buffer-limit", "enable-debug-command",
 	"notify-keyspace-events", "slowlog-log-slower-than", "slowlog-max-len",
 	"latency-monitor-threshold", "unixsocket", "include",
+	"save", "dbfilename", "rdbcompression", "rdbchecksum", "stop-writes-on-bgsave-error",
+	"hash-max-listpack-entries", "hash-max-listpack-value", "set-max-intset-entries",
+	"zset-max-listpack-entries", "zset-max-listpack-value", "list-max-listpack-size",
+	"hll-sparse-max-bytes", "lazyfree-lazy-expire", "lazyfree-lazy-user-del",
 }

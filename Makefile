@@ -1,0 +1,66 @@
+# Build, run, test and benchmark the server. See README.md.
+#
+#   make build   bin/redis-server
+#   make run     build, then start it with the repo's redis.conf
+#   make test    gofmt, go vet, unit tests (race, invariants), integration tests
+#   make fuzz    each Fuzz* target for FUZZTIME (30s)
+#   make bench   redis-benchmark against bin/redis-server and redis-server, compared
+#
+# The tests and the benchmark need Redis's own binaries; when one is
+# missing, make installs Debian's redis-server and redis-tools packages.
+
+GO       ?= go
+BIN      := bin/redis-server
+FUZZTIME ?= 30s
+SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.NOTPARALLEL:
+
+.PHONY: all build run test fmt-check vet unit integration fuzz bench redis-tools clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/redis-server
+
+run: build
+	./$(BIN) redis.conf
+
+test: redis-tools fmt-check vet unit integration
+
+fmt-check:
+	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt -l: these files need gofmt -w:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+# Everything but the integration tests, which run next on their own so that
+# they do not compete for the CPU with the unit tests.
+unit:
+	$(GO) test -race -tags invariants $$($(GO) list ./... | grep -v '/tests$$')
+
+# tests/ builds the server itself (with -race -tags invariants) and starts it
+# on free ports; REDIS_SERVER_BIN=/usr/bin/redis-server runs it against Redis.
+integration:
+	$(GO) test -count=1 -timeout 6m ./tests
+
+fuzz:
+	@set -e; for dir in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -r -n1 dirname | sort -u); do \
+		for f in $$(grep -h '^func Fuzz' $$dir/*_test.go | sed 's/^func \(Fuzz[A-Za-z0-9_]*\).*/\1/'); do \
+			echo "== $$dir $$f for $(FUZZTIME)"; \
+			$(GO) test -tags invariants -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$dir; \
+		done; \
+	done
+
+# BENCH_N sets the base number of requests per test (default 100000).
+bench: build redis-tools
+	$(GO) run ./cmd/benchcmp -ours $(BIN) -redis redis-server
+
+redis-tools:
+	@if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null || ! command -v redis-benchmark >/dev/null; then \
+		echo "Installing Debian's redis-server and redis-tools (the reference Redis 7.0)"; \
+		$(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y redis-server redis-tools; \
+	fi
+
+clean:
+	rm -rf bin

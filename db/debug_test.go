@@ -1,0 +1,82 @@
+package db
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func argvOf(line string) [][]byte {
+	var argv [][]byte
+	for _, f := range strings.Fields(line) {
+		argv = append(argv, []byte(f))
+	}
+	return argv
+}
+
+func TestDebugGate(t *testing.T) {
+	r := newLocalRunner(t)
+	require.NoError(t, r.srv.Config.LoadString("enable-debug-command no"))
+	assert.Equal(t, []string{"-" + errDebugNotAllowed}, r.do("x", argvOf("DEBUG HELP")))
+
+	require.NoError(t, r.srv.Config.LoadString("enable-debug-command local"))
+	assert.Equal(t, "  +DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", r.do("x", argvOf("DEBUG HELP"))[1])
+	remote := r.srv.NewClient(nopConn{}, "10.1.2.3:5555", "10.0.0.1:6379", 99)
+	r.clients["remote"] = remote
+	assert.Equal(t, []string{"-" + errDebugNotAllowed}, r.do("remote", argvOf("DEBUG HELP")))
+
+	require.NoError(t, r.srv.Config.LoadString("enable-debug-command yes"))
+	assert.Equal(t, "  +DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", r.do("remote", argvOf("DEBUG HELP"))[1])
+}
+
+func TestDebugCommands(t *testing.T) {
+	r := newLocalRunner(t)
+	require.NoError(t, r.srv.Config.LoadString("enable-debug-command yes"))
+	do := func(line string) []string { return r.do("x", argvOf(line)) }
+
+	assert.Equal(t, []string{"-ERR unknown subcommand or wrong number of arguments for 'nosuch'. Try DEBUG HELP."}, do("DEBUG nosuch"))
+	assert.Equal(t, []string{"-ERR unknown subcommand or wrong number of arguments for 'SLEEP'. Try DEBUG HELP."}, do("DEBUG SLEEP 1 2"))
+	assert.Equal(t, []string{"-ERR no such key"}, do("DEBUG OBJECT nosuch"))
+
+	do("SET s bar")
+	do("SET n 1")
+	do("SET big 100000")
+	obj := do("DEBUG OBJECT s")[0]
+	assert.Regexp(t, `^\+Value at:0x[0-9a-f]+ refcount:1 encoding:embstr serializedlength:4 lru:\d+ lru_seconds_idle:0$`, obj)
+	assert.Regexp(t, `^\+Value at:0x[0-9a-f]+ refcount:2147483647 encoding:int serializedlength:2 lru:\d+ lru_seconds_idle:0$`, do("DEBUG OBJECT n")[0])
+	assert.Regexp(t, ` refcount:1 encoding:int serializedlength:5 `, do("DEBUG OBJECT big")[0])
+
+	start := time.Now()
+	assert.Equal(t, []string{"+OK"}, do("DEBUG SLEEP 0.05"))
+	assert.GreaterOrEqual(t, time.Since(start), 50*time.Millisecond)
+	assert.Equal(t, []string{"+OK"}, do("DEBUG SLEEP x"))
+
+	assert.Equal(t, []string{"+OK"}, do("DEBUG SET-ACTIVE-EXPIRE 0"))
+	assert.False(t, r.srv.activeExpire)
+	assert.Equal(t, []string{"+OK"}, do("DEBUG set-active-expire 1"))
+	assert.True(t, r.srv.activeExpire)
+
+	assert.Equal(t, []string{"-hello"}, do("DEBUG ERROR hello"))
+	assert.Equal(t, []string{"+OK"}, do("DEBUG LOG hello"))
+
+	assert.Equal(t, []string{"-ERR value is out of range, must be positive"}, do("DEBUG POPULATE -1"))
+	assert.Equal(t, []string{"-ERR value is out of range, must be positive"}, do("DEBUG POPULATE x"))
+	assert.Equal(t, []string{"+OK"}, do("DEBUG POPULATE 3"))
+	assert.Equal(t, []string{`"value:1"`}, do("GET key:1"))
+	assert.Equal(t, []string{"+OK"}, do("DEBUG POPULATE 2 p 10"))
+	assert.Equal(t, []string{`"value:0\x00\x00\x00"`}, do("GET p:0"))
+	assert.Equal(t, []string{"+OK"}, do("DEBUG POPULATE 2 q 3"))
+	assert.Equal(t, []string{`"val"`}, do("GET q:1"))
+	do("SET key:0 keep")
+	assert.Equal(t, []string{"+OK"}, do("DEBUG POPULATE 1"))
+	assert.Equal(t, []string{`"keep"`}, do("GET key:0"))
+}
+
+func TestStrtod(t *testing.T) {
+	for in, want := range map[string]float64{"1.5": 1.5, " 2": 2, "3x": 3, "x": 0, "": 0, "-1e1z": -10} {
+		assert.Equal(t, want, strtod([]byte(in)), in)
+	}
+}

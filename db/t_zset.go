@@ -1,0 +1,577 @@
+package db
+
+// Sorted sets, as Redis 7.0's t_zset.c. This file holds the value type and
+// the operations every command shares; the commands are in t_zset_cmds.go
+// (ZADD, ZREM, ZSCORE...), t_zset_range.go (ZRANGE and its family,
+// ZREMRANGEBY*), t_zset_setops.go (ZUNION, ZINTER, ZDIFF) and
+// t_zset_pop.go (ZPOP*, BZPOP*, ZMPOP, ZRANDMEMBER, ZSCAN).
+//
+// A sorted set is a *ZSet in one of Redis's two encodings, switched at the
+// same thresholds (zset-max-listpack-entries, zset-max-listpack-value):
+//
+//   - "listpack": member, score, member, score... in a Listpack, sorted by
+//     score then member, with Redis's exact bytes (t_zset_listpack.go);
+//   - "skiplist": a zskiplist ordered by (score, member), with spans for
+//     ranks (t_zset_skiplist.go), plus a Dict member -> score. The member
+//     strings are shared by both.
+//
+// A listpack becomes a skiplist when a member is added past the limits; a
+// skiplist becomes a listpack again only where Redis converts back: the
+// results of ZUNIONSTORE, ZINTERSTORE and ZDIFFSTORE, and RDB loading.
+//
+// Copy on write: a snapshot may share a sorted set with the loop (see
+// COW). Before its first access on the loop after a snapshot, a shared set
+// is replaced in the keyspace by a copy (zsetForWrite, zsetForRead): a
+// listpack is cloned; a skiplist set gets a new Dict sharing the old one's
+// segments, which COW then copies as they change, so the snapshot's ZSet
+// keeps a frozen Dict. The skiplist itself is shared and changed in place:
+// a snapshot must read a skiplist set through its Dict only.
+//
+// For the RDB writer and loader (and DUMP/RESTORE):
+//
+//	(*ZSet).Listpack()            the listpack, or nil for a skiplist
+//	(*ZSet).Len()                 the number of members (snapshot-safe)
+//	(*ZSet).EachUnordered(fn)     every (member, score) in dict order, for a
+//	                              skiplist set read from a snapshot
+//	(*ZSet).Each(fn), EachReverse(fn)
+//	                              in score order / from the highest score
+//	                              (loop only: DUMP writes the reverse order)
+//	NewZSetFromListpack(lp, cow)  a set over a listpack (member/score pairs
+//	                              in order; validated by the caller)
+//	NewZSetSkiplist(cow, n)       an empty skiplist set presized for n, then
+//	(*ZSet).LoadAdd(m, score)     add a member (false for a duplicate),
+//	(*ZSet).LoadDone(srv)         convert to listpack if small enough, as
+//	                              rdbLoadObject does after loading
+//	(*ZSet).ConvertIfLarge(srv)   a loaded listpack past the entries limit
+//	                              becomes a skiplist, as rdbLoadObject does
+
+import (
+	"math"
+	"slices"
+)
+
+func init() {
+	register("zadd", zaddCommand)
+	register("zincrby", zincrbyCommand)
+	register("zrem", zremCommand)
+	register("zcard", zcardCommand)
+	register("zscore", zscoreCommand)
+	register("zmscore", zmscoreCommand)
+	register("zrank", zrankCommand)
+	register("zrevrank", zrevrankCommand)
+	register("zcount", zcountCommand)
+	register("zlexcount", zlexcountCommand)
+}
+
+// ZSet is a sorted set value: lp, or zsl with dict.
+type ZSet struct {
+	lp    *Listpack
+	zsl   *zskiplist
+	dict  *Dict[float64]
+	cow   *COW
+	epoch uint32 // COW epoch the ZSet was created or copied in
+}
+
+// zsetSettings are the encoding thresholds, read by loadSettings.
+type zsetSettings struct {
+	maxEntries int // zset-max-listpack-entries
+	maxValue   int // zset-max-listpack-value
+}
+
+func (s *Server) loadZsetSettings() {
+	s.zsets = zsetSettings{
+		maxEntries: int(s.Config.Int("zset-max-listpack-entries")),
+		maxValue:   int(s.Config.Int("zset-max-listpack-value")),
+	}
+}
+
+func newZSetListpack(cow *COW) *ZSet {
+	return &ZSet{lp: NewListpack(), cow: cow, epoch: cow.epoch()}
+}
+
+// NewZSetSkiplist returns an empty set in skiplist encoding, presized for n
+// members.
+func NewZSetSkiplist(cow *COW, n int) *ZSet {
+	d := NewDict[float64](cow)
+	if n > 0 {
+		d.Expand(n)
+	}
+	return &ZSet{zsl: newZskiplist(), dict: d, cow: cow, epoch: cow.epoch()}
+}
+
+// NewZSetFromListpack returns a set over lp, owned by the set from now on.
+func NewZSetFromListpack(lp *Listpack, cow *COW) *ZSet {
+	return &ZSet{lp: lp, cow: cow, epoch: cow.epoch()}
+}
+
+// newZSetFor returns the empty set ZADD creates for its first member.
+func newZSetFor(s *Server, firstMember []byte) *ZSet {
+	if s.zsets.maxEntries == 0 || s.zsets.maxValue < len(firstMember) {
+		return NewZSetSkiplist(s.COW, 0)
+	}
+	return newZSetListpack(s.COW)
+}
+
+// Type implements Object.
+func (z *ZSet) Type() string { return "zset" }
+
+// Encoding implements Object.
+func (z *ZSet) Encoding() string {
+	if z.lp != nil {
+		return "listpack"
+	}
+	return "skiplist"
+}
+
+// Clone implements Object: a deep copy in the same encoding.
+func (z *ZSet) Clone() Object {
+	if z.lp != nil {
+		return NewZSetFromListpack(z.lp.Clone(), z.cow)
+	}
+	cp := NewZSetSkiplist(z.cow, z.Len())
+	// From the highest score down, every insertion is at the head.
+	for x := z.zsl.tail; x != nil; x = x.backward {
+		// Strings are immutable: the copy shares the members.
+		cp.zsl.insert(x.score, x.member)
+		cp.dict.Set(x.member, x.score)
+	}
+	return cp
+}
+
+// Len returns the number of members. It reads the dict, not the skiplist,
+// so a snapshot may call it.
+func (z *ZSet) Len() int {
+	if z.lp != nil {
+		return z.lp.Len() / 2
+	}
+	return z.dict.Len()
+}
+
+// Listpack returns the listpack of a listpack set, else nil. It is
+// borrowed: not to be modified.
+func (z *ZSet) Listpack() *Listpack { return z.lp }
+
+// Each calls fn for every member from the lowest score up until fn returns
+// false. The member is borrowed. Loop only.
+func (z *ZSet) Each(fn func(member []byte, score float64) bool) {
+	for cur := z.cursorAtRank(0, false); cur.ok(); cur.advance(false) {
+		if !fn(cur.member(), cur.score()) {
+			return
+		}
+	}
+}
+
+// EachReverse is Each from the highest score down.
+func (z *ZSet) EachReverse(fn func(member []byte, score float64) bool) {
+	for cur := z.cursorAtRank(0, true); cur.ok(); cur.advance(true) {
+		if !fn(cur.member(), cur.score()) {
+			return
+		}
+	}
+}
+
+// EachUnordered calls fn for every member until fn returns false, a
+// skiplist set in its dict's order. It only reads, and only what a
+// snapshot freezes: a snapshot goroutine may call it.
+func (z *ZSet) EachUnordered(fn func(member []byte, score float64) bool) {
+	if z.lp != nil {
+		var buf [20]byte
+		for p := z.lp.First(); p >= 0; p = zzlNextPair(z.lp, p) {
+			if !fn(zzlMember(z.lp, p, &buf), zzlScore(z.lp, z.lp.Next(p))) {
+				return
+			}
+		}
+		return
+	}
+	z.dict.Each(func(m string, score float64) bool { return fn(keyBytes(m), score) })
+}
+
+// LoadAdd adds a member while loading a skiplist set, and reports false if
+// it was already there.
+func (z *ZSet) LoadAdd(member []byte, score float64) bool {
+	if _, dup := z.dict.Find(bstr(member)); dup {
+		return false
+	}
+	m := string(member)
+	z.zsl.insert(score, m)
+	z.dict.Set(m, score)
+	return true
+}
+
+// LoadDone converts a loaded skiplist set to a listpack if it is within
+// the limits.
+func (z *ZSet) LoadDone(s *Server) {
+	if z.lp == nil {
+		maxlen, total := z.memberLengths()
+		z.convertToListpackIfNeeded(&s.zsets, maxlen, total)
+	}
+}
+
+// ConvertIfLarge turns a loaded listpack set with more members than
+// zset-max-listpack-entries into a skiplist.
+func (z *ZSet) ConvertIfLarge(s *Server) {
+	if z.lp != nil && z.Len() > s.zsets.maxEntries {
+		z.convertToSkiplist()
+	}
+}
+
+// memberLengths returns the longest member length and the sum of them.
+func (z *ZSet) memberLengths() (maxlen, total int) {
+	z.EachUnordered(func(m []byte, _ float64) bool {
+		maxlen = max(maxlen, len(m))
+		total += len(m)
+		return true
+	})
+	return maxlen, total
+}
+
+// MemoryUsage estimates the bytes of the set as Redis's objectComputeSize
+// with its default 5 samples.
+func (z *ZSet) MemoryUsage() int {
+	if z.lp != nil {
+		return robjSize + jemallocSize(z.lp.Size())
+	}
+	const zsetStructSize, zskiplistSize, zslNodeHeader = 16, 32, 24
+	size := robjSize + zsetStructSize + zskiplistSize + dictStructSize +
+		pointerSize*int(z.dict.Buckets()) + jemallocSize(zslNodeHeader+zslMaxLevel*16)
+	samples, elesize := 0, 0
+	for x := z.zsl.first(); x != nil && samples < memorySamples; x = x.next() {
+		elesize += sdsAllocSize(len(x.member)) + dictEntrySize +
+			jemallocSize(zslNodeHeader+16*z.zsl.nodeLevel(x))
+		samples++
+	}
+	if samples > 0 {
+		size += int(float64(elesize) / float64(samples) * float64(z.Len()))
+	}
+	return size
+}
+
+// shared reports whether a snapshot may be reading z.
+func (z *ZSet) shared() bool { return z.cow.Shared(z.epoch) }
+
+// detach returns a copy of z the loop can change without the snapshots
+// that share z seeing it (see the file comment).
+func (z *ZSet) detach() *ZSet {
+	cp := &ZSet{cow: z.cow, epoch: z.cow.Epoch}
+	if z.lp != nil {
+		cp.lp = z.lp.Clone()
+		z.cow.Copied += int64(z.lp.Size())
+		return cp
+	}
+	cp.zsl = z.zsl
+	cp.dict = forkDict(z.dict)
+	return cp
+}
+
+// forkDict returns a Dict with d's contents, sharing its segments and
+// entries, which COW copies before they change: from then on d is frozen
+// as long as only the fork is written. It is Dict.Freeze returning a Dict.
+func forkDict[V any](d *Dict[V]) *Dict[V] {
+	nd := &Dict[V]{rehashIdx: d.rehashIdx, cow: d.cow}
+	for t := range d.ht {
+		nd.ht[t] = table[V]{segs: slices.Clone(d.ht[t].segs), size: d.ht[t].size, used: d.ht[t].used}
+		d.cow.Copied += int64(len(d.ht[t].segs)) * pointerSize
+	}
+	return nd
+}
+
+// zsetForWrite looks key up for a change: nil if missing; false (after
+// replying WRONGTYPE) for another type. A set a snapshot shares is
+// replaced by a copy first.
+func zsetForWrite(c *Client, key []byte) (*ZSet, bool) {
+	switch v := c.DB.LookupWrite(key).(type) {
+	case nil:
+		return nil, true
+	case *ZSet:
+		return zsetOwned(c, key, v), true
+	}
+	c.Error(ErrWrongType)
+	return nil, false
+}
+
+// zsetForRead is zsetForWrite for a read. A shared skiplist set is copied
+// too: Dict lookups rehash.
+func zsetForRead(c *Client, key []byte) (*ZSet, bool) {
+	switch v := c.DB.LookupRead(key).(type) {
+	case nil:
+		return nil, true
+	case *ZSet:
+		if v.lp == nil {
+			v = zsetOwned(c, key, v)
+		}
+		return v, true
+	}
+	c.Error(ErrWrongType)
+	return nil, false
+}
+
+// zsetOwned returns z, or its replacement in the keyspace if a snapshot
+// shares it.
+func zsetOwned(c *Client, key []byte, z *ZSet) *ZSet {
+	if !z.shared() {
+		return z
+	}
+	z = z.detach()
+	c.DB.keys.Set(string(key), z)
+	return z
+}
+
+// Flags of zsetAdd, as ZADD_IN_* and ZADD_OUT_*.
+const (
+	zaddIncr = 1 << iota
+	zaddNX
+	zaddXX
+	zaddGT
+	zaddLT
+)
+
+const (
+	zaddOutNaN = 1 << iota
+	zaddOutAdded
+	zaddOutUpdated
+	zaddOutNop
+)
+
+// add is zsetAdd: it adds member with score or updates its score as the
+// flags say, converting the encoding when the set outgrows the listpack
+// limits. It returns what happened and the member's new score.
+func (z *ZSet) add(member []byte, score float64, flags int, lim *zsetSettings) (out int, newscore float64) {
+	if math.IsNaN(score) {
+		return zaddOutNaN, 0
+	}
+	cur, found := z.score(member)
+	if found {
+		if flags&zaddNX != 0 {
+			return zaddOutNop, 0
+		}
+		if flags&zaddIncr != 0 {
+			score += cur
+			if math.IsNaN(score) {
+				return zaddOutNaN, 0
+			}
+		}
+		if flags&zaddLT != 0 && score >= cur || flags&zaddGT != 0 && score <= cur {
+			return zaddOutNop, 0
+		}
+		if score != cur {
+			z.updateScore(member, cur, score)
+			out = zaddOutUpdated
+		}
+		return out, score
+	}
+	if flags&zaddXX != 0 {
+		return zaddOutNop, 0
+	}
+	z.insertNew(member, score, lim)
+	return zaddOutAdded, score
+}
+
+// insertNew adds a member that is not in the set.
+func (z *ZSet) insertNew(member []byte, score float64, lim *zsetSettings) {
+	if lp := z.lp; lp != nil {
+		if lp.Len()/2+1 <= lim.maxEntries && len(member) <= lim.maxValue && lp.Size()+len(member) <= lpSafetySize {
+			zzlInsert(lp, member, score)
+			return
+		}
+		z.convertToSkiplist()
+	}
+	m := string(member)
+	z.zsl.insert(score, m)
+	z.dict.Set(m, score)
+}
+
+// updateScore moves an existing member from cur to score.
+func (z *ZSet) updateScore(member []byte, cur, score float64) {
+	if lp := z.lp; lp != nil {
+		p, _ := zzlFind(lp, member)
+		zzlDelete(lp, p)
+		zzlInsert(lp, member, score)
+		return
+	}
+	z.zsl.updateScore(cur, bstr(member), score)
+	z.dict.Set(bstr(member), score) // an existing key: the string is not kept
+}
+
+// score returns the score of member.
+func (z *ZSet) score(member []byte) (float64, bool) {
+	if lp := z.lp; lp != nil {
+		p, s := zzlFind(lp, member)
+		return s, p >= 0
+	}
+	return z.dict.Find(bstr(member))
+}
+
+// del removes member and reports whether it was there.
+func (z *ZSet) del(member []byte) bool {
+	if lp := z.lp; lp != nil {
+		p := lp.Find(lp.First(), member, 1)
+		if p < 0 {
+			return false
+		}
+		zzlDelete(lp, p)
+		return true
+	}
+	score, ok := z.dict.Delete(bstr(member))
+	if ok {
+		z.zsl.delete(score, bstr(member))
+	}
+	return ok
+}
+
+// rank returns the 0-based rank of member, from the highest score if rev,
+// or -1.
+func (z *ZSet) rank(member []byte, rev bool) int {
+	n := z.Len()
+	r := -1
+	if lp := z.lp; lp != nil {
+		i := 0
+		for p := lp.First(); p >= 0; p = zzlNextPair(lp, p) {
+			if lp.Equal(p, member) {
+				r = i
+				break
+			}
+			i++
+		}
+	} else if score, ok := z.dict.Find(bstr(member)); ok {
+		r = z.zsl.rank(score, bstr(member)) - 1
+	}
+	if r >= 0 && rev {
+		r = n - 1 - r
+	}
+	return r
+}
+
+// convertToSkiplist turns a listpack set into a skiplist one.
+func (z *ZSet) convertToSkiplist() {
+	lp := z.lp
+	n := lp.Len() / 2
+	z.zsl, z.dict, z.lp = newZskiplist(), NewDict[float64](z.cow), nil
+	z.dict.Expand(n)
+	var buf [20]byte
+	// From the highest score down, every insertion is at the head.
+	for p := zzlLastPair(lp); p >= 0; p = zzlPrevPair(lp, p) {
+		m := string(zzlMember(lp, p, &buf))
+		s := zzlScore(lp, lp.Next(p))
+		z.zsl.insert(s, m)
+		z.dict.Set(m, s)
+	}
+}
+
+// convertToListpackIfNeeded is zsetConvertToListpackIfNeeded: a skiplist
+// set within the limits becomes a listpack.
+func (z *ZSet) convertToListpackIfNeeded(lim *zsetSettings, maxelelen, totelelen int) {
+	if z.lp != nil || z.Len() > lim.maxEntries || maxelelen > lim.maxValue || totelelen > lpSafetySize {
+		return
+	}
+	lp := NewListpack()
+	for x := z.zsl.first(); x != nil; x = x.next() {
+		zzlInsertAt(lp, -1, keyBytes(x.member), x.score)
+	}
+	z.lp, z.zsl, z.dict = lp, nil, nil
+}
+
+// zcursor is a position in a sorted set of either encoding, walked in
+// either direction.
+type zcursor struct {
+	lp  *Listpack
+	p   int // member position in lp, -1 past the end
+	n   *zslNode
+	buf [20]byte
+}
+
+func (c *zcursor) ok() bool {
+	if c.lp != nil {
+		return c.p >= 0
+	}
+	return c.n != nil
+}
+
+// member returns the member, borrowed until the cursor moves or the set
+// changes.
+func (c *zcursor) member() []byte {
+	if c.lp != nil {
+		return zzlMember(c.lp, c.p, &c.buf)
+	}
+	return keyBytes(c.n.member)
+}
+
+func (c *zcursor) score() float64 {
+	if c.lp != nil {
+		return zzlScore(c.lp, c.lp.Next(c.p))
+	}
+	return c.n.score
+}
+
+func (c *zcursor) advance(rev bool) {
+	switch {
+	case c.lp != nil && rev:
+		c.p = zzlPrevPair(c.lp, c.p)
+	case c.lp != nil:
+		c.p = zzlNextPair(c.lp, c.p)
+	case rev:
+		c.n = c.n.backward
+	default:
+		c.n = c.n.next()
+	}
+}
+
+// cursorAtRank returns a cursor at 0-based rank, counted from the highest
+// score if rev.
+func (z *ZSet) cursorAtRank(rank int, rev bool) *zcursor {
+	cur := &zcursor{lp: z.lp, p: -1}
+	if rank < 0 || rank >= z.Len() {
+		return cur
+	}
+	if lp := z.lp; lp != nil {
+		if rev {
+			cur.p = lp.Seek(-2 - 2*rank)
+		} else {
+			cur.p = lp.Seek(2 * rank)
+		}
+		return cur
+	}
+	switch {
+	case rev && rank == 0:
+		cur.n = z.zsl.tail
+	case rev:
+		cur.n = z.zsl.byRank(z.Len() - rank)
+	case rank == 0:
+		cur.n = z.zsl.first()
+	default:
+		cur.n = z.zsl.byRank(rank + 1)
+	}
+	return cur
+}
+
+// cursorInRange returns a cursor at the first member with a score in r,
+// the last one if rev.
+func (z *ZSet) cursorInRange(r *zrangeSpec, rev bool) *zcursor {
+	cur := &zcursor{lp: z.lp, p: -1}
+	switch {
+	case z.lp != nil && rev:
+		cur.p = zzlLastInRange(z.lp, r)
+	case z.lp != nil:
+		cur.p = zzlFirstInRange(z.lp, r)
+	case rev:
+		cur.n = z.zsl.lastInRange(r)
+	default:
+		cur.n = z.zsl.firstInRange(r)
+	}
+	return cur
+}
+
+// cursorInLexRange is cursorInRange for a lex range.
+func (z *ZSet) cursorInLexRange(r *zlexSpec, rev bool) *zcursor {
+	cur := &zcursor{lp: z.lp, p: -1}
+	switch {
+	case z.lp != nil && rev:
+		cur.p = zzlLastInLexRange(z.lp, r)
+	case z.lp != nil:
+		cur.p = zzlFirstInLexRange(z.lp, r)
+	case rev:
+		cur.n = z.zsl.lastInLexRange(r)
+	default:
+		cur.n = z.zsl.firstInLexRange(r)
+	}
+	return cur
+}

@@ -1,0 +1,12 @@
+// Package rdb reads and writes Redis's RDB format, version 10 (Redis 7.0),
+// byte-compatible in both directions: a dump written here loads in real
+// Redis and the other way round. It also holds the DUMP/RESTORE payload
+// format (an object serialization, the RDB version and a CRC64) and the
+// saving machinery: SAVE, BGSAVE on a snapshot goroutine, save points.
+//
+// Writing reads only a db.Snapshot, a frozen view of the dataset that the
+// event loop keeps unchanged by copying on write; the snapshot goroutine
+// never touches live data and reports back to the loop when done. Loading
+// builds complete new databases and only then hands them to the server, so
+// a truncated or corrupt file never leaves partial data behind.
+package rdb

@@ -1,0 +1,419 @@
+package rdb
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+
+	"github.com/redis-go/redis-server/db"
+)
+
+// LoadInfo is what a load learned besides the keys.
+type LoadInfo struct {
+	Version      int
+	Keys         int
+	ExpiredSkip  int // keys already expired, not loaded
+	ReplID       string
+	ReplOffset   int64
+	ReplStreamDB int
+	HasReplInfo  bool
+	Aux          map[string]string
+}
+
+// Load reads an RDB stream into fresh databases and returns them without
+// touching the server's data: the caller installs them (Server.ReplaceDBs)
+// only after a complete, valid load. Keys already expired at now are
+// skipped when skipExpired is set (a master loading its own file).
+func Load(r io.Reader, srv *db.Server, now int64, skipExpired bool) ([]*db.DB, *LoadInfo, error) {
+	d := NewDecoder(r)
+	if n := sizeOf(r); n > 0 {
+		d.MaxString = uint64(n)
+	}
+	info := &LoadInfo{Aux: map[string]string{}}
+	var magic [9]byte
+	if _, err := d.Read(magic[:]); err != nil {
+		return nil, nil, err
+	}
+	if !bytes.Equal(magic[:5], []byte("REDIS")) {
+		return nil, nil, corrupt("wrong signature trying to load DB from file")
+	}
+	ver, err := strconv.Atoi(string(magic[5:]))
+	if err != nil || ver < 1 || ver > Version {
+		return nil, nil, fmt.Errorf("can't handle RDB format version %s", magic[5:])
+	}
+	info.Version = ver
+	dbs := srv.NewDBs()
+	cur := dbs[0]
+	expire := int64(-1)
+	for {
+		t, err := d.Byte()
+		if err != nil {
+			return nil, nil, err
+		}
+		switch t {
+		case OpExpireTimeMs:
+			if expire, err = d.MillisTime(); err != nil {
+				return nil, nil, err
+			}
+			continue
+		case OpExpireTime:
+			s, err := d.SecondsTime()
+			if err != nil {
+				return nil, nil, err
+			}
+			expire = s * 1000
+			continue
+		case OpIdle:
+			if _, err := d.PlainLen(); err != nil {
+				return nil, nil, err
+			}
+			continue
+		case OpFreq:
+			if _, err := d.Byte(); err != nil {
+				return nil, nil, err
+			}
+			continue
+		case OpSelectDB:
+			id, err := d.PlainLen()
+			if err != nil {
+				return nil, nil, err
+			}
+			if id >= uint64(len(dbs)) {
+				return nil, nil, fmt.Errorf("FATAL: Data file was created with a Redis server configured to handle more than %d databases. Exiting", len(dbs))
+			}
+			cur = dbs[id]
+			continue
+		case OpResizeDB:
+			if _, err := d.PlainLen(); err != nil {
+				return nil, nil, err
+			}
+			if _, err := d.PlainLen(); err != nil {
+				return nil, nil, err
+			}
+			continue
+		case OpAux:
+			k, err := d.String()
+			if err != nil {
+				return nil, nil, err
+			}
+			v, err := d.String()
+			if err != nil {
+				return nil, nil, err
+			}
+			info.aux(string(k), string(v))
+			continue
+		case OpModuleAux, OpFunction, OpFunction2:
+			return nil, nil, fmt.Errorf("the RDB file contains module data or functions (opcode %d), which this server does not support", t)
+		case OpEOF:
+			if ver >= 5 {
+				want := d.CRC()
+				var sum [8]byte
+				if _, err := d.Read(sum[:]); err != nil {
+					return nil, nil, err
+				}
+				got := uint64(sum[0]) | uint64(sum[1])<<8 | uint64(sum[2])<<16 | uint64(sum[3])<<24 |
+					uint64(sum[4])<<32 | uint64(sum[5])<<40 | uint64(sum[6])<<48 | uint64(sum[7])<<56
+				if got != 0 && got != want {
+					return nil, nil, fmt.Errorf("Wrong RDB checksum expected: (%x) got (%x). Aborting now.", got, want)
+				}
+			}
+			return dbs, info, nil
+		}
+		key, err := d.String()
+		if err != nil {
+			return nil, nil, err
+		}
+		val, err := ReadValue(d, t, srv)
+		if err != nil {
+			return nil, nil, fmt.Errorf("loading key %q: %w", key, err)
+		}
+		if skipExpired && expire >= 0 && expire < now {
+			info.ExpiredSkip++
+		} else {
+			if !cur.LoadAdd(key, val, expire) {
+				return nil, nil, corrupt("duplicate key %q", key)
+			}
+			info.Keys++
+		}
+		expire = -1
+	}
+}
+
+func (info *LoadInfo) aux(k, v string) {
+	info.Aux[k] = v
+	switch k {
+	case "repl-id":
+		if len(v) == 40 {
+			info.ReplID = v
+			info.HasReplInfo = true
+		}
+	case "repl-offset":
+		info.ReplOffset, _ = strconv.ParseInt(v, 10, 64)
+	case "repl-stream-db":
+		n, _ := strconv.Atoi(v)
+		info.ReplStreamDB = n
+	}
+}
+
+// ReadValue reads a value of RDB type t, converting old encodings to the
+// ones this server uses.
+func ReadValue(d *Decoder, t byte, srv *db.Server) (any, error) {
+	switch t {
+	case TypeString:
+		s, err := d.String()
+		if err != nil {
+			return nil, err
+		}
+		return stringValue(s), nil
+	case TypeList:
+		n, err := d.PlainLen()
+		if err != nil {
+			return nil, err
+		}
+		q := srv.NewList()
+		for i := uint64(0); i < n; i++ {
+			s, err := d.String()
+			if err != nil {
+				return nil, err
+			}
+			q.PushTail(s)
+		}
+		return nonEmpty(q, q.Len())
+	case TypeListQuicklist, TypeListQuicklist2:
+		return readQuicklist(d, t, srv)
+	case TypeListZiplist:
+		b, err := d.String()
+		if err != nil {
+			return nil, err
+		}
+		els, err := ziplistEntries(b)
+		if err != nil {
+			return nil, err
+		}
+		q := srv.NewList()
+		for _, e := range els {
+			q.PushTail(e)
+		}
+		return nonEmpty(q, q.Len())
+	case TypeSet:
+		n, err := d.PlainLen()
+		if err != nil {
+			return nil, err
+		}
+		var set *db.Set
+		if n > uint64(srv.Config.Int("set-max-intset-entries")) {
+			set = db.NewSetTable(srv.COW, int(min(n, 1<<20)))
+		} else {
+			set = db.NewSetFromIntset(db.NewIntset())
+		}
+		for i := uint64(0); i < n; i++ {
+			s, err := d.String()
+			if err != nil {
+				return nil, err
+			}
+			if !set.Add(srv, s) {
+				return nil, corrupt("duplicate set member")
+			}
+		}
+		return nonEmpty(set, set.Len())
+	case TypeSetIntset:
+		b, err := d.String()
+		if err != nil {
+			return nil, err
+		}
+		is, err := db.IntsetFromBytes(b)
+		if err != nil {
+			return nil, corrupt("intset: %v", err)
+		}
+		if is.Len() == 0 {
+			return nil, corrupt("empty intset")
+		}
+		if is.Len() <= int(srv.Config.Int("set-max-intset-entries")) {
+			return db.NewSetFromIntset(is), nil
+		}
+		set := db.NewSetTable(srv.COW, is.Len())
+		for i := 0; i < is.Len(); i++ {
+			set.Add(srv, strconv.AppendInt(nil, is.Get(i), 10))
+		}
+		return set, nil
+	case TypeHash:
+		n, err := d.PlainLen()
+		if err != nil {
+			return nil, err
+		}
+		var h *db.Hash
+		if n > uint64(srv.Config.Int("hash-max-listpack-entries")) {
+			h = db.NewHashTable(srv.COW, int(min(n, 1<<20)))
+		} else {
+			h = db.NewHash()
+		}
+		for i := uint64(0); i < n; i++ {
+			f, err := d.String()
+			if err != nil {
+				return nil, err
+			}
+			v, err := d.String()
+			if err != nil {
+				return nil, err
+			}
+			if !h.Set(srv, f, v) {
+				return nil, corrupt("duplicate hash field")
+			}
+		}
+		return nonEmpty(h, h.Len())
+	case TypeHashListpack:
+		b, err := d.String()
+		if err != nil {
+			return nil, err
+		}
+		lp, err := db.ListpackFromBytes(b)
+		if err != nil {
+			return nil, corrupt("listpack: %v", err)
+		}
+		return hashFromPairs(srv, lpEntries(lp), lp)
+	case TypeHashZiplist, TypeHashZipmap:
+		b, err := d.String()
+		if err != nil {
+			return nil, err
+		}
+		var els [][]byte
+		if t == TypeHashZiplist {
+			els, err = ziplistEntries(b)
+		} else {
+			els, err = zipmapEntries(b)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return hashFromPairs(srv, els, nil)
+	case TypeZset, TypeZset2, TypeZsetZiplist, TypeZsetListpack:
+		return readZset(d, t, srv)
+	case TypeModule, TypeModule2:
+		return nil, fmt.Errorf("module value types are not supported")
+	case TypeStreamListpacks, TypeStreamListpacks2:
+		return nil, fmt.Errorf("the stream type is not supported")
+	}
+	return nil, corrupt("unknown RDB object type %d", t)
+}
+
+// stringValue stores integers as int64 (encoding int) and other strings
+// as the freshly read slice, which owns its memory.
+func stringValue(s []byte) any {
+	if v, ok := canonicalInt(s); ok {
+		return v
+	}
+	return s
+}
+
+func nonEmpty[T any](v T, n int) (any, error) {
+	if n == 0 {
+		return nil, corrupt("empty collection")
+	}
+	return v, nil
+}
+
+func lpEntries(lp *db.Listpack) [][]byte {
+	out := make([][]byte, 0, lp.Len())
+	for p := lp.First(); p >= 0; p = lp.Next(p) {
+		out = append(out, lp.GetBytes(p))
+	}
+	return out
+}
+
+// hashFromPairs builds a hash from alternating fields and values, reusing
+// lp as is when it is within the listpack limits.
+func hashFromPairs(srv *db.Server, els [][]byte, lp *db.Listpack) (any, error) {
+	if len(els) == 0 || len(els)%2 != 0 {
+		return nil, corrupt("hash with %d entries", len(els))
+	}
+	maxEntries := int(srv.Config.Int("hash-max-listpack-entries"))
+	maxValue := int(srv.Config.Int("hash-max-listpack-value"))
+	small := len(els)/2 <= maxEntries
+	seen := make(map[string]struct{}, len(els)/2)
+	for i, e := range els {
+		if len(e) > maxValue {
+			small = false
+		}
+		if i%2 == 0 {
+			if _, dup := seen[string(e)]; dup {
+				return nil, corrupt("duplicate hash field")
+			}
+			seen[string(e)] = struct{}{}
+		}
+	}
+	if small && lp != nil {
+		return db.NewHashFromListpack(lp), nil
+	}
+	h := db.NewHash()
+	if !small {
+		h = db.NewHashTable(srv.COW, len(els)/2)
+	}
+	for i := 0; i < len(els); i += 2 {
+		h.Set(srv, els[i], els[i+1])
+	}
+	return h, nil
+}
+
+func readQuicklist(d *Decoder, t byte, srv *db.Server) (any, error) {
+	n, err := d.PlainLen()
+	if err != nil {
+		return nil, err
+	}
+	q := srv.NewList()
+	for i := uint64(0); i < n; i++ {
+		container := uint64(quicklistNodePacked)
+		if t == TypeListQuicklist2 {
+			if container, err = d.PlainLen(); err != nil {
+				return nil, err
+			}
+		}
+		b, err := d.String()
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case container == quicklistNodePlain:
+			q.PushTail(b)
+		case container != quicklistNodePacked:
+			return nil, corrupt("quicklist container %d", container)
+		case t == TypeListQuicklist:
+			els, err := ziplistEntries(b)
+			if err != nil {
+				return nil, err
+			}
+			if len(els) == 0 {
+				return nil, corrupt("empty ziplist node")
+			}
+			for _, e := range els {
+				q.PushTail(e)
+			}
+		default:
+			lp, err := db.ListpackFromBytes(b)
+			if err != nil {
+				return nil, corrupt("listpack: %v", err)
+			}
+			if lp.Len() == 0 {
+				return nil, corrupt("empty listpack node")
+			}
+			q.AppendListpack(lp)
+		}
+	}
+	return nonEmpty(q, q.Len())
+}
+
+// sizeOf returns the size of a file or an in-memory reader, 0 if unknown:
+// no string in it can be longer, which bounds what a corrupt length makes
+// the loader allocate.
+func sizeOf(r io.Reader) int64 {
+	switch v := r.(type) {
+	case interface{ Size() int64 }:
+		return v.Size()
+	case interface{ Stat() (os.FileInfo, error) }:
+		if fi, err := v.Stat(); err == nil {
+			return fi.Size()
+		}
+	}
+	return 0
+}

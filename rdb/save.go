@@ -1,0 +1,141 @@
+package rdb
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/redis-go/redis-server/db"
+)
+
+// Options are the settings of one save.
+type Options struct {
+	Compress bool // rdbcompression
+	Checksum bool // rdbchecksum
+	// WithReplInfo adds repl-stream-db, repl-id and repl-offset, as Redis
+	// does when it has a replication history worth resuming.
+	WithReplInfo bool
+	// UsedMem is reported in the used-mem aux field.
+	UsedMem int64
+}
+
+// Write serializes a snapshot as an RDB file. It only reads the snapshot,
+// so it may run on any goroutine.
+func Write(w io.Writer, sn *db.Snapshot, opt Options) (int64, error) {
+	e := NewEncoder(w, opt.Compress, opt.Checksum)
+	e.Header()
+	e.Aux("redis-ver", []byte(db.RedisVersion))
+	e.AuxInt("redis-bits", strconv.IntSize)
+	e.AuxInt("ctime", sn.Time.Unix())
+	e.AuxInt("used-mem", opt.UsedMem)
+	if opt.WithReplInfo {
+		e.AuxInt("repl-stream-db", int64(sn.ReplStreamDB))
+		e.Aux("repl-id", []byte(sn.ReplID))
+		e.AuxInt("repl-offset", sn.ReplOffset)
+	}
+	e.AuxInt("aof-base", 0)
+	for _, d := range sn.DBs {
+		if d.Keys.Len() == 0 {
+			continue
+		}
+		e.Byte(OpSelectDB)
+		e.Len(uint64(d.ID))
+		e.Byte(OpResizeDB)
+		e.Len(uint64(d.Keys.Len()))
+		e.Len(uint64(d.Expires.Len()))
+		var err error
+		d.Keys.Each(func(key string, val any) bool {
+			if when, ok := d.Expires.Find(key); ok {
+				e.Byte(OpExpireTimeMs)
+				e.MillisTime(when)
+			}
+			err = WriteObject(e, []byte(key), val)
+			return err == nil && e.Err() == nil
+		})
+		if err != nil {
+			return e.Written(), err
+		}
+		if e.Err() != nil {
+			return e.Written(), e.Err()
+		}
+	}
+	err := e.Trailer()
+	return e.Written(), err
+}
+
+// WriteObject writes a key's type byte, the key and its value.
+func WriteObject(e *Encoder, key []byte, val any) error {
+	t, err := objectType(val)
+	if err != nil {
+		return err
+	}
+	e.Byte(t)
+	e.String(key)
+	return WriteValue(e, val)
+}
+
+// objectType is the RDB type Redis 7.0 writes for a value.
+func objectType(val any) (byte, error) {
+	switch v := val.(type) {
+	case []byte, int64:
+		return TypeString, nil
+	case *db.Quicklist:
+		return TypeListQuicklist2, nil
+	case *db.Hash:
+		if v.Listpack() != nil {
+			return TypeHashListpack, nil
+		}
+		return TypeHash, nil
+	case *db.Set:
+		if v.Intset() != nil {
+			return TypeSetIntset, nil
+		}
+		return TypeSet, nil
+	}
+	if t, ok := zsetType(val); ok {
+		return t, nil
+	}
+	return 0, fmt.Errorf("rdb: cannot save a value of type %T", val)
+}
+
+// WriteValue writes the serialization of a value (no type byte).
+func WriteValue(e *Encoder, val any) error {
+	switch v := val.(type) {
+	case []byte:
+		e.String(v)
+	case int64:
+		e.Int(v)
+	case *db.Quicklist:
+		e.Len(uint64(v.NodeCount()))
+		for i := 0; i < v.NodeCount(); i++ {
+			e.Len(quicklistNodePacked)
+			e.String(v.Node(i).Bytes())
+		}
+	case *db.Hash:
+		if lp := v.Listpack(); lp != nil {
+			e.String(lp.Bytes())
+			break
+		}
+		e.Len(uint64(v.Len()))
+		v.Each(func(field, value []byte) bool {
+			e.String(field)
+			e.String(value)
+			return true
+		})
+	case *db.Set:
+		if is := v.Intset(); is != nil {
+			e.String(is.Bytes())
+			break
+		}
+		e.Len(uint64(v.Len()))
+		v.Each(func(member []byte) bool {
+			e.String(member)
+			return true
+		})
+	default:
+		if !writeZset(e, val) {
+			return fmt.Errorf("rdb: cannot save a value of type %T", val)
+		}
+	}
+	return e.Err()
+}

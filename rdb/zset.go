@@ -1,0 +1,135 @@
+package rdb
+
+import (
+	"math"
+
+	"github.com/redis-go/redis-server/db"
+)
+
+func zsetType(val any) (byte, bool) {
+	z, ok := val.(*db.ZSet)
+	if !ok {
+		return 0, false
+	}
+	if z.Listpack() != nil {
+		return TypeZsetListpack, true
+	}
+	return TypeZset2, true
+}
+
+// writeZset writes a sorted set: its listpack as is, or ZSET_2 pairs of
+// member and binary score. The members are read through the set's dict,
+// which a snapshot freezes, in no particular order: loaders sort.
+func writeZset(e *Encoder, val any) bool {
+	z, ok := val.(*db.ZSet)
+	if !ok {
+		return false
+	}
+	if lp := z.Listpack(); lp != nil {
+		e.String(lp.Bytes())
+		return true
+	}
+	e.Len(uint64(z.Len()))
+	z.EachUnordered(func(member []byte, score float64) bool {
+		e.String(member)
+		e.BinaryDouble(score)
+		return true
+	})
+	return true
+}
+
+func readZset(d *Decoder, t byte, srv *db.Server) (any, error) {
+	switch t {
+	case TypeZsetListpack, TypeZsetZiplist:
+		b, err := d.String()
+		if err != nil {
+			return nil, err
+		}
+		var lp *db.Listpack
+		if t == TypeZsetListpack {
+			if lp, err = db.ListpackFromBytes(b); err != nil {
+				return nil, corrupt("listpack: %v", err)
+			}
+		} else {
+			els, err := ziplistEntries(b)
+			if err != nil {
+				return nil, err
+			}
+			lp = db.NewListpack()
+			for _, e := range els {
+				lp.Append(e)
+			}
+		}
+		if lp.Len() == 0 || lp.Len()%2 != 0 {
+			return nil, corrupt("sorted set listpack with %d entries", lp.Len())
+		}
+		if err := checkZsetListpack(lp); err != nil {
+			return nil, err
+		}
+		z := db.NewZSetFromListpack(lp, srv.COW)
+		z.ConvertIfLarge(srv)
+		return z, nil
+	}
+	n, err := d.PlainLen()
+	if err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return nil, corrupt("empty sorted set")
+	}
+	z := db.NewZSetSkiplist(srv.COW, int(min(n, 1<<20)))
+	for i := uint64(0); i < n; i++ {
+		m, err := d.String()
+		if err != nil {
+			return nil, err
+		}
+		var score float64
+		if t == TypeZset2 {
+			score, err = d.BinaryDouble()
+		} else {
+			score, err = d.TextDouble()
+		}
+		if err != nil {
+			return nil, err
+		}
+		if math.IsNaN(score) {
+			return nil, corrupt("sorted set score is NaN")
+		}
+		if !z.LoadAdd(m, score) {
+			return nil, corrupt("duplicate sorted set member")
+		}
+	}
+	z.LoadDone(srv)
+	return z, nil
+}
+
+// checkZsetListpack verifies that the scores parse, members are unique and
+// the pairs are in order, so a corrupt payload cannot break the set's
+// invariants.
+func checkZsetListpack(lp *db.Listpack) error {
+	seen := map[string]struct{}{}
+	prevScore := math.Inf(-1)
+	var prevMember []byte
+	for p := lp.First(); p >= 0; p = lp.Next(lp.Next(p)) {
+		m := lp.GetBytes(p)
+		sp := lp.Next(p)
+		s, n, isInt := lp.Get(sp)
+		score := float64(n)
+		if !isInt {
+			f, ok := db.ParseFloat(s)
+			if !ok || math.IsNaN(f) {
+				return corrupt("bad score in sorted set listpack")
+			}
+			score = f
+		}
+		if _, dup := seen[string(m)]; dup {
+			return corrupt("duplicate sorted set member")
+		}
+		seen[string(m)] = struct{}{}
+		if score < prevScore || score == prevScore && string(m) < string(prevMember) {
+			return corrupt("sorted set listpack out of order")
+		}
+		prevScore, prevMember = score, m
+	}
+	return nil
+}

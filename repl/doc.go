@@ -1,0 +1,42 @@
+// Package repl is master/replica replication as Redis 7.0 does it (PSYNC2).
+//
+// # Identity and the stream
+//
+// A server's replication history is a replid (40 hex chars) and an offset:
+// the number of stream bytes since that history began. The previous history
+// is kept as replid2 / second_repl_offset after a promotion, so replicas of
+// the old master can continue partially with the new one. Every write the
+// executor propagates (db.Server.PropagateHook) is encoded as a RESP
+// multibulk, preceded by SELECT when the db changes, appended to the
+// circular backlog and to every replica's output. Nothing is encoded while
+// no backlog exists: the offset only moves once a replica has asked for a
+// sync, as in Redis.
+//
+// # Master side (master.go, backlog.go, sync.go)
+//
+// A replica is a normal client that sends REPLCONF and PSYNC. +CONTINUE
+// sends the missing bytes from the backlog; +FULLRESYNC takes a snapshot
+// (db.Server.Snapshot, shared by every replica that arrives while it is
+// being made) and a goroutine writes the RDB to a file (disk sync) or
+// straight to the replica sockets (repl-diskless-sync). The writes made
+// meanwhile are kept in the replica's own buffer and sent after the RDB.
+// During the transfer the goroutine owns the replica's socket (a dup of its
+// file descriptor, written with blocking writes through Go's poller); the
+// loop writes nothing to it until the goroutine hands back through
+// ae.Loop.Execute, which is what keeps the stream ordered.
+//
+// # Replica side (replica.go)
+//
+// REPLICAOF, the replicaof directive or --replicaof start a link. The
+// handshake (PING, AUTH, REPLCONF, PSYNC) and the RDB transfer are plain
+// blocking code on a goroutine with a net.Conn: it touches no server data,
+// writes the payload to a temp file, and hands the loop a finished step
+// through Execute. The loop loads the file into fresh databases and only
+// then replaces the dataset, then enrolls the connection in gnet and
+// creates the master client (db.ClientMaster) whose commands the executor
+// applies. The bytes the master client consumes count in the replica's
+// offset and are proxied to its own backlog and sub-replicas unchanged
+// (db.MasterStreamHook), so chained replicas share the master's replid.
+//
+// Everything in this package except those goroutines runs on the loop.
+package repl
