@@ -31,7 +31,11 @@ type Loop struct {
 	peer        net.Conn  // its other end, kept open
 	stopping    atomic.Bool
 	ticks       atomic.Int64
+	hz          atomic.Int64 // ConfigHz as of the last cron
 	wakeStarted atomic.Bool
+	earlyMu     sync.Mutex
+	early       []func()
+	earlyDone   bool
 	// OnReady runs on the loop once it accepts connections.
 	OnReady func()
 }
@@ -44,6 +48,7 @@ type tickMarker struct{}
 func New(srv *db.Server, addrs []string, port int) *Loop {
 	l := &Loop{srv: srv, addrs: addrs, port: port, booted: make(chan struct{})}
 	srv.Loop = l
+	l.hz.Store(int64(srv.ConfigHz))
 	return l
 }
 
@@ -106,6 +111,7 @@ func (l *Loop) connectWake() {
 	}
 	l.wake = res.Conn
 	done()
+	l.runEarly()
 	l.Execute(func() {
 		if l.OnReady != nil {
 			l.OnReady()
@@ -116,7 +122,19 @@ func (l *Loop) connectWake() {
 // Execute runs fn on the loop goroutine. It may be called from any
 // goroutine once the loop booted.
 func (l *Loop) Execute(fn func()) {
-	<-l.booted
+	select {
+	case <-l.booted:
+	default:
+		// Before the loop runs (a command or a hook calling early, even
+		// from the loop goroutine itself): queue it rather than wait.
+		l.earlyMu.Lock()
+		if !l.earlyDone {
+			l.early = append(l.early, fn)
+			l.earlyMu.Unlock()
+			return
+		}
+		l.earlyMu.Unlock()
+	}
 	if l.wake == nil {
 		return
 	}
@@ -130,12 +148,23 @@ func (l *Loop) Execute(fn func()) {
 	}))
 }
 
+// runEarly hands the work queued before boot to the loop.
+func (l *Loop) runEarly() {
+	l.earlyMu.Lock()
+	early := l.early
+	l.early, l.earlyDone = nil, true
+	l.earlyMu.Unlock()
+	for _, fn := range early {
+		l.Execute(fn)
+	}
+}
+
 // OnTick posts serverCron to the loop hz times a second.
 func (l *Loop) OnTick() (time.Duration, gnet.Action) {
 	if l.wakeStarted.CompareAndSwap(false, true) {
 		l.connectWake()
 	}
-	hz := l.srv.ConfigHz
+	hz := int(l.hz.Load()) // the loop's copy: ConfigHz belongs to the loop
 	if hz <= 0 {
 		hz = 10
 	}
@@ -146,6 +175,7 @@ func (l *Loop) OnTick() (time.Duration, gnet.Action) {
 			l.Execute(func() {
 				l.ticks.Add(-1)
 				l.srv.Cron()
+				l.hz.Store(int64(l.srv.ConfigHz))
 			})
 		}
 	default:
@@ -160,6 +190,9 @@ func (l *Loop) OnTick() (time.Duration, gnet.Action) {
 func (l *Loop) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	if _, ok := c.Context().(tickMarker); ok {
 		return nil, gnet.None
+	}
+	if e, ok := c.Context().(*enrollment); ok { // see Enroll
+		return l.openEnrolled(c, e)
 	}
 	if hook := l.openHook(c); hook != nil {
 		return nil, gnet.None
@@ -227,11 +260,18 @@ func (l *Loop) OnClose(c gnet.Conn, err error) gnet.Action {
 
 // flush writes the client's reply buffer to its connection.
 func (l *Loop) flush(c gnet.Conn, cl *db.Client) gnet.Action {
-	if len(cl.Buf) > 0 {
+	if cl.Flags&db.ClientMaster != 0 { // our master gets no replies (repl acks directly)
+		cl.Buf = cl.Buf[:0]
+	}
+	if len(cl.Buf) > 0 && !cl.HoldOutput {
 		n := len(cl.Buf)
 		c.Write(cl.Buf)
 		cl.NetOut += int64(n)
-		l.srv.Stats.NetOut += int64(n)
+		if cl.Flags&db.ClientReplica != 0 {
+			l.srv.Stats.NetReplOut += int64(n)
+		} else {
+			l.srv.Stats.NetOut += int64(n)
+		}
 		if cap(cl.Buf) > 1<<20 {
 			cl.Buf = nil
 		} else {

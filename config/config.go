@@ -164,6 +164,15 @@ func (c *Config) ReplicaOf() ReplicaOf {
 	return c.getAny("replicaof").(ReplicaOf)
 }
 
+// SetReplicaOf records the master set by REPLICAOF at run time (the zero
+// value for REPLICAOF NO ONE), for CONFIG GET and CONFIG REWRITE:
+// replicaof is immutable for CONFIG SET.
+func (c *Config) SetReplicaOf(r ReplicaOf) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.values.Set("replicaof", r)
+}
+
 func (c *Config) getAny(name string) any {
 	_, v := c.get(name)
 	return v

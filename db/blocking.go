@@ -358,10 +358,10 @@ func (s *Server) reprocessBlocked(c *Client, key []byte) {
 	s.nowMs = time.Now().UnixMilli()
 	bs.cmd.Proc(c)
 	s.nowMs = 0
-	s.Executing = prevExec
 	if s.Dirty > dirty {
 		s.Propagate(c.DB.ID, c.Argv)
 	}
+	s.Executing = prevExec
 	if outBefore < len(c.Buf) && c.Buf[outBefore] == '-' {
 		bs.cmd.FailedCalls++
 		if i := indexCRLF(c.Buf[outBefore+1:]); i >= 0 {

@@ -85,6 +85,9 @@ type Client struct {
 	// Replication: for a replica client, the state the master keeps; for
 	// the master client, where the replica's own offset is tracked.
 	Repl any
+	// HoldOutput keeps the reply buffer from being flushed while a
+	// goroutine owns the connection (the RDB transfer of a full sync).
+	HoldOutput bool
 
 	// Per-client statistics for CLIENT LIST.
 	NetIn, NetOut int64

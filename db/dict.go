@@ -126,7 +126,7 @@ func (d *Dict[V]) find(key string) *entry[V] {
 	if d.Len() == 0 {
 		return nil
 	}
-	if d.rehashing() {
+	if d.rehashing() && d.readMayRehash() {
 		d.rehashStep()
 	}
 	h := hashKey(key)
@@ -321,6 +321,27 @@ func (d *Dict[V]) resize(n uint64) {
 
 func (d *Dict[V]) rehashStep() { d.Rehash(1) }
 
+// readMayRehash reports whether a lookup may move buckets. Not while a
+// snapshot is live: a collection's dict is shared with the snapshot as a
+// whole (it is forked before a write, see Fork), so a read must not change
+// it.
+func (d *Dict[V]) readMayRehash() bool { return d.cow == nil || d.cow.Live == 0 }
+
+// Fork returns a Dict with d's contents that shares d's segments and
+// entries; the copy-on-write rules copy them before they change. From then
+// on d is frozen as long as only the fork is written: this is how a
+// collection a snapshot shares is detached, for n/512 pointers.
+func (d *Dict[V]) Fork() *Dict[V] {
+	nd := &Dict[V]{rehashIdx: d.rehashIdx, cow: d.cow}
+	for t := range d.ht {
+		nd.ht[t] = table[V]{segs: append([]*segment[V](nil), d.ht[t].segs...), size: d.ht[t].size, used: d.ht[t].used}
+		if d.cow != nil {
+			d.cow.Copied += int64(len(d.ht[t].segs)) * 8
+		}
+	}
+	return nd
+}
+
 // Rehash moves up to n buckets from the old table to the new one, visiting at
 // most 10*n empty buckets. It reports whether rehashing is still under way.
 func (d *Dict[V]) Rehash(n int) bool {
@@ -389,7 +410,7 @@ func (d *Dict[V]) Random() (key string, val V, ok bool) {
 	if d.Len() == 0 {
 		return "", val, false
 	}
-	if d.rehashing() {
+	if d.rehashing() && d.readMayRehash() {
 		d.rehashStep()
 	}
 	var e *entry[V]
@@ -424,7 +445,7 @@ func (d *Dict[V]) Sample(count int, fn func(key string, val V)) {
 		return
 	}
 	count = min(count, d.Len())
-	for j := 0; j < count && d.rehashing(); j++ {
+	for j := 0; j < count && d.rehashing() && d.readMayRehash(); j++ {
 		d.rehashStep()
 	}
 	tables := 1

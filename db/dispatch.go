@@ -13,7 +13,11 @@ import (
 // borrowed: what is left unparsed is copied into the client's own buffer.
 func (s *Server) ProcessInput(c *Client, data []byte) {
 	c.NetIn += int64(len(data))
-	s.Stats.NetIn += int64(len(data))
+	if c.Flags&ClientMaster != 0 {
+		s.Stats.NetReplIn += int64(len(data))
+	} else {
+		s.Stats.NetIn += int64(len(data))
+	}
 	buf := data
 	fromQbuf := len(c.qbuf) > 0
 	if fromQbuf {
@@ -127,6 +131,10 @@ func (s *Server) processCommand(c *Client) {
 		s.reject(c, ErrMisconf)
 		return
 	}
+	if isWrite && NoReplicasHook != nil && NoReplicasHook(s) {
+		s.reject(c, "NOREPLICAS Not enough good replicas to write.")
+		return
+	}
 	if s.IsReplica && s.ReplicaReadOnly && isWrite && c.Flags&ClientMaster == 0 {
 		s.reject(c, ErrReadOnly)
 		return
@@ -220,7 +228,6 @@ func (s *Server) call(c *Client) {
 	}
 	dur := time.Since(start)
 	s.nowMs = 0
-	s.Executing = prevExec
 
 	usec := dur.Microseconds()
 	cmd.Calls++
@@ -246,6 +253,7 @@ func (s *Server) call(c *Client) {
 	if (s.Dirty > dirty || c.forcePropagate) && !c.preventPropagate && cmd.Name != "exec" && c.Flags&ClientMaster == 0 {
 		s.Propagate(c.DB.ID, c.Argv)
 	}
+	s.Executing = prevExec // after propagating: WAIT knows whose write it was
 	c.forcePropagate, c.preventPropagate = false, false
 	s.handleClientsBlockedOnKeys() // serve the keys this command filled (blocking.go)
 	switch {

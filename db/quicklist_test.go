@@ -240,10 +240,10 @@ var qlNodeRE = regexp.MustCompile(`\{container : PACKED, encoding: RAW, size: (\
 // counts real Redis gives them, so that DUMP and RDB bytes match.
 func TestQuicklistShapeMatchesRedis(t *testing.T) {
 	if _, err := exec.LookPath("redis-server"); err != nil {
-		t.Skip("no redis-server")
+		t.Fatal("no redis-server (make test installs Debian's redis-server and redis-tools)")
 	}
 	if _, err := exec.LookPath("stdbuf"); err != nil {
-		t.Skip("no stdbuf")
+		t.Fatal("no stdbuf (make test installs Debian's redis-server and redis-tools)")
 	}
 	port := freePort(t)
 	out := &lockedBuffer{}

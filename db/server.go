@@ -26,6 +26,7 @@ type Stats struct {
 	RejectedConns                           int64
 	Commands                                int64 // total_commands_processed
 	NetIn, NetOut                           int64
+	NetReplIn, NetReplOut                   int64 // from our master, to our replicas
 	ExpiredKeys                             int64
 	ExpiredStaleSample                      int64
 	EvictedKeys                             int64

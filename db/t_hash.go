@@ -103,7 +103,7 @@ func (h *Hash) detach(cow *COW) Object {
 		cow.Copied += int64(h.lp.Size())
 		return &Hash{lp: h.lp.Clone()}
 	}
-	return &Hash{d: forkDict(h.d)}
+	return &Hash{d: h.d.Fork()}
 }
 
 // Encoding implements Object.

@@ -21,7 +21,7 @@ type hllSession struct {
 
 func newHLLSession(t *testing.T) *hllSession {
 	if _, err := exec.LookPath("redis-server"); err != nil || testing.Short() {
-		t.Skip("needs redis-server")
+		t.Fatal("needs redis-server (make test installs Debian's redis-server and redis-tools)")
 	}
 	s := &hllSession{t: t, local: newLocalRunner(t), redis: newRedisRunner(t)}
 	t.Cleanup(s.redis.close)

@@ -89,7 +89,7 @@ func (s *Set) detach(cow *COW) Object {
 		cow.Copied += int64(s.is.Size())
 		return &Set{is: s.is.Clone()}
 	}
-	return &Set{d: forkDict(s.d)}
+	return &Set{d: s.d.Fork()}
 }
 
 // Encoding implements Object.

@@ -37,17 +37,22 @@ package db
 //	                              in score order / from the highest score
 //	                              (loop only: DUMP writes the reverse order)
 //	NewZSetFromListpack(lp, cow)  a set over a listpack (member/score pairs
-//	                              in order; validated by the caller)
+//	                              in order; see ZsetListpackValid)
 //	NewZSetSkiplist(cow, n)       an empty skiplist set presized for n, then
 //	(*ZSet).LoadAdd(m, score)     add a member (false for a duplicate),
 //	(*ZSet).LoadDone(srv)         convert to listpack if small enough, as
 //	                              rdbLoadObject does after loading
 //	(*ZSet).ConvertIfLarge(srv)   a loaded listpack past the entries limit
 //	                              becomes a skiplist, as rdbLoadObject does
+//
+// Within the package (GEO commands are sorted set commands): zsetForWrite,
+// zsetForRead, newZSetFor, (*ZSet).add, score, del, cursorInRange and
+// zsetFromSortedPairs are t_zset.c's zsetAdd, zsetScore, zsetDel, ranges
+// and zsetConvertToListpackIfNeeded.
 
 import (
 	"math"
-	"slices"
+	"strconv"
 )
 
 func init() {
@@ -186,8 +191,27 @@ func (z *ZSet) EachUnordered(fn func(member []byte, score float64) bool) {
 	z.dict.Each(func(m string, score float64) bool { return fn(keyBytes(m), score) })
 }
 
+// ZsetListpackValid reports whether a loaded listpack holds member/score
+// pairs with no member twice, as lpValidateIntegrityAndDups checks a zset
+// listpack (its order and scores are not checked, as in Redis).
+func ZsetListpackValid(lp *Listpack) bool {
+	if lp.Len()%2 != 0 {
+		return false
+	}
+	seen := make(map[string]struct{}, lp.Len()/2)
+	var buf [20]byte
+	for p := lp.First(); p >= 0; p = zzlNextPair(lp, p) {
+		m := zzlMember(lp, p, &buf)
+		if _, dup := seen[bstr(m)]; dup {
+			return false
+		}
+		seen[string(m)] = struct{}{}
+	}
+	return true
+}
+
 // LoadAdd adds a member while loading a skiplist set, and reports false if
-// it was already there.
+// it was already there. The caller rejects NaN scores first.
 func (z *ZSet) LoadAdd(member []byte, score float64) bool {
 	if _, dup := z.dict.Find(bstr(member)); dup {
 		return false
@@ -259,20 +283,8 @@ func (z *ZSet) detach() *ZSet {
 		return cp
 	}
 	cp.zsl = z.zsl
-	cp.dict = forkDict(z.dict)
+	cp.dict = z.dict.Fork()
 	return cp
-}
-
-// forkDict returns a Dict with d's contents, sharing its segments and
-// entries, which COW copies before they change: from then on d is frozen
-// as long as only the fork is written. It is Dict.Freeze returning a Dict.
-func forkDict[V any](d *Dict[V]) *Dict[V] {
-	nd := &Dict[V]{rehashIdx: d.rehashIdx, cow: d.cow}
-	for t := range d.ht {
-		nd.ht[t] = table[V]{segs: slices.Clone(d.ht[t].segs), size: d.ht[t].size, used: d.ht[t].used}
-		d.cow.Copied += int64(len(d.ht[t].segs)) * pointerSize
-	}
-	return nd
 }
 
 // zsetForWrite looks key up for a change: nil if missing; false (after
@@ -517,8 +529,8 @@ func (c *zcursor) advance(rev bool) {
 
 // cursorAtRank returns a cursor at 0-based rank, counted from the highest
 // score if rev.
-func (z *ZSet) cursorAtRank(rank int, rev bool) *zcursor {
-	cur := &zcursor{lp: z.lp, p: -1}
+func (z *ZSet) cursorAtRank(rank int, rev bool) zcursor {
+	cur := zcursor{lp: z.lp, p: -1}
 	if rank < 0 || rank >= z.Len() {
 		return cur
 	}
@@ -545,8 +557,8 @@ func (z *ZSet) cursorAtRank(rank int, rev bool) *zcursor {
 
 // cursorInRange returns a cursor at the first member with a score in r,
 // the last one if rev.
-func (z *ZSet) cursorInRange(r *zrangeSpec, rev bool) *zcursor {
-	cur := &zcursor{lp: z.lp, p: -1}
+func (z *ZSet) cursorInRange(r *zrangeSpec, rev bool) zcursor {
+	cur := zcursor{lp: z.lp, p: -1}
 	switch {
 	case z.lp != nil && rev:
 		cur.p = zzlLastInRange(z.lp, r)
@@ -561,8 +573,8 @@ func (z *ZSet) cursorInRange(r *zrangeSpec, rev bool) *zcursor {
 }
 
 // cursorInLexRange is cursorInRange for a lex range.
-func (z *ZSet) cursorInLexRange(r *zlexSpec, rev bool) *zcursor {
-	cur := &zcursor{lp: z.lp, p: -1}
+func (z *ZSet) cursorInLexRange(r *zlexSpec, rev bool) zcursor {
+	cur := zcursor{lp: z.lp, p: -1}
 	switch {
 	case z.lp != nil && rev:
 		cur.p = zzlLastInLexRange(z.lp, r)
@@ -574,4 +586,23 @@ func (z *ZSet) cursorInLexRange(r *zlexSpec, rev bool) *zcursor {
 		cur.n = z.zsl.firstInLexRange(r)
 	}
 	return cur
+}
+
+// replyScore writes a score as addReplyDouble does ("%.17g", a RESP3
+// double), printing integers below 1e17 (which "%.17g" writes out in full)
+// without the float formatting.
+func replyScore(c *Client, score float64) {
+	n, ok := double2ll(score)
+	if !ok || n <= -1e17 || n >= 1e17 || n == 0 && math.Signbit(score) {
+		c.Double(score)
+		return
+	}
+	var buf [24]byte
+	if c.Proto > 2 {
+		b := append(buf[:0], ',')
+		b = strconv.AppendInt(b, n, 10)
+		c.Raw(append(b, '\r', '\n'))
+		return
+	}
+	c.Bulk(strconv.AppendInt(buf[:0], n, 10))
 }

@@ -100,7 +100,7 @@ options:
 	case !incr:
 		c.Int(int64(added))
 	case processed > 0:
-		c.Double(score)
+		replyScore(c, score)
 	default:
 		c.Null()
 	}
@@ -171,7 +171,7 @@ func zscoreCommand(c *Client) {
 		return
 	}
 	if s, found := z.score(c.Argv[2]); found {
-		c.Double(s)
+		replyScore(c, s)
 	} else {
 		c.Null()
 	}
@@ -187,7 +187,7 @@ func zmscoreCommand(c *Client) {
 		if z == nil {
 			c.Null()
 		} else if s, found := z.score(m); found {
-			c.Double(s)
+			replyScore(c, s)
 		} else {
 			c.Null()
 		}

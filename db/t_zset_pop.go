@@ -54,14 +54,14 @@ type zpopShape struct {
 }
 
 // genericZpop pops from the first existing key among keys; count is -1 for
-// a plain single pop.
-func genericZpop(c *Client, keys [][]byte, where zsetWhere, count int64, shape zpopShape) {
+// a plain single pop. It returns the key popped from and the size the set
+// had, for the propagated form; key is nil if nothing was popped.
+func genericZpop(c *Client, keys [][]byte, where zsetWhere, count int64, shape zpopShape) (key []byte, llen int) {
 	var z *ZSet
-	var key []byte
 	for _, k := range keys {
 		var ok bool
 		if z, ok = zsetForWrite(c, k); !ok {
-			return
+			return nil, 0
 		}
 		if z != nil {
 			key = k
@@ -74,13 +74,15 @@ func genericZpop(c *Client, keys [][]byte, where zsetWhere, count int64, shape z
 		} else {
 			c.ArrayLen(0)
 		}
-		return
+		return nil, 0
 	}
 	if count == 0 {
 		c.ArrayLen(0) // ZPOPMIN/ZPOPMAX with a count of 0
-		return
+		return nil, 0
 	}
+	llen = z.Len()
 	zpopFrom(c, key, z, where, count, shape)
+	return key, llen
 }
 
 // zpopFrom pops up to count members (1 if count is -1) from z at key.
@@ -123,7 +125,7 @@ func zpopFrom(c *Client, key []byte, z *ZSet, where zsetWhere, count int64, shap
 			c.ArrayLen(2)
 		}
 		c.Bulk(buf)
-		c.Double(score)
+		replyScore(c, score)
 	}
 	if z.Len() == 0 {
 		c.DB.Delete(key)
@@ -229,19 +231,9 @@ func zmpopGeneric(c *Client, numkeysIdx int, block bool) {
 		return
 	}
 	// ZMPOP propagates as ZPOPMIN/ZPOPMAX key count.
-	for _, key := range keys {
-		z, ok := zsetForWrite(c, key)
-		if !ok {
-			return
-		}
-		if z != nil {
-			llen := z.Len()
-			zpopFrom(c, key, z, where, count, shape)
-			c.RewriteArgv(where.popCommand(), key, strconv.AppendInt(nil, min(count, int64(llen)), 10))
-			return
-		}
+	if key, llen := genericZpop(c, keys, where, count, shape); key != nil {
+		c.RewriteArgv(where.popCommand(), key, strconv.AppendInt(nil, min(count, int64(llen)), 10))
 	}
-	c.NullArray()
 }
 
 // zrandmemberCommand is ZRANDMEMBER key [count [WITHSCORES]].
@@ -307,7 +299,7 @@ func (r zrandReply) pair(m []byte, score float64) {
 	}
 	r.c.Bulk(m)
 	if r.withScores {
-		r.c.Double(score)
+		replyScore(r.c, score)
 	}
 }
 

@@ -72,7 +72,7 @@ func (r *zrangeReply) emit(member []byte, score float64) {
 	}
 	r.c.Bulk(member)
 	if r.withScores {
-		r.c.Double(score)
+		replyScore(r.c, score)
 	}
 }
 

@@ -331,7 +331,7 @@ func zsetReplyPairs(c *Client, pairs []zsetPair, withScores bool) {
 		}
 		c.BulkString(p.member)
 		if withScores {
-			c.Double(p.score)
+			replyScore(c, p.score)
 		}
 	}
 }

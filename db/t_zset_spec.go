@@ -151,7 +151,7 @@ const (
 
 // zlexSpec is a lexicographic interval of members.
 type zlexSpec struct {
-	min, max         []byte // owned copies
+	min, max         []byte // borrowed from the arguments
 	minKind, maxKind lexKind
 	minex, maxex     bool
 }
@@ -223,9 +223,9 @@ func parseLexItem(b []byte) (v []byte, kind lexKind, ex, ok bool) {
 	case '-':
 		return nil, lexMinusInf, true, len(b) == 1
 	case '(':
-		return append([]byte{}, b[1:]...), lexValue, true, true
+		return b[1:], lexValue, true, true
 	case '[':
-		return append([]byte{}, b[1:]...), lexValue, false, true
+		return b[1:], lexValue, false, true
 	}
 	return nil, 0, false, false
 }

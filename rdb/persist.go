@@ -202,6 +202,16 @@ func backgroundDone(s *db.Server, sn *db.Snapshot, err error, took time.Duration
 // bgsaveDoneHooks run on the loop when a BGSAVE ends.
 var bgsaveDoneHooks []func(s *db.Server, err error)
 
+// AddBgsaveDoneHook runs fn on the loop when a BGSAVE ends (replication
+// sends the file to the replicas waiting for it).
+func AddBgsaveDoneHook(fn func(s *db.Server, err error)) {
+	bgsaveDoneHooks = append(bgsaveDoneHooks, fn)
+}
+
+// SaveOptions returns the settings a save uses now (rdbcompression,
+// rdbchecksum, used-mem), for RDBs written outside this package.
+func SaveOptions(s *db.Server) Options { return options(s) }
+
 // InProgress reports whether a background save runs.
 func InProgress() bool { return bg.running }
 

@@ -28,6 +28,7 @@ type Repl struct {
 
 	// Master side.
 	replicas []*Replica
+	masterState
 
 	// Replica side: nil when we are a master.
 	link *Link

@@ -8,8 +8,15 @@
 // without pipelining and then with -P 16, it benchmarks one server and then
 // the other, alternating which goes first, and reads each server's CPU
 // time from /proc before and after. A test whose command our server does
-// not implement yet shows as "unsupported". Last, it measures each
+// not implement yet shows as "unsupported". Then it measures each
 // server's resident memory after a million SETs on a fresh server.
+//
+// Last comes replication (repl.go), with each server as the master and
+// the same replica binary (-replica, real Redis by default) for both: the
+// time a replica takes to come online after a full sync of -repl-keys
+// keys, disk-based and diskless, and SET throughput with 0, 1 and 2
+// replicas attached, with the replicas' lag sampled during the run.
+// -sections picks the parts to run: suite,rss,repl.
 //
 // The numbers depend on the machine and on what else runs on it: quote
 // the ratios, not the absolute numbers.
@@ -34,6 +41,12 @@ type options struct {
 	tests                  []string
 	rssN                   int
 	timeout                time.Duration
+
+	sections    map[string]bool // suite, rss, repl
+	replica     string          // the replicas' binary in the replication section
+	replKeys    int             // keys to sync fully; 0 skips the sync timing
+	replN       int             // SET requests with replicas attached; 0 skips them
+	replTimeout time.Duration   // time limit of one sync or catch-up
 }
 
 func main() {
@@ -77,8 +90,27 @@ func parseFlags(args []string) (*options, error) {
 	tests := fs.String("tests", "", "comma-separated tests to run (as redis-benchmark -t names them: set,get,lrange_100,...; default: all)")
 	fs.IntVar(&opt.rssN, "rss-n", 1000000, "SETs before measuring RSS on fresh servers (0: skip)")
 	fs.DurationVar(&opt.timeout, "timeout", 2*time.Minute, "time limit of one redis-benchmark run")
+	sections := fs.String("sections", "suite,rss,repl", "parts to run: suite (redis-benchmark's tests), rss (memory), repl (replication)")
+	fs.StringVar(&opt.replica, "replica", "", "the replicas' binary in the replication section (default: -redis)")
+	fs.IntVar(&opt.replKeys, "repl-keys", 1000000, "keys on the master for the full sync timing (0: skip)")
+	fs.IntVar(&opt.replN, "repl-n", -1, "SET requests per run with 0, 1 and 2 replicas attached (-1: 1.5 times -n; 0: skip)")
+	fs.DurationVar(&opt.replTimeout, "repl-timeout", 2*time.Minute, "time limit of one full sync or catch-up")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	if opt.replN < 0 {
+		opt.replN = setTest.requests(opt.n, 1)
+	}
+	if opt.replica == "" {
+		opt.replica = opt.redis
+	}
+	opt.sections = map[string]bool{}
+	for _, name := range strings.Split(*sections, ",") {
+		name = strings.TrimSpace(name)
+		if name != "suite" && name != "rss" && name != "repl" {
+			return nil, fmt.Errorf("-sections %q: the sections are suite, rss and repl", *sections)
+		}
+		opt.sections[name] = true
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
@@ -114,7 +146,33 @@ func run(opt *options) error {
 		}
 		fmt.Printf("%-5s %s: %s\n", s.name, s.bin, s.version)
 	}
+	if opt.sections["repl"] && opt.replica != opt.redis {
+		v, err := versionOf(opt.replica)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("replicas %s: %s\n", opt.replica, v)
+	}
 	fmt.Println()
+	if opt.sections["suite"] {
+		if err := runSuite(opt, tests, ticks, ours, redis); err != nil {
+			return err
+		}
+	}
+	if opt.rssN > 0 && opt.sections["rss"] {
+		rss := measureRSS(opt, []*server{ours, redis})
+		printRSS(os.Stdout, opt.rssN, rss)
+		fmt.Println()
+	}
+	if opt.sections["repl"] {
+		runReplication(opt, ticks)
+	}
+	return nil
+}
+
+// runSuite runs redis-benchmark's suite on both servers, once per
+// pipeline depth, and prints a table for each.
+func runSuite(opt *options, tests []benchTest, ticks int64, ours, redis *server) error {
 	for _, p := range opt.pipelines {
 		for _, s := range []*server{ours, redis} {
 			if err := s.start(); err != nil {
@@ -143,10 +201,6 @@ func run(opt *options) error {
 		ours.stop()
 		redis.stop()
 		printTable(os.Stdout, fmt.Sprintf("redis-benchmark -c %d -P %d (requests per test in column n)", opt.clients, p), rows)
-	}
-	if opt.rssN > 0 {
-		rss := measureRSS(opt, []*server{ours, redis})
-		printRSS(os.Stdout, opt.rssN, rss)
 	}
 	return nil
 }

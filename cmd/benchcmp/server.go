@@ -21,6 +21,7 @@ import (
 // server is one of the two servers compared.
 type server struct {
 	name, bin, version string
+	args               []string // after the common options
 	port               int
 	dir                string
 	cmd                *exec.Cmd
@@ -69,7 +70,8 @@ func (s *server) start() error {
 		return err
 	}
 	defer log.Close()
-	s.cmd = exec.Command(s.bin, "--port", strconv.Itoa(s.port), "--dir", dir, "--save", "", "--appendonly", "no")
+	args := append([]string{"--port", strconv.Itoa(s.port), "--dir", dir, "--save", "", "--appendonly", "no"}, s.args...)
+	s.cmd = exec.Command(s.bin, args...)
 	s.cmd.Stdout, s.cmd.Stderr = log, log
 	if err := s.cmd.Start(); err != nil {
 		return fmt.Errorf("starting %s: %w", s.bin, err)

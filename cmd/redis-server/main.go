@@ -94,6 +94,7 @@ func run(args []string) int {
 		defer os.Remove(pid)
 	}
 
+	defer startProfile()()
 	srv := db.NewServer(cfg)
 	installConfigHooks(cfg, srv)
 	port := int(cfg.Int("port"))
@@ -109,6 +110,9 @@ func run(args []string) int {
 			return 1
 		}
 		usable = append(usable, a)
+	}
+	if cfg.ReplicaOf().Host != "" { // log lines show the role from here on
+		logger.SetRole('S')
 	}
 	logger.Noticef("monotonic clock: POSIX clock_gettime")
 	logger.Noticef("Running mode=standalone, port=%d.", port)

@@ -14,4 +14,8 @@ var supportedDirectives = []string{
 	"hash-max-listpack-entries", "hash-max-listpack-value", "set-max-intset-entries",
 	"zset-max-listpack-entries", "zset-max-listpack-value", "list-max-listpack-size",
 	"hll-sparse-max-bytes", "lazyfree-lazy-expire", "lazyfree-lazy-user-del",
+	"replicaof", "masterauth", "masteruser", "repl-timeout", "replica-announce-ip", "replica-announce-port", "bind-source-addr", "replica-read-only", "replica-serve-stale-data",
+	"repl-diskless-sync", "repl-diskless-sync-delay", "repl-diskless-sync-max-replicas",
+	"repl-backlog-size", "repl-backlog-ttl", "repl-ping-replica-period", "min-replicas-to-write",
+	"min-replicas-max-lag", "replica-priority", "replica-announced",
 }

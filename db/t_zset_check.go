@@ -1,5 +1,8 @@
 package db
 
+// Structure checks of sorted sets, run by tests and, in builds with the
+// invariants tag, after every command that changes a set (zsetCheck).
+
 import "fmt"
 
 // check verifies the skiplist invariants listed in t_zset_skiplist.go.
@@ -57,6 +60,43 @@ func (zsl *zskiplist) check() error {
 				break
 			}
 			x = l.forward
+		}
+	}
+	return nil
+}
+
+// check returns the first broken invariant of z, or nil.
+func (z *ZSet) check() error {
+	if lp := z.lp; lp != nil {
+		if lp.Len()%2 != 0 {
+			return fmt.Errorf("zset listpack: odd entry count %d", lp.Len())
+		}
+		seen := map[string]bool{}
+		var prevM string
+		var prevS float64
+		var buf [20]byte
+		for p := lp.First(); p >= 0; p = zzlNextPair(lp, p) {
+			m, s := string(zzlMember(lp, p, &buf)), zzlScore(lp, lp.Next(p))
+			if seen[m] {
+				return fmt.Errorf("zset listpack: duplicate member %q", m)
+			}
+			if len(seen) > 0 && (s < prevS || s == prevS && m <= prevM) {
+				return fmt.Errorf("zset listpack: %q %v after %q %v", m, s, prevM, prevS)
+			}
+			seen[m] = true
+			prevM, prevS = m, s
+		}
+		return nil
+	}
+	if err := z.zsl.check(); err != nil {
+		return err
+	}
+	if z.dict.Len() != z.zsl.length {
+		return fmt.Errorf("zset: dict has %d members, skiplist %d", z.dict.Len(), z.zsl.length)
+	}
+	for x := z.zsl.first(); x != nil; x = x.next() {
+		if s, ok := z.dict.Find(x.member); !ok || s != x.score {
+			return fmt.Errorf("zset: dict has %v, %v for %q, skiplist %v", s, ok, x.member, x.score)
 		}
 	}
 	return nil

@@ -1,0 +1,122 @@
+package tests
+
+// Failover: a replica promoted with REPLICAOF NO ONE keeps the old history
+// as replid2, so the other replica and the demoted master continue
+// partially with it; chained replicas share the top master's replid; and
+// the FAILOVER command, when the server has it.
+
+import (
+	"context"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestPromoteAndRepoint: A is promoted, B and then the old master follow
+// A, each with a partial resynchronization.
+func TestPromoteAndRepoint(t *testing.T) {
+	ctx := context.Background()
+	master := startNode(t, "")
+	populate(t, master.c)
+	a := startNode(t, "", "--replicaof", "127.0.0.1", strconv.Itoa(master.Port))
+	b := startNode(t, "", "--replicaof", "127.0.0.1", strconv.Itoa(master.Port))
+	waitSynced(t, master, a, b)
+	old := infoMap(t, master.c, "replication")
+	oldID, oldOffset := old["master_replid"], old["master_repl_offset"]
+	o, err := strconv.ParseInt(oldOffset, 10, 64)
+	require.NoError(t, err)
+
+	require.NoError(t, a.c.Do(ctx, "REPLICAOF", "NO", "ONE").Err())
+	info := infoMap(t, a.c, "replication")
+	assert.Equal(t, "master", info["role"])
+	assert.NotEqual(t, oldID, info["master_replid"])
+	assert.Equal(t, oldID, info["master_replid2"])
+	assert.Equal(t, oldOffset, info["master_repl_offset"])
+	assert.Equal(t, strconv.FormatInt(o+1, 10), info["second_repl_offset"])
+	newID := info["master_replid"]
+	assert.Equal(t, "", a.configGet(t, "replicaof"))
+	require.NoError(t, a.c.Set(ctx, "written", "on the new master", 0).Err())
+
+	replicaOf(t, b, a.Addr())
+	waitSynced(t, a, b)
+	waitLog(t, b.server, "Successful partial resynchronization with master.")
+	bInfo := infoMap(t, b.c, "replication")
+	assert.Equal(t, newID, bInfo["master_replid"])
+	assert.Equal(t, oldID, bInfo["master_replid2"])
+	stats := infoMap(t, a.c, "stats")
+	assert.Equal(t, "1", stats["sync_partial_ok"])
+	assert.Equal(t, "0", stats["sync_full"])
+
+	// The old master had no write since: it continues too.
+	replicaOf(t, master, a.Addr())
+	waitSynced(t, a, b, master)
+	waitLog(t, master.server, "Successful partial resynchronization with master.")
+	stats = infoMap(t, a.c, "stats")
+	assert.Equal(t, "2", stats["sync_partial_ok"])
+	assert.Equal(t, "0", stats["sync_full"])
+
+	require.NoError(t, a.c.Incr(ctx, "after").Err())
+	waitSynced(t, a, b, master)
+	requireSameDigest(t, a, b, master)
+	assert.Equal(t, "on the new master", master.c.Get(ctx, "written").Val())
+}
+
+// TestChainedReplication: C replicates from B, which replicates from the
+// master. B passes the master's stream on unchanged: C has the master's
+// replid and offset.
+func TestChainedReplication(t *testing.T) {
+	master := startNode(t, "")
+	populate(t, master.c)
+	b := startNode(t, "", "--replicaof", "127.0.0.1", strconv.Itoa(master.Port))
+	c := startNode(t, "", "--replicaof", "127.0.0.1", strconv.Itoa(b.Port))
+	waitSynced(t, master, b, c)
+	requireSameDigest(t, master, b, c)
+
+	stop := writeLoad(t, master)
+	time.Sleep(300 * time.Millisecond)
+	stop()
+	waitSynced(t, master, b, c)
+	requireSameDigest(t, master, b, c)
+	id := infoMap(t, master.c, "replication")["master_replid"]
+	assert.Equal(t, id, infoMap(t, b.c, "replication")["master_replid"])
+	assert.Equal(t, id, infoMap(t, c.c, "replication")["master_replid"])
+	bInfo := infoMap(t, b.c, "replication")
+	assert.Equal(t, "slave", bInfo["role"])
+	assert.Equal(t, "1", bInfo["connected_slaves"])
+	assert.Equal(t, "1", infoMap(t, master.c, "replication")["connected_slaves"])
+}
+
+// TestFailoverCommand: FAILOVER TO hands the master role to a replica
+// without losing a write; the old master becomes its replica with a
+// partial resynchronization.
+func TestFailoverCommand(t *testing.T) {
+	ctx := context.Background()
+	master := startNode(t, "")
+	if n, err := master.c.Do(ctx, "COMMAND", "INFO", "failover").Slice(); err != nil || len(n) == 0 || n[0] == nil {
+		t.Skip("FAILOVER is not implemented by the server under test")
+	}
+	populate(t, master.c)
+	a := startNode(t, "", "--replicaof", "127.0.0.1", strconv.Itoa(master.Port))
+	b := startNode(t, "", "--replicaof", "127.0.0.1", strconv.Itoa(master.Port))
+	waitSynced(t, master, a, b)
+	assert.EqualError(t, a.c.Do(ctx, "FAILOVER").Err(), "ERR FAILOVER is not valid when server is a replica.")
+
+	require.NoError(t, master.c.Do(ctx, "FAILOVER", "TO", "127.0.0.1", a.Port, "TIMEOUT", 5000).Err())
+	waitFor(t, syncTimeout, "the failover to end", func() (bool, string) {
+		m := infoMap(t, master.c, "replication")
+		ai := infoMap(t, a.c, "replication")
+		done := m["role"] == "slave" && m["master_port"] == strconv.Itoa(a.Port) &&
+			m["master_failover_state"] == "no-failover" && ai["role"] == "master"
+		return done, "old master: role " + m["role"] + " failover " + m["master_failover_state"] + "; a: role " + ai["role"]
+	})
+	require.NoError(t, a.c.Set(ctx, "after", "failover", 0).Err())
+	waitSynced(t, a, master, b)
+	requireSameDigest(t, a, master, b)
+	stats := infoMap(t, a.c, "stats")
+	assert.Equal(t, "1", stats["sync_partial_ok"])
+	assert.Equal(t, "0", stats["sync_full"])
+	assert.Equal(t, "failover", b.c.Get(ctx, "after").Val())
+}
