@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/redis-go/redis-server/resp"
 )
 
 // errUnbalanced is what splitArgs reports for a line Redis refuses.
@@ -23,100 +25,15 @@ func splitArgs(line string) ([]string, error) {
 	if i := strings.IndexByte(line, 0); i >= 0 {
 		line = line[:i]
 	}
+	words, ok := resp.SplitArgs([]byte(line), nil)
+	if !ok {
+		return nil, errUnbalanced
+	}
 	var args []string
-	p := 0
-	for {
-		for p < len(line) && isSpace(line[p]) {
-			p++
-		}
-		if p == len(line) {
-			return args, nil
-		}
-		arg, next, err := splitOne(line, p)
-		if err != nil {
-			return nil, err
-		}
-		args = append(args, arg)
-		p = next
+	for _, w := range words {
+		args = append(args, string(w))
 	}
-}
-
-// splitOne reads the argument starting at line[p] and returns it with the
-// index just past it.
-func splitOne(line string, p int) (string, int, error) {
-	var cur []byte
-	inDouble, inSingle := false, false
-	for {
-		atEnd := p == len(line)
-		switch {
-		case inDouble:
-			switch {
-			case atEnd:
-				return "", 0, errUnbalanced
-			case line[p] == '\\' && p+3 < len(line) && line[p+1] == 'x' &&
-				isHex(line[p+2]) && isHex(line[p+3]):
-				cur = append(cur, unhex(line[p+2])<<4|unhex(line[p+3]))
-				p += 3
-			case line[p] == '\\' && p+1 < len(line):
-				p++
-				cur = append(cur, unescape(line[p]))
-			case line[p] == '"':
-				if p+1 < len(line) && !isSpace(line[p+1]) {
-					return "", 0, errUnbalanced
-				}
-				return string(cur), p + 1, nil
-			default:
-				cur = append(cur, line[p])
-			}
-		case inSingle:
-			switch {
-			case atEnd:
-				return "", 0, errUnbalanced
-			case line[p] == '\\' && p+1 < len(line) && line[p+1] == '\'':
-				p++
-				cur = append(cur, '\'')
-			case line[p] == '\'':
-				if p+1 < len(line) && !isSpace(line[p+1]) {
-					return "", 0, errUnbalanced
-				}
-				return string(cur), p + 1, nil
-			default:
-				cur = append(cur, line[p])
-			}
-		default:
-			if atEnd {
-				return string(cur), p, nil
-			}
-			switch line[p] {
-			case ' ', '\n', '\r', '\t':
-				return string(cur), p + 1, nil
-			case '"':
-				inDouble = true
-			case '\'':
-				inSingle = true
-			default:
-				cur = append(cur, line[p])
-			}
-		}
-		p++
-	}
-}
-
-// unescape maps the character after a backslash inside double quotes.
-func unescape(c byte) byte {
-	switch c {
-	case 'n':
-		return '\n'
-	case 'r':
-		return '\r'
-	case 't':
-		return '\t'
-	case 'b':
-		return '\b'
-	case 'a':
-		return '\a'
-	}
-	return c
+	return args, nil
 }
 
 // repr quotes s the way sdscatrepr does: always in double quotes, with
@@ -155,18 +72,4 @@ func repr(s string) string {
 // isSpace is C's isspace in the "C" locale.
 func isSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
-}
-
-func isHex(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0'
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10
-	}
-	return c - 'A' + 10
 }

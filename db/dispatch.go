@@ -41,7 +41,11 @@ func (s *Server) ProcessInput(c *Client, data []byte) {
 		}
 		if len(argv) > 0 {
 			c.Argv = argv
+			before := len(c.Buf)
 			s.processCommand(c)
+			if c.Flags&ClientReplica != 0 && len(c.Buf) > before {
+				s.replicaReplied(c, before)
+			}
 			c.Argv = nil
 		}
 		off += n
@@ -63,6 +67,23 @@ func (s *Server) ProcessInput(c *Client, data []byte) {
 		c.qbuf = nil
 		c.Flags |= ClientCloseASAP
 	}
+}
+
+// replicaReplied closes a replica whose command generated a reply: the
+// link carries the stream, not replies, as Redis 7.0 enforces. The
+// replication commands answer on it by design.
+func (s *Server) replicaReplied(c *Client, before int) {
+	name := "<unknown>"
+	if c.Cmd != nil {
+		switch c.Cmd.Name {
+		case "psync", "sync", "replconf":
+			return
+		}
+		name = c.Cmd.FullName()
+	}
+	c.Buf = c.Buf[:before]
+	logger.Warningf("Replica generated a reply to command '%s', disconnecting it: %s", name, s.clientInfo(c))
+	s.killClient(c)
 }
 
 // ResumeInput runs the commands left in c's buffer, after c was unblocked or
@@ -141,6 +162,11 @@ func (s *Server) processCommand(c *Client) {
 	}
 	if c.Proto == 2 && c.subscriptionCount() > 0 && !allowedInPubSub(cmd.Name) {
 		s.reject(c, "ERR Can't execute '"+cmd.FullName()+"': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
+		return
+	}
+	if c.Flags&ClientReplica != 0 && (isWrite || cmd.Has(FlagReadonly) || mayReplicate(c)) {
+		// Replicas are exempt from CLIENT PAUSE: they must not use that.
+		s.reject(c, "ERR Replica can't interact with the keyspace")
 		return
 	}
 	if s.IsReplica && !s.MasterLinkUp && !s.ServeStaleData && !cmd.Has(FlagStale) {

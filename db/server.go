@@ -100,6 +100,7 @@ type Server struct {
 	pauseUntil  time.Time
 	pauseWrite  bool          // CLIENT PAUSE WRITE rather than ALL
 	postponed   []*Client     // clients held back by CLIENT PAUSE (client_cmds.go)
+	shutdown    shutdownState // a shutdown waiting for the replicas (shutdown.go)
 	blocking    blockingState // clients blocked on keys (blocking.go)
 	lists       listSettings  // settings of new lists (t_list.go)
 	zsets       zsetSettings  // encoding thresholds of sorted sets (t_zset.go)

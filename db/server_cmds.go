@@ -106,12 +106,23 @@ func shutdownCommand(c *Client) {
 		c.Error(ErrSyntax)
 		return
 	}
+	s := c.srv
 	if abort {
-		// Shutdown never waits for replicas here: none is ever in progress.
-		c.Error("ERR No shutdown in progress.")
+		if !s.abortShutdown() {
+			c.Error("ERR No shutdown in progress.")
+			return
+		}
+		c.OK()
 		return
 	}
-	if err := c.srv.PrepareForShutdown(flags); err != nil {
+	if c.denyBlocking() {
+		flags |= ShutdownNow // no waiting for replicas inside MULTI
+	}
+	switch err := s.PrepareForShutdown(flags); {
+	case err == errShutdownPending: // the reply comes when it ends
+		s.blockForKeys(c, nil, "none", 0)
+		s.shutdown.waiting = append(s.shutdown.waiting, c)
+	case err != nil:
 		c.Error("ERR Errors trying to SHUTDOWN. Check logs.")
 	}
 }

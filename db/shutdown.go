@@ -1,6 +1,11 @@
 package db
 
-import "github.com/redis-go/redis-server/logger"
+import (
+	"errors"
+	"time"
+
+	"github.com/redis-go/redis-server/logger"
+)
 
 // RedisVersion is the version of Redis this server behaves as.
 const RedisVersion = "7.0.15"
@@ -23,11 +28,63 @@ var shutdownHooks []ShutdownHook
 // AddShutdownHook registers fn to run at shutdown.
 func AddShutdownHook(fn ShutdownHook) { shutdownHooks = append(shutdownHooks, fn) }
 
-// PrepareForShutdown runs the shutdown hooks and stops the loop, as Redis's
-// prepareForShutdown/finishShutdown. It returns the error that cancelled
-// the shutdown, if any.
+// ShutdownReplicas is replication's share of a shutdown, set by package
+// repl: as Redis 7.0, a shutdown (unless NOW) first lets the replicas
+// acknowledge the whole stream, for up to shutdown-timeout seconds.
+type ShutdownReplicas interface {
+	InSync() bool // every replica acknowledged our offset
+	AskAcks()     // sends REPLCONF GETACK *
+	Report()      // logs the replicas that lag, before exiting
+}
+
+// ReplicasAtShutdown is nil until replication sets it.
+var ReplicasAtShutdown ShutdownReplicas
+
+// errShutdownPending is PrepareForShutdown waiting for the replicas: the
+// cron finishes the shutdown (finishPendingShutdown).
+var errShutdownPending = errors.New("shutdown waits for replicas")
+
+// shutdownState is a shutdown waiting for the replicas.
+type shutdownState struct {
+	flags    int
+	deadline time.Time // zero: none in progress
+	waiting  []*Client // SHUTDOWN clients blocked until it ends
+}
+
+func init() {
+	cronHooks = append(cronHooks, func(s *Server, now time.Time) { s.finishPendingShutdown(now) })
+}
+
+// PrepareForShutdown starts a shutdown, as Redis's prepareForShutdown: with
+// replicas that lag it pauses writes and waits for them (the error is then
+// errShutdownPending); otherwise finishShutdown runs the shutdown hooks and
+// stops the loop. It returns the error that cancelled the shutdown, if any.
 func (s *Server) PrepareForShutdown(flags int) error {
+	if !s.shutdown.deadline.IsZero() {
+		return errShutdownPending
+	}
 	logger.Warningf("User requested shutdown...")
+	rs := ReplicasAtShutdown
+	timeout := s.Config.Int("shutdown-timeout")
+	if flags&ShutdownNow == 0 && timeout != 0 && rs != nil && !rs.InSync() {
+		s.shutdown.flags = flags
+		s.shutdown.deadline = time.Now().Add(time.Duration(timeout) * time.Second)
+		if !s.ClientsPaused() {
+			rs.AskAcks()
+		}
+		s.pauseClients(time.Now().AddDate(100, 0, 0), true)
+		logger.Noticef("Waiting for replicas before shutting down.")
+		return errShutdownPending
+	}
+	return s.finishShutdown(flags)
+}
+
+// finishShutdown is Redis's finishShutdown: the hooks (the final save)
+// then the loop's stop.
+func (s *Server) finishShutdown(flags int) error {
+	if rs := ReplicasAtShutdown; rs != nil {
+		rs.Report()
+	}
 	for _, fn := range shutdownHooks {
 		if err := fn(s, flags); err != nil && flags&ShutdownForce == 0 {
 			logger.Warningf("Errors trying to shut down the server. Check the logs for more information.")
@@ -40,9 +97,45 @@ func (s *Server) PrepareForShutdown(flags int) error {
 	return nil
 }
 
+// finishPendingShutdown ends a shutdown that waits for the replicas once
+// they caught up or shutdown-timeout passed.
+func (s *Server) finishPendingShutdown(now time.Time) {
+	st := &s.shutdown
+	if st.deadline.IsZero() || now.Before(st.deadline) && !ReplicasAtShutdown.InSync() {
+		return
+	}
+	st.deadline = time.Time{} // done waiting, whatever happens now
+	if s.finishShutdown(st.flags) != nil {
+		s.cancelShutdown()
+	}
+}
+
+// cancelShutdown gives a pending shutdown up: writes resume and the
+// SHUTDOWN clients get an error.
+func (s *Server) cancelShutdown() {
+	for _, c := range s.shutdown.waiting {
+		if s.clients[c.ID] == c && c.Flags&ClientBlocked != 0 {
+			c.Error("ERR Errors trying to SHUTDOWN. Check logs.")
+			s.finishBlocked(c)
+		}
+	}
+	s.shutdown = shutdownState{}
+	s.unpause()
+}
+
+// abortShutdown is SHUTDOWN ABORT: false when no shutdown is in progress.
+func (s *Server) abortShutdown() bool {
+	if s.shutdown.deadline.IsZero() {
+		return false
+	}
+	s.cancelShutdown()
+	logger.Noticef("Shutdown manually aborted.")
+	return true
+}
+
 // ShutdownFromSignal handles SIGTERM and SIGINT.
 func (s *Server) ShutdownFromSignal() {
-	if s.PrepareForShutdown(0) != nil {
+	if err := s.PrepareForShutdown(0); err != nil && err != errShutdownPending {
 		logger.Warningf("SIGTERM received but errors trying to shut down the server, check the logs for more information")
 	}
 }

@@ -645,25 +645,35 @@ func argLongInRange(c *Client, i int, lo, hi int64, msg string) (int64, bool) {
 	return v, true
 }
 
+// randCountArgs parses the count and the WITHVALUES / WITHSCORES option
+// of HRANDFIELD and ZRANDMEMBER, replying the error if they are wrong.
+func randCountArgs(c *Client, with string) (count int64, withOpt, ok bool) {
+	count, ok = argLongInRange(c, 2, -maxInt64, maxInt64, "")
+	if !ok {
+		return 0, false, false
+	}
+	if len(c.Argv) > 4 || len(c.Argv) == 4 && !optIs(c.Argv[3], with) {
+		c.Error(ErrSyntax)
+		return 0, false, false
+	}
+	if len(c.Argv) == 4 {
+		if count < -maxInt64/2 || count > maxInt64/2 {
+			c.Error("ERR value is out of range")
+			return 0, false, false
+		}
+		withOpt = true
+	}
+	return count, withOpt, true
+}
+
 // Redis's thresholds for the strategies of HRANDFIELD and SRANDMEMBER.
 const randSubStrategyMul = 3
 
 func hrandfieldCommand(c *Client) {
 	if len(c.Argv) >= 3 {
-		l, ok := argLongInRange(c, 2, -maxInt64, maxInt64, "")
+		l, withValues, ok := randCountArgs(c, "withvalues")
 		if !ok {
 			return
-		}
-		withValues := false
-		if len(c.Argv) > 4 || len(c.Argv) == 4 && !optIs(c.Argv[3], "withvalues") {
-			c.Error(ErrSyntax)
-			return
-		} else if len(c.Argv) == 4 {
-			withValues = true
-			if l < -maxInt64/2 || l > maxInt64/2 {
-				c.Error("ERR value is out of range")
-				return
-			}
 		}
 		hrandfieldWithCount(c, l, withValues)
 		return

@@ -239,20 +239,9 @@ func zmpopGeneric(c *Client, numkeysIdx int, block bool) {
 // zrandmemberCommand is ZRANDMEMBER key [count [WITHSCORES]].
 func zrandmemberCommand(c *Client) {
 	if len(c.Argv) >= 3 {
-		l, ok := argLongInRange(c, 2, -maxInt64, maxInt64, "")
+		l, withScores, ok := randCountArgs(c, "withscores")
 		if !ok {
 			return
-		}
-		withScores := false
-		if len(c.Argv) > 4 || len(c.Argv) == 4 && !optIs(c.Argv[3], "withscores") {
-			c.Error(ErrSyntax)
-			return
-		} else if len(c.Argv) == 4 {
-			withScores = true
-			if l < -maxInt64/2 || l > maxInt64/2 {
-				c.Error("ERR value is out of range")
-				return
-			}
 		}
 		zrandmemberWithCount(c, l, withScores)
 		return

@@ -25,6 +25,12 @@
 // loop writes nothing to it until the goroutine hands back through
 // ae.Loop.Execute, which is what keeps the stream ordered.
 //
+// Around it (master.go, wait.go, failover.go): REPLCONF ACKs, PINGs and
+// keepalive newlines, timeouts, output buffer limits, min-replicas-to-write,
+// WAIT (REPLCONF GETACK), a shutdown that waits for the replicas to catch
+// up, and FAILOVER, which hands the master role to a replica with
+// "PSYNC <replid> <offset> FAILOVER".
+//
 // # Replica side (replica.go)
 //
 // REPLICAOF, the replicaof directive or --replicaof start a link. The

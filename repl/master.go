@@ -164,6 +164,7 @@ func (r *Repl) installMaster() {
 	db.ReplicationInfo = func(s *db.Server, b *strings.Builder) { r.info(b) }
 	db.RoleReply = r.roleReply
 	db.NoReplicasHook = func(*db.Server) bool { return !r.enoughGoodReplicas() }
+	db.ReplicasAtShutdown = atShutdown{r}
 	r.woff = map[*db.Client]int64{}
 	r.loadSettings()
 	cfg := s.Config
@@ -413,6 +414,10 @@ func syncCommand(c *db.Client) {
 		return
 	}
 	rep := replicaOf(c)
+	if rep.noData && !rep.capaEOF { // filtered RDBs never go through the dump file
+		c.Error("ERR Filtered replica requires EOF capability")
+		return
+	}
 	logger.Noticef("Replica %s asks for synchronization", rep.name())
 	if c.ArgIs(0, "psync") {
 		offset, ok := db.ParseInt(c.Argv[2])

@@ -192,6 +192,7 @@ func TestReplconf(t *testing.T) {
 		{[]string{"REPLCONF", "rdb-only", "2"}, "-ERR value is out of range, value must between 0 and 1\r\n"},
 		{[]string{"REPLCONF", "rdb-filter-only", "x"}, "-ERR Unsupported rdb-filter-only option: x\r\n"},
 		{[]string{"REPLCONF", "rdb-filter-only", ""}, "+OK\r\n"},
+		{[]string{"PSYNC", "?", "-1"}, "-ERR Filtered replica requires EOF capability\r\n"},
 		{[]string{"REPLCONF", "ip-address", strings.Repeat("a", 256)}, "-ERR REPLCONF ip-address provided by replica instance is too long: 256 bytes\r\n"},
 		{[]string{"REPLCONF", "capa", "foo", "capa", "eof", "listening-port", "7000", "ip-address", "10.0.0.1"}, "+OK\r\n"},
 		{[]string{"REPLCONF", "ack", "5"}, ""}, // not a replica: ignored, no reply
@@ -322,4 +323,15 @@ func TestPsyncFailoverRequest(t *testing.T) {
 	require.Equal(t, "+OK\r\n", run(r, c, "FAILOVER", "ABORT"))
 	require.False(t, r.srv.ClientsPaused())
 	require.Contains(t, r.srv.Info("replication"), "master_failover_state:no-failover\r\n")
+}
+
+func TestReplicaMustNotGetReplies(t *testing.T) {
+	r := newMaster(t)
+	r.ensureBacklog()
+	for _, cmd := range [][]string{{"GET", "k"}, {"PING"}, {"NOSUCHCOMMAND"}} {
+		rep := replicaAt(t, r, "6380")
+		require.Equal(t, "", run(r, rep, cmd...), "%v", cmd)
+		require.True(t, rep.Closing(), "%v", cmd)
+	}
+	require.Empty(t, r.replicas)
 }

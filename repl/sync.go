@@ -262,9 +262,9 @@ func (r *Repl) startDiskless(noData bool) error {
 		}
 		targets = append(targets, t)
 	}
-	if len(targets) == 0 {
+	if len(targets) == 0 { // the others wait for the next round
 		sn.Release()
-		return errors.New("no replica to send the RDB to")
+		return nil
 	}
 	d := &disklessSync{targets: targets, sn: sn, start: start}
 	r.diskless = d
@@ -326,9 +326,11 @@ func (w *fanout) writeTo(t *transferTarget, p []byte) {
 	if err != nil {
 		t.err = err
 		w.alive--
-		if errors.Is(err, os.ErrDeadlineExceeded) {
+		switch {
+		case errors.Is(err, os.ErrClosed): // the loop closed it: the replica is gone
+		case errors.Is(err, os.ErrDeadlineExceeded):
 			logger.Warningf("Disconnecting timedout replica (full sync): %s", t.name)
-		} else {
+		default:
 			logger.Warningf("Diskless rdb transfer, write error sending DB to replica: %s", strerror(err))
 		}
 		r, rep := w.r, t.rep

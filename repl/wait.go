@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/redis-go/redis-server/db"
+	"github.com/redis-go/redis-server/logger"
 )
 
 // waiter is a client blocked in WAIT.
@@ -126,4 +127,48 @@ func (r *Repl) forgetWaiting(c *db.Client) {
 			return
 		}
 	}
+}
+
+// atShutdown is replication's share of a shutdown (db.ShutdownReplicas):
+// unless SHUTDOWN NOW, the server first waits, for up to shutdown-timeout
+// seconds, until every replica acknowledged the whole stream.
+type atShutdown struct{ r *Repl }
+
+func (a atShutdown) InSync() bool {
+	for _, rep := range a.r.replicas {
+		if rep.AckOffset != a.r.Offset {
+			return false
+		}
+	}
+	return true
+}
+
+func (a atShutdown) AskAcks() {
+	a.r.ackAsked = true
+	a.r.sendGetAck()
+}
+
+// Report logs the replicas that lag, as Redis's finishShutdown.
+func (a atShutdown) Report() {
+	r := a.r
+	if len(r.replicas) == 0 {
+		return
+	}
+	lagging := 0
+	now := time.Now()
+	for _, rep := range r.replicas {
+		if rep.AckOffset == r.Offset {
+			continue
+		}
+		lagging++
+		lag, state := int64(0), "wait_bgsave"
+		switch rep.state {
+		case online:
+			lag, state = now.Unix()-rep.ackTime.Unix(), "online"
+		case sendBulk:
+			state = "send_bulk"
+		}
+		logger.Warningf("Lagging replica %s reported offset %d behind master, lag=%d, state=%s.", rep.name(), r.Offset-rep.AckOffset, lag, state)
+	}
+	logger.Noticef("%d of %d replicas are in sync when shutting down.", len(r.replicas)-lagging, len(r.replicas))
 }

@@ -89,15 +89,50 @@ func TestChainedReplication(t *testing.T) {
 	assert.Equal(t, "1", infoMap(t, master.c, "replication")["connected_slaves"])
 }
 
+// skipWithoutFailover skips a test when the server under test has no
+// FAILOVER command: COMMAND INFO answers nil for it.
+func skipWithoutFailover(t *testing.T, n *replNode) {
+	if v, err := n.c.Do(context.Background(), "COMMAND", "INFO", "failover").Slice(); err != nil || len(v) == 0 || v[0] == nil {
+		t.Skip("FAILOVER is not implemented by the server under test")
+	}
+}
+
+// TestFailoverErrors: FAILOVER's argument and state checks, in Redis's
+// order and words.
+func TestFailoverErrors(t *testing.T) {
+	ctx := context.Background()
+	master := startNode(t, "")
+	skipWithoutFailover(t, master)
+	for _, tc := range []struct {
+		args []any
+		want string
+	}{
+		{[]any{"FAILOVER"}, "ERR FAILOVER requires connected replicas."},
+		{[]any{"FAILOVER", "TO", "127.0.0.1", 1}, "ERR FAILOVER requires connected replicas."},
+		{[]any{"FAILOVER", "ABORT"}, "ERR No failover in progress."},
+		{[]any{"FAILOVER", "TIMEOUT", -1}, "ERR FAILOVER timeout must be greater than 0"},
+		{[]any{"FAILOVER", "BOGUS"}, "ERR syntax error"},
+	} {
+		assert.EqualError(t, master.c.Do(ctx, tc.args...).Err(), tc.want, "%v", tc.args)
+	}
+	replica := startNode(t, "", "--replicaof", "127.0.0.1", strconv.Itoa(master.Port))
+	waitSynced(t, master, replica)
+	waitAcked(t, master, 1)
+	assert.EqualError(t, master.c.Do(ctx, "FAILOVER", "TO", "127.0.0.1", freePort(t)).Err(),
+		"ERR FAILOVER target HOST and PORT is not a replica.")
+	assert.EqualError(t, master.c.Do(ctx, "FAILOVER", "TO", "127.0.0.1", replica.Port, "FORCE").Err(),
+		"ERR FAILOVER with force option requires both a timeout and target HOST and IP.")
+	assert.EqualError(t, replica.c.Do(ctx, "FAILOVER").Err(), "ERR FAILOVER is not valid when server is a replica.")
+	assert.Equal(t, "no-failover", infoMap(t, master.c, "replication")["master_failover_state"])
+}
+
 // TestFailoverCommand: FAILOVER TO hands the master role to a replica
 // without losing a write; the old master becomes its replica with a
 // partial resynchronization.
 func TestFailoverCommand(t *testing.T) {
 	ctx := context.Background()
 	master := startNode(t, "")
-	if n, err := master.c.Do(ctx, "COMMAND", "INFO", "failover").Slice(); err != nil || len(n) == 0 || n[0] == nil {
-		t.Skip("FAILOVER is not implemented by the server under test")
-	}
+	skipWithoutFailover(t, master)
 	populate(t, master.c)
 	a := startNode(t, "", "--replicaof", "127.0.0.1", strconv.Itoa(master.Port))
 	b := startNode(t, "", "--replicaof", "127.0.0.1", strconv.Itoa(master.Port))

@@ -95,6 +95,17 @@ func testOurMasterRealReplica(t *testing.T, diskless string) {
 	require.NoError(t, err)
 	require.Equal(t, []any{"master", rmiInt(t, info["master_repl_offset"]),
 		[]any{[]any{"127.0.0.1", strconv.Itoa(replica.Port), info["master_repl_offset"]}}}, role)
+
+	// WAIT: REPLCONF GETACK makes the replica acknowledge the write at once.
+	conn := mc.Conn()
+	defer conn.Close()
+	require.NoError(t, conn.Set(ctx, "waited", "x", 0).Err())
+	n, err := conn.Do(ctx, "WAIT", 1, 10000).Int()
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	n, err = conn.Do(ctx, "WAIT", 2, 100).Int()
+	require.NoError(t, err)
+	require.Equal(t, 1, n, "only one replica: the timeout passes")
 }
 
 // rmiStreamEveryType writes every type through the effects that travel

@@ -47,6 +47,9 @@ type options struct {
 	replKeys    int             // keys to sync fully; 0 skips the sync timing
 	replN       int             // SET requests with replicas attached; 0 skips them
 	replTimeout time.Duration   // time limit of one sync or catch-up
+	replRuns    int             // runs of each replication measurement; the median is shown
+	persistKeys int             // keys saved and loaded in the persistence section
+	persistN    int             // SET requests per latency run in the persistence section
 }
 
 func main() {
@@ -90,16 +93,22 @@ func parseFlags(args []string) (*options, error) {
 	tests := fs.String("tests", "", "comma-separated tests to run (as redis-benchmark -t names them: set,get,lrange_100,...; default: all)")
 	fs.IntVar(&opt.rssN, "rss-n", 1000000, "SETs before measuring RSS on fresh servers (0: skip)")
 	fs.DurationVar(&opt.timeout, "timeout", 2*time.Minute, "time limit of one redis-benchmark run")
-	sections := fs.String("sections", "suite,rss,repl", "parts to run: suite (redis-benchmark's tests), rss (memory), repl (replication)")
+	sections := fs.String("sections", "suite,rss,persist,repl", "parts to run: suite (redis-benchmark's tests), rss (memory), persist (RDB save/load/BGSAVE), repl (replication)")
 	fs.StringVar(&opt.replica, "replica", "", "the replicas' binary in the replication section (default: -redis)")
 	fs.IntVar(&opt.replKeys, "repl-keys", 1000000, "keys on the master for the full sync timing (0: skip)")
 	fs.IntVar(&opt.replN, "repl-n", -1, "SET requests per run with 0, 1 and 2 replicas attached (-1: 1.5 times -n; 0: skip)")
 	fs.DurationVar(&opt.replTimeout, "repl-timeout", 2*time.Minute, "time limit of one full sync or catch-up")
+	fs.IntVar(&opt.replRuns, "repl-runs", 3, "runs of each replication measurement; the median is shown")
+	fs.IntVar(&opt.persistKeys, "persist-keys", 1000000, "keys saved, loaded and snapshotted in the persistence section")
+	fs.IntVar(&opt.persistN, "persist-n", 200000, "SET requests per latency run in the persistence section")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
 	if opt.replN < 0 {
 		opt.replN = setTest.requests(opt.n, 1)
+	}
+	if opt.replRuns < 1 {
+		return nil, fmt.Errorf("-repl-runs %d: want at least 1", opt.replRuns)
 	}
 	if opt.replica == "" {
 		opt.replica = opt.redis
@@ -107,8 +116,8 @@ func parseFlags(args []string) (*options, error) {
 	opt.sections = map[string]bool{}
 	for _, name := range strings.Split(*sections, ",") {
 		name = strings.TrimSpace(name)
-		if name != "suite" && name != "rss" && name != "repl" {
-			return nil, fmt.Errorf("-sections %q: the sections are suite, rss and repl", *sections)
+		if name != "suite" && name != "rss" && name != "repl" && name != "persist" {
+			return nil, fmt.Errorf("-sections %q: the sections are suite, rss, persist and repl", *sections)
 		}
 		opt.sections[name] = true
 	}
@@ -163,6 +172,9 @@ func run(opt *options) error {
 		rss := measureRSS(opt, []*server{ours, redis})
 		printRSS(os.Stdout, opt.rssN, rss)
 		fmt.Println()
+	}
+	if opt.sections["persist"] {
+		runPersistence(opt)
 	}
 	if opt.sections["repl"] {
 		runReplication(opt, ticks)

@@ -8,12 +8,14 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -61,6 +63,12 @@ func (l *lagStats) add(v int64) {
 	l.samples++
 	l.sum += v
 	l.max = max(l.max, v)
+}
+
+func (l *lagStats) merge(o lagStats) {
+	l.samples += o.samples
+	l.sum += o.sum
+	l.max = max(l.max, o.max)
 }
 
 func (l lagStats) mean() float64 {
@@ -119,8 +127,9 @@ func (r syncResult) short() string {
 	return fmt.Sprintf("%.2fs", r.took.Seconds())
 }
 
-// measureSync starts master, loads opt.replKeys keys, starts a replica and
-// times REPLICAOF until the replica's link is up with every key.
+// measureSync starts master and loads opt.replKeys keys into it, then
+// times opt.replRuns full syncs, each to a fresh replica, and keeps the
+// median.
 func measureSync(opt *options, master *server) syncResult {
 	if err := master.start(); err != nil {
 		return syncResult{status: "error", detail: err.Error()}
@@ -132,6 +141,21 @@ func measureSync(opt *options, master *server) syncResult {
 	if err := loadKeys(master.port, opt.replKeys, opt.replTimeout); err != nil {
 		return syncResult{status: "error", detail: "loading the keys: " + err.Error()}
 	}
+	var times []time.Duration
+	for i := 0; i < opt.replRuns; i++ {
+		res := syncOnce(opt, master)
+		if res.status != "" {
+			return res
+		}
+		times = append(times, res.took)
+	}
+	slices.Sort(times)
+	return syncResult{took: times[len(times)/2]}
+}
+
+// syncOnce times REPLICAOF on a fresh replica until its link is up with
+// every key.
+func syncOnce(opt *options, master *server) syncResult {
 	replica := &server{name: "replica", bin: opt.replica}
 	if err := replica.start(); err != nil {
 		return syncResult{status: "error", detail: err.Error()}
@@ -172,8 +196,10 @@ func waitLinkUp(ctx context.Context, master *server, rc *redis.Client) syncResul
 	}
 }
 
-// measureLoad runs redis-benchmark -t set against master with n replicas
-// attached, sampling the replicas' lag meanwhile.
+// measureLoad starts master with n replicas attached and runs
+// redis-benchmark -t set against it opt.replRuns times, sampling the
+// replicas' lag meanwhile. It keeps the run of median throughput, with
+// the lag and catch-up time of all the runs.
 func measureLoad(opt *options, master *server, n int, ticks int64) loadResult {
 	if err := master.start(); err != nil {
 		return loadResult{result: result{status: "error", detail: err.Error()}}
@@ -203,7 +229,7 @@ func measureLoad(opt *options, master *server, n int, ticks int64) loadResult {
 		}
 	}
 	// Redis streams to a replica fresh from a diskless sync only after its
-	// first ACK, up to a second later: the run starts once a write went
+	// first ACK, up to a second later: the runs start once a write went
 	// through to every replica.
 	if n > 0 {
 		if err := mc.Set(ctx, "warm-up", 1, 0).Err(); err != nil {
@@ -213,11 +239,23 @@ func measureLoad(opt *options, master *server, n int, ticks int64) loadResult {
 			return loadResult{result: result{status: "timeout", detail: "the replicas did not get the first write: " + err.Error()}}
 		}
 	}
+	var runs []loadResult
+	for i := 0; i < opt.replRuns; i++ {
+		r := loadOnce(opt, master, mc, replicas, ticks)
+		if !r.ok() {
+			return r
+		}
+		runs = append(runs, r)
+	}
+	return medianRun(runs)
+}
 
+// loadOnce is one redis-benchmark run with the lag sampled meanwhile.
+func loadOnce(opt *options, master *server, mc *redis.Client, replicas []*redis.Client, ticks int64) loadResult {
 	stop := make(chan struct{})
 	var lag lagStats
 	var wg sync.WaitGroup
-	if n > 0 {
+	if len(replicas) > 0 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -228,12 +266,27 @@ func measureLoad(opt *options, master *server, n int, ticks int64) loadResult {
 	close(stop)
 	wg.Wait()
 	out := loadResult{result: res, lag: lag}
-	if res.ok() && n > 0 {
+	if res.ok() && len(replicas) > 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), opt.replTimeout)
+		defer cancel()
 		start := time.Now()
 		if err := waitCaughtUp(ctx, mc, replicas); err != nil {
 			out.status, out.detail = "timeout", "the replicas did not catch up: "+err.Error()
 		}
 		out.catchUp = time.Since(start)
+	}
+	return out
+}
+
+// medianRun is the run of median throughput, with the lag samples of
+// every run and the longest catch-up.
+func medianRun(runs []loadResult) loadResult {
+	slices.SortFunc(runs, func(a, b loadResult) int { return cmp.Compare(a.rps, b.rps) })
+	out := runs[len(runs)/2]
+	out.lag = lagStats{}
+	for _, r := range runs {
+		out.lag.merge(r.lag)
+		out.catchUp = max(out.catchUp, r.catchUp)
 	}
 	return out
 }
@@ -369,7 +422,7 @@ func readOKs(r *bufio.Reader, n int) error {
 }
 
 func printSync(w io.Writer, opt *options, rows []syncRow) {
-	fmt.Fprintf(w, "Full sync of %d keys to a %s replica: seconds from REPLICAOF to the link up with every key\n", opt.replKeys, opt.replica)
+	fmt.Fprintf(w, "Full sync of %d keys to a %s replica: seconds from REPLICAOF to the link up with every key (median of %d)\n", opt.replKeys, opt.replica, opt.replRuns)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "master sync\ts ours\ts redis\tours/redis\t")
 	var notes []string
@@ -405,7 +458,7 @@ func secs(r syncResult) string {
 func (r loadResult) short() string { return r.result.short() }
 
 func printLoad(w io.Writer, opt *options, rows []loadRow) {
-	fmt.Fprintf(w, "SET on the master with %s replicas attached: redis-benchmark -t set -n %d -c %d\n", opt.replica, opt.replN, opt.clients)
+	fmt.Fprintf(w, "SET on the master with %s replicas attached: redis-benchmark -t set -n %d -c %d (median of %d runs)\n", opt.replica, opt.replN, opt.clients, opt.replRuns)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "replicas\tops/s ours\tops/s redis\tours/redis\tp99 ours\tp99 redis\tlag max KB ours\tlag max KB redis\tlag avg KB ours\tlag avg KB redis\tcatch-up ms ours\tcatch-up ms redis\t")
 	var notes []string

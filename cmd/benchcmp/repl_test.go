@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -18,6 +19,18 @@ func TestLagStats(t *testing.T) {
 	}
 	assert.Equal(t, lagStats{samples: 3, max: 30, sum: 40}, l)
 	assert.InDelta(t, 13.33, l.mean(), 0.01)
+}
+
+func TestMedianRun(t *testing.T) {
+	runs := []loadResult{
+		{result: result{rps: 300}, lag: lagStats{samples: 1, max: 5, sum: 5}, catchUp: 2},
+		{result: result{rps: 100}, lag: lagStats{samples: 2, max: 9, sum: 10}, catchUp: 7},
+		{result: result{rps: 200}, lag: lagStats{samples: 1, max: 1, sum: 1}, catchUp: 1},
+	}
+	got := medianRun(runs)
+	assert.Equal(t, 200.0, got.rps)
+	assert.Equal(t, lagStats{samples: 4, max: 9, sum: 16}, got.lag)
+	assert.Equal(t, time.Duration(7), got.catchUp)
 }
 
 func TestInfoField(t *testing.T) {
@@ -43,6 +56,7 @@ func TestReplFlags(t *testing.T) {
 	assert.Equal(t, 1500, opt.replN)
 	assert.Equal(t, 1000000, opt.replKeys)
 	assert.Equal(t, opt.redis, opt.replica)
+	assert.Equal(t, 3, opt.replRuns)
 
 	opt, err = parseFlags([]string{"-sections", "repl", "-repl-n", "0", "-replica", "/x/redis-server"})
 	require.NoError(t, err)

@@ -17,5 +17,5 @@ var supportedDirectives = []string{
 	"replicaof", "masterauth", "masteruser", "repl-timeout", "replica-announce-ip", "replica-announce-port", "bind-source-addr", "replica-read-only", "replica-serve-stale-data",
 	"repl-diskless-sync", "repl-diskless-sync-delay", "repl-diskless-sync-max-replicas",
 	"repl-backlog-size", "repl-backlog-ttl", "repl-ping-replica-period", "min-replicas-to-write",
-	"min-replicas-max-lag", "replica-priority", "replica-announced",
+	"min-replicas-max-lag", "replica-priority", "replica-announced", "shutdown-timeout",
 }
