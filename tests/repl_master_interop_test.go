@@ -2,9 +2,11 @@ package tests
 
 // The server under test as a master, real Redis 7.0 as its replica: the
 // real replica syncs (diskless and disk), follows the stream of every type
-// and effect, agrees by DEBUG DIGEST and offsets, and continues partially
-// after CLIENT KILL TYPE replica. And the stream itself, read by a raw
-// replica, is byte for byte what real Redis sends for the same commands.
+// and effect, agrees by DEBUG DIGEST and offsets, continues partially
+// after CLIENT KILL TYPE replica, and acknowledges WAIT. The stream itself,
+// read by a raw replica, is byte for byte what real Redis sends for the
+// same commands; one diskless transfer feeds several replicas and drops a
+// stalled one; redis-cli --rdb and --functions-rdb get their RDB.
 
 import (
 	"bufio"
@@ -13,6 +15,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -416,4 +420,30 @@ func TestDisklessSyncDropsStalledReplica(t *testing.T) {
 	require.Equal(t, 1, strings.Count(out, "Starting BGSAVE for SYNC with target: replicas sockets"), "one transfer for all")
 	require.Contains(t, out, "Diskless rdb transfer, done reading from pipe, 2 replicas still up.")
 	require.Equal(t, "2", rmiInfo(t, mc, "replication")["connected_slaves"])
+}
+
+// TestRedisCliRdbFromOurMaster: redis-cli --rdb (SYNC with rdb-only, EOF
+// capable) gets our RDB over a diskless or a disk transfer, and
+// --functions-rdb a filtered one, without keys.
+func TestRedisCliRdbFromOurMaster(t *testing.T) {
+	ctx := context.Background()
+	for _, diskless := range []string{"yes", "no"} {
+		master := startIn(t, "", t.TempDir(), "--save", "", "--repl-diskless-sync", diskless, "--repl-diskless-sync-delay", "0")
+		mc := rmiClient(t, master)
+		require.NoError(t, mc.Set(ctx, "k", "v", 0).Err())
+		for _, mode := range []string{"--rdb", "--functions-rdb"} {
+			path := filepath.Join(t.TempDir(), "out.rdb")
+			out, errOut, err := runTool(t, 20*time.Second, "", "redis-cli", "-p", strconv.Itoa(master.Port), mode, path)
+			require.NoError(t, err, "%s %s: %s%s", mode, diskless, out, errOut)
+			require.Contains(t, out+errOut, "Transfer finished with success")
+			b, err := os.ReadFile(path)
+			require.NoError(t, err)
+			require.True(t, strings.HasPrefix(string(b), "REDIS0010"), "%q", b[:min(len(b), 16)])
+			require.Equal(t, mode == "--rdb", strings.Contains(string(b), "\x01k\x01v"), "%s: the key", mode)
+		}
+		rmiEventually(t, "the rdb-only replicas to go", func() (bool, string) {
+			n := rmiInfo(t, mc, "replication")["connected_slaves"]
+			return n == "0", n
+		})
+	}
 }
