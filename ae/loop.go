@@ -21,21 +21,23 @@ import (
 // Loop owns the gnet engine and drives a db.Server.
 type Loop struct {
 	gnet.BuiltinEventEngine
-	srv         *db.Server
-	eng         gnet.Engine
-	addrs       []string
-	port        int
-	booted      chan struct{}
-	bootErr     error
-	wake        gnet.Conn // loopback connection used to reach the loop
-	peer        net.Conn  // its other end, kept open
-	stopping    atomic.Bool
-	ticks       atomic.Int64
-	hz          atomic.Int64 // ConfigHz as of the last cron
-	wakeStarted atomic.Bool
-	earlyMu     sync.Mutex
-	early       []func()
-	earlyDone   bool
+	srv            *db.Server
+	eng            gnet.Engine
+	addrs          []string
+	port           int
+	booted         chan struct{}
+	bootErr        error
+	wake           gnet.Conn // loopback connection used to reach the loop
+	peer           net.Conn  // its other end, kept open
+	stopping       atomic.Bool
+	ticks          atomic.Int64
+	hz             atomic.Int64 // ConfigHz as of the last cron
+	wakeStarted    atomic.Bool
+	deferred       []*db.Client // replicas whose stream is written after this poll
+	deferScheduled bool
+	earlyMu        sync.Mutex
+	early          []func()
+	earlyDone      bool
 	// OnReady runs on the loop once it accepts connections.
 	OnReady func()
 }
@@ -293,10 +295,36 @@ func (l *Loop) flushPending() {
 		if !ok {
 			continue
 		}
+		if cl.Flags&db.ClientReplica != 0 && !cl.Closing() {
+			l.deferReplica(cl)
+			continue
+		}
 		if l.flush(cn.c, cl) == gnet.Close {
 			cn.c.Close()
 		}
 	}
+}
+
+// deferReplica delays writing the replication stream to a replica until
+// the events of this poll are handled, as Redis writes in beforeSleep:
+// the writes of many clients reach the replica in one system call, not
+// one per command. The flush runs as a task, which gnet runs after the
+// I/O events of the current iteration.
+func (l *Loop) deferReplica(cl *db.Client) {
+	l.deferred = append(l.deferred, cl)
+	if l.deferScheduled {
+		return
+	}
+	l.deferScheduled = true
+	l.Execute(func() {
+		list := l.deferred
+		l.deferred, l.deferScheduled = nil, false
+		for _, r := range list {
+			if cn, ok := r.Conn.(*conn); ok && l.flush(cn.c, r) == gnet.Close {
+				cn.c.Close()
+			}
+		}
+	})
 }
 
 // Shutdown makes Run return; the caller finishes the exit.
