@@ -291,3 +291,9 @@ func (s *Server) ReplaceDBs(dbs []*DB) {
 		}
 	}
 }
+
+// Expand presizes the database's tables for a load (RDB RESIZEDB).
+func (db *DB) Expand(keys, expires int) {
+	db.keys.Expand(keys)
+	db.expires.Expand(expires)
+}

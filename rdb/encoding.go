@@ -8,6 +8,8 @@ import (
 	"io"
 	"math"
 	"strconv"
+
+	"github.com/redis-go/redis-server/db"
 )
 
 // Opcodes and object types of the RDB format, version 10 (Redis 7.0).
@@ -70,28 +72,41 @@ func corrupt(format string, args ...any) error {
 
 // Encoder writes RDB primitives, keeping the running CRC64.
 type Encoder struct {
-	w        *bufio.Writer
-	crc      uint64
-	checksum bool
+	w       *bufio.Writer
+	cw      *crcWriter
+	n       int64
+	err     error
+	scratch [16]byte
+	// compress enables LZF for long strings.
 	compress bool
-	n        int64
-	err      error
-	scratch  [16]byte
+}
+
+// crcWriter checksums what the buffer flushes: one CRC update per 64 KB
+// rather than one per field.
+type crcWriter struct {
+	w   io.Writer
+	crc uint64
+	on  bool
+}
+
+func (c *crcWriter) Write(p []byte) (int, error) {
+	if c.on {
+		c.crc = CRC64(c.crc, p)
+	}
+	return c.w.Write(p)
 }
 
 // NewEncoder writes to w. compress enables LZF for long strings
 // (rdbcompression); checksum enables the CRC64 trailer (rdbchecksum).
 func NewEncoder(w io.Writer, compress, checksum bool) *Encoder {
-	return &Encoder{w: bufio.NewWriterSize(w, 64<<10), compress: compress, checksum: checksum}
+	cw := &crcWriter{w: w, on: checksum}
+	return &Encoder{w: bufio.NewWriterSize(cw, 64<<10), cw: cw, compress: compress}
 }
 
 // Write writes raw bytes.
 func (e *Encoder) Write(p []byte) (int, error) {
 	if e.err != nil {
 		return 0, e.err
-	}
-	if e.checksum {
-		e.crc = CRC64(e.crc, p)
 	}
 	n, err := e.w.Write(p)
 	e.n += int64(n)
@@ -202,16 +217,10 @@ func (e *Encoder) rawString(s []byte) {
 	e.Write(s)
 }
 
-// canonicalInt parses s when it is the canonical decimal form of an int64.
+// canonicalInt parses s when it is the canonical decimal form of an int64
+// (no sign but '-', no leading zeros), without allocating on failure.
 func canonicalInt(s []byte) (int64, bool) {
-	if len(s) == 0 || len(s) > 20 {
-		return 0, false
-	}
-	v, err := strconv.ParseInt(string(s), 10, 64)
-	if err != nil || strconv.FormatInt(v, 10) != string(s) {
-		return 0, false
-	}
-	return v, true
+	return db.ParseInt(s)
 }
 
 // Header writes the magic and version.
@@ -235,7 +244,10 @@ func (e *Encoder) AuxInt(key string, val int64) {
 // flushes.
 func (e *Encoder) Trailer() error {
 	e.Byte(OpEOF)
-	binary.LittleEndian.PutUint64(e.scratch[:8], e.crc)
+	if err := e.Flush(); err != nil {
+		return err
+	}
+	binary.LittleEndian.PutUint64(e.scratch[:8], e.cw.crc)
 	e.Write(e.scratch[:8])
 	return e.Flush()
 }

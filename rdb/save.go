@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"unsafe"
 
 	"github.com/redis-go/redis-server/db"
 )
@@ -49,7 +50,7 @@ func Write(w io.Writer, sn *db.Snapshot, opt Options) (int64, error) {
 				e.Byte(OpExpireTimeMs)
 				e.MillisTime(when)
 			}
-			err = WriteObject(e, []byte(key), val)
+			err = WriteObject(e, unsafe.Slice(unsafe.StringData(key), len(key)), val)
 			return err == nil && e.Err() == nil
 		})
 		if err != nil {
