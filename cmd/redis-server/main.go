@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -95,6 +96,10 @@ func run(args []string) int {
 	}
 
 	defer startProfile()()
+	if os.Getenv("GOMAXPROCS") == "" {
+		db.ManageProcs = true
+		runtime.GOMAXPROCS(1)
+	}
 	srv := db.NewServer(cfg)
 	installConfigHooks(cfg, srv)
 	port := int(cfg.Int("port"))
