@@ -341,6 +341,9 @@ type conn struct{ c gnet.Conn }
 func (k *conn) Close()        { k.c.Close() }
 func (k *conn) Outbound() int { return k.c.OutboundBuffered() }
 
+// SetNoDelay turns Nagle's algorithm off (true) or on (false).
+func (k *conn) SetNoDelay(on bool) error { return k.c.SetNoDelay(on) }
+
 func addrString(a net.Addr) string {
 	if a == nil {
 		return ""

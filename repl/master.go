@@ -484,6 +484,7 @@ func (r *Repl) tryPartialResync(rep *Replica, replid string, offset int64) bool 
 	}
 	rep.state = online
 	r.addReplica(rep)
+	r.applyNoDelay(rep)
 	c := rep.c
 	if rep.capaPSYNC2 {
 		c.Status("CONTINUE " + r.ReplID)

@@ -508,6 +508,7 @@ func (r *Repl) putOnline(rep *Replica) bool {
 		return false
 	}
 	rep.state = online
+	r.applyNoDelay(rep)
 	rep.ackTime = time.Now()
 	r.refreshGoodReplicas(time.Now())
 	logger.Noticef("Synchronization with replica %s succeeded", rep.name())
@@ -523,4 +524,13 @@ func (r *Repl) startStream(rep *Replica) {
 	c.Buf = append(rep.pending, c.Buf...)
 	rep.pending = nil
 	r.srv.MarkPending(c)
+}
+
+// applyNoDelay honours repl-disable-tcp-nodelay for a replica's socket:
+// with yes, small writes are coalesced (less bandwidth, more delay).
+func (r *Repl) applyNoDelay(rep *Replica) {
+	nd, ok := rep.c.Conn.(interface{ SetNoDelay(bool) error })
+	if ok {
+		nd.SetNoDelay(!r.srv.Config.Bool("repl-disable-tcp-nodelay"))
+	}
 }
