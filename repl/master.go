@@ -160,6 +160,9 @@ func init() {
 // installMaster hooks the master side into the executor.
 func (r *Repl) installMaster() {
 	s := r.srv
+	// Redis's replicationCron runs its loop 0 right at startup, before any
+	// replica can attach: the first PING comes one period later.
+	r.cronLoops = 1
 	s.PropagateHook = r.propagate
 	db.ReplicationInfo = func(s *db.Server, b *strings.Builder) { r.info(b) }
 	db.RoleReply = r.roleReply
