@@ -624,27 +624,6 @@ func hincrbyfloatCommand(c *Client) {
 
 var argHSET = []byte("HSET")
 
-// argLongInRange parses argument i as Redis's getRangeLongFromObjectOrReply:
-// msg, when not empty, replaces both the parse and the range errors.
-func argLongInRange(c *Client, i int, lo, hi int64, msg string) (int64, bool) {
-	v, ok := ParseInt(c.Argv[i])
-	if !ok {
-		if msg == "" {
-			msg = ErrNotInteger
-		}
-		c.Error(msg)
-		return 0, false
-	}
-	if v < lo || v > hi {
-		if msg == "" {
-			msg = "ERR value is out of range, value must between " + itoa(lo) + " and " + itoa(hi)
-		}
-		c.Error(msg)
-		return 0, false
-	}
-	return v, true
-}
-
 // randCountArgs parses the count and the WITHVALUES / WITHSCORES option
 // of HRANDFIELD and ZRANDMEMBER, replying the error if they are wrong.
 func randCountArgs(c *Client, with string) (count int64, withOpt, ok bool) {

@@ -134,34 +134,12 @@ func listPositionArg(c *Client, i int) (head, ok bool) {
 	return false, false
 }
 
-// rangeArg parses argv[i] as an integer within [lo, hi], replying msg
-// (or Redis's generic message) when it is not, as
-// getRangeLongFromObjectOrReply.
-func rangeArg(c *Client, i int, lo, hi int64, msg string) (int64, bool) {
-	v, ok := ParseInt(c.Argv[i])
-	if !ok {
-		if msg == "" {
-			msg = ErrNotInteger
-		}
-		c.Error(msg)
-		return 0, false
-	}
-	if v < lo || v > hi {
-		if msg == "" {
-			msg = "ERR value is out of range, value must between " + itoa(lo) + " and " + itoa(hi)
-		}
-		c.Error(msg)
-		return 0, false
-	}
-	return v, true
-}
-
 // positiveArg is getPositiveLongFromObjectOrReply.
 func positiveArg(c *Client, i int, msg string) (int64, bool) {
 	if msg == "" {
 		msg = "ERR value is out of range, must be positive"
 	}
-	return rangeArg(c, i, 0, 1<<63-1, msg)
+	return argLongInRange(c, i, 0, 1<<63-1, msg)
 }
 
 func pushGenericCommand(c *Client, head, xx bool) {
@@ -674,7 +652,7 @@ func blmoveGenericCommand(c *Client, fromHead, toHead bool, deadline int64) {
 // lmpopGenericCommand is LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT n]
 // (numkeys at argv[1]) and BLMPOP timeout numkeys ... (numkeys at argv[2]).
 func lmpopGenericCommand(c *Client, numkeysIdx int, block bool) {
-	numkeys, ok := rangeArg(c, numkeysIdx, 1, 1<<63-1, "ERR numkeys should be greater than 0")
+	numkeys, ok := argLongInRange(c, numkeysIdx, 1, 1<<63-1, "ERR numkeys should be greater than 0")
 	if !ok {
 		return
 	}
@@ -695,7 +673,7 @@ func lmpopGenericCommand(c *Client, numkeysIdx int, block bool) {
 	for j := whereIdx + 1; j < len(c.Argv); j++ {
 		if count == -1 && c.ArgIs(j, "count") && j < len(c.Argv)-1 {
 			j++
-			if count, ok = rangeArg(c, j, 1, 1<<63-1, "ERR count should be greater than 0"); !ok {
+			if count, ok = argLongInRange(c, j, 1, 1<<63-1, "ERR count should be greater than 0"); !ok {
 				return
 			}
 			continue

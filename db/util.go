@@ -93,3 +93,25 @@ func (c *Client) FloatArg(i int) (float64, bool) {
 	}
 	return v, ok
 }
+
+// argLongInRange parses argument i as Redis's getRangeLongFromObjectOrReply:
+// an integer within [lo, hi]; msg, when not empty, replaces both the parse
+// and the range errors.
+func argLongInRange(c *Client, i int, lo, hi int64, msg string) (int64, bool) {
+	v, ok := ParseInt(c.Argv[i])
+	if !ok {
+		if msg == "" {
+			msg = ErrNotInteger
+		}
+		c.Error(msg)
+		return 0, false
+	}
+	if v < lo || v > hi {
+		if msg == "" {
+			msg = "ERR value is out of range, value must between " + itoa(lo) + " and " + itoa(hi)
+		}
+		c.Error(msg)
+		return 0, false
+	}
+	return v, true
+}
