@@ -13,6 +13,7 @@ import (
 
 	"github.com/panjf2000/gnet/v2"
 	"github.com/panjf2000/gnet/v2/pkg/logging"
+	"golang.org/x/sys/unix"
 
 	"github.com/redis-go/redis-server/db"
 	"github.com/redis-go/redis-server/logger"
@@ -199,7 +200,7 @@ func (l *Loop) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	if hook := l.openHook(c); hook != nil {
 		return nil, gnet.None
 	}
-	remote, local := addrString(c.RemoteAddr()), addrString(c.LocalAddr())
+	remote, local := addrString(c.RemoteAddr()), localAddr(c)
 	cl := l.srv.NewClient(&conn{c: c}, remote, local, c.Fd())
 	c.SetContext(cl)
 	if msg := l.protectedModeDenial(c); msg != "" {
@@ -427,4 +428,23 @@ func (quietLogger) Errorf(format string, args ...any) {
 }
 func (quietLogger) Fatalf(format string, args ...any) {
 	logger.Warningf(format, args...)
+}
+
+// localAddr is the connection's own end (CLIENT LIST's laddr): gnet
+// reports the listener's address, which for a wildcard bind is 0.0.0.0.
+func localAddr(c gnet.Conn) string {
+	if _, ok := c.LocalAddr().(*net.TCPAddr); !ok {
+		return addrString(c.LocalAddr())
+	}
+	sa, err := unix.Getsockname(c.Fd())
+	if err != nil {
+		return addrString(c.LocalAddr())
+	}
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		return net.JoinHostPort(net.IP(a.Addr[:]).String(), strconv.Itoa(a.Port))
+	case *unix.SockaddrInet6:
+		return net.JoinHostPort(net.IP(a.Addr[:]).String(), strconv.Itoa(a.Port))
+	}
+	return addrString(c.LocalAddr())
 }
