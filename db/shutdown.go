@@ -49,6 +49,7 @@ type shutdownState struct {
 	flags    int
 	deadline time.Time // zero: none in progress
 	waiting  []*Client // SHUTDOWN clients blocked until it ends
+	finished bool      // the loop is stopping: later signals are ignored
 }
 
 func init() {
@@ -91,6 +92,7 @@ func (s *Server) finishShutdown(flags int) error {
 			return err
 		}
 	}
+	s.shutdown.finished = true
 	if s.Loop != nil {
 		s.Loop.Shutdown()
 	}
@@ -135,6 +137,9 @@ func (s *Server) abortShutdown() bool {
 
 // ShutdownFromSignal handles SIGTERM and SIGINT.
 func (s *Server) ShutdownFromSignal() {
+	if s.shutdown.finished {
+		return // a second signal while the loop is already stopping
+	}
 	if err := s.PrepareForShutdown(0); err != nil && err != errShutdownPending {
 		logger.Warningf("SIGTERM received but errors trying to shut down the server, check the logs for more information")
 	}
