@@ -101,8 +101,11 @@ func (q *Quicklist) shallowCopy() *Quicklist {
 	return &cp
 }
 
-// shared reports whether a snapshot may be reading q itself.
-func (q *Quicklist) shared() bool { return q.cow.Shared(q.epoch) }
+func (q *Quicklist) cowEpoch() uint32     { return q.epoch }
+func (q *Quicklist) setCOWEpoch(e uint32) { q.epoch = e }
+
+// detach is shallowCopy, for cowObject.
+func (q *Quicklist) detach(*COW) Object { return q.shallowCopy() }
 
 // Len returns the number of elements.
 func (q *Quicklist) Len() int { return q.count }

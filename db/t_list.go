@@ -73,11 +73,8 @@ func (c *Client) listForWrite(key []byte) (*Quicklist, bool) {
 		c.Error(ErrWrongType)
 		return nil, false
 	}
-	if q.shared() {
-		q = q.shallowCopy()
-		c.DB.keys.Set(string(key), q)
-	}
-	return q, true
+	return q, true // LookupWrite detached a list a snapshot shares
+
 }
 
 // listForRead looks key up for a read: nil if missing; false (after

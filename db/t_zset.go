@@ -270,16 +270,16 @@ func (z *ZSet) MemoryUsage() int {
 	return size
 }
 
-// shared reports whether a snapshot may be reading z.
-func (z *ZSet) shared() bool { return z.cow.Shared(z.epoch) }
+func (z *ZSet) cowEpoch() uint32     { return z.epoch }
+func (z *ZSet) setCOWEpoch(e uint32) { z.epoch = e }
 
 // detach returns a copy of z the loop can change without the snapshots
-// that share z seeing it (see the file comment).
-func (z *ZSet) detach() *ZSet {
-	cp := &ZSet{cow: z.cow, epoch: z.cow.Epoch}
+// that share z seeing it (see the file comment and cowObject).
+func (z *ZSet) detach(cow *COW) Object {
+	cp := &ZSet{cow: z.cow}
 	if z.lp != nil {
 		cp.lp = z.lp.Clone()
-		z.cow.Copied += int64(z.lp.Size())
+		cow.Copied += int64(z.lp.Size())
 		return cp
 	}
 	cp.zsl = z.zsl
@@ -288,44 +288,30 @@ func (z *ZSet) detach() *ZSet {
 }
 
 // zsetForWrite looks key up for a change: nil if missing; false (after
-// replying WRONGTYPE) for another type. A set a snapshot shares is
-// replaced by a copy first.
+// replying WRONGTYPE) for another type. LookupWrite has replaced a set a
+// snapshot shares by a copy.
 func zsetForWrite(c *Client, key []byte) (*ZSet, bool) {
 	switch v := c.DB.LookupWrite(key).(type) {
 	case nil:
 		return nil, true
 	case *ZSet:
-		return zsetOwned(c, key, v), true
-	}
-	c.Error(ErrWrongType)
-	return nil, false
-}
-
-// zsetForRead is zsetForWrite for a read. A shared skiplist set is copied
-// too: Dict lookups rehash.
-func zsetForRead(c *Client, key []byte) (*ZSet, bool) {
-	switch v := c.DB.LookupRead(key).(type) {
-	case nil:
-		return nil, true
-	case *ZSet:
-		if v.lp == nil {
-			v = zsetOwned(c, key, v)
-		}
 		return v, true
 	}
 	c.Error(ErrWrongType)
 	return nil, false
 }
 
-// zsetOwned returns z, or its replacement in the keyspace if a snapshot
-// shares it.
-func zsetOwned(c *Client, key []byte, z *ZSet) *ZSet {
-	if !z.shared() {
-		return z
+// zsetForRead is zsetForWrite for a read. Reads change nothing, not even
+// a dict's rehashing while a snapshot is live (Dict.readMayRehash).
+func zsetForRead(c *Client, key []byte) (*ZSet, bool) {
+	switch v := c.DB.LookupRead(key).(type) {
+	case nil:
+		return nil, true
+	case *ZSet:
+		return v, true
 	}
-	z = z.detach()
-	c.DB.keys.Set(string(key), z)
-	return z
+	c.Error(ErrWrongType)
+	return nil, false
 }
 
 // Flags of zsetAdd, as ZADD_IN_* and ZADD_OUT_*.

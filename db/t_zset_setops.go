@@ -143,9 +143,6 @@ func zsetOpGeneric(c *Client, dst []byte, numkeysIdx int, op zsetOp, cardOnly bo
 		switch v := c.DB.LookupRead(key).(type) {
 		case nil:
 		case *ZSet:
-			if v.lp == nil {
-				v = zsetOwned(c, key, v)
-			}
 			src[i].z = v
 		case *Set:
 			src[i].set = v
