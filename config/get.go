@@ -3,6 +3,8 @@
 package config
 
 import (
+	"github.com/redis-go/redis-server/glob"
+
 	"sort"
 	"strings"
 )
@@ -34,7 +36,7 @@ func (c *Config) Get(patterns ...string) [][2]string {
 			continue
 		}
 		for name, p := range c.byName {
-			if p.flags&Hidden == 0 && globMatch(pat, name, true) {
+			if p.flags&Hidden == 0 && glob.Match([]byte(pat), []byte(name), true) {
 				add(name, p)
 			}
 		}

@@ -1,6 +1,6 @@
 // Tests of the CONFIG GET pattern matcher.
 
-package config
+package glob
 
 import (
 	"testing"
@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestGlobMatch(t *testing.T) {
+func TestMatchCases(t *testing.T) {
 	tests := []struct {
 		pattern, s string
 		nocase     bool
@@ -46,6 +46,6 @@ func TestGlobMatch(t *testing.T) {
 		{"a*a*a*a*a*a*a*a*a*a*b", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", false, false},
 	}
 	for _, tc := range tests {
-		require.Equal(t, tc.want, globMatch(tc.pattern, tc.s, tc.nocase), "%q %q", tc.pattern, tc.s)
+		require.Equal(t, tc.want, Match([]byte(tc.pattern), []byte(tc.s), tc.nocase), "%q %q", tc.pattern, tc.s)
 	}
 }
