@@ -77,6 +77,9 @@ type Encoder struct {
 	n       int64
 	err     error
 	scratch [16]byte
+	// digits holds an integer's decimal text while Len writes its length
+	// through scratch: the two must never share bytes.
+	digits [20]byte
 	// compress enables LZF for long strings.
 	compress bool
 }
@@ -169,7 +172,7 @@ func (e *Encoder) Int(v int64) {
 	if e.intEncoding(v) {
 		return
 	}
-	e.rawString(strconv.AppendInt(e.scratch[:0], v, 10))
+	e.rawString(strconv.AppendInt(e.digits[:0], v, 10))
 }
 
 func (e *Encoder) intEncoding(v int64) bool {

@@ -3,9 +3,9 @@ package rdb
 import (
 	"bytes"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -23,14 +23,26 @@ func newServer(t testing.TB) *db.Server {
 	return db.NewServer(config.New())
 }
 
-func loadFile(t *testing.T, srv *db.Server, path string) *LoadInfo {
-	f, err := os.Open(path)
+// loadFile loads a fixture as it was when it was written: expiries are
+// judged at the file's own ctime, never at today's date, so that keys with
+// a TTL that has passed since are still there and the digest still holds.
+func loadFile(t testing.TB, srv *db.Server, path string) *LoadInfo {
+	data, err := os.ReadFile(path)
 	require.NoError(t, err)
-	defer f.Close()
-	dbs, info, err := Load(f, srv, time.Now().UnixMilli(), true)
+	dbs, info, err := Load(bytes.NewReader(data), srv, fixtureTime(t, data), true)
 	require.NoError(t, err)
 	srv.ReplaceDBs(dbs)
 	return info
+}
+
+// fixtureTime is the unix time in ms at which an RDB file was written: its
+// ctime aux field, which Redis writes in seconds.
+func fixtureTime(t testing.TB, data []byte) int64 {
+	_, info, err := Load(bytes.NewReader(data), newServer(t), 0, false)
+	require.NoError(t, err)
+	ctime, err := strconv.ParseInt(info.Aux["ctime"], 10, 64)
+	require.NoError(t, err, "the fixture has no ctime")
+	return ctime * 1000
 }
 
 func TestLoadRedisDumpMatchesDigest(t *testing.T) {
@@ -47,6 +59,9 @@ func TestLoadRedisDumpMatchesDigest(t *testing.T) {
 func TestWriteLoadRoundTrip(t *testing.T) {
 	srv := newServer(t)
 	loadFile(t, srv, "testdata/all-types.rdb")
+	data, err := os.ReadFile("testdata/all-types.rdb")
+	require.NoError(t, err)
+	now := fixtureTime(t, data)
 	digest := DatasetDigest(srv)
 	for _, compress := range []bool{true, false} {
 		sn := srv.Snapshot()
@@ -55,7 +70,7 @@ func TestWriteLoadRoundTrip(t *testing.T) {
 		sn.Release()
 		require.NoError(t, err)
 		srv2 := newServer(t)
-		dbs, _, err := Load(bytes.NewReader(buf.Bytes()), srv2, time.Now().UnixMilli(), true)
+		dbs, _, err := Load(bytes.NewReader(buf.Bytes()), srv2, now, true)
 		require.NoError(t, err)
 		srv2.ReplaceDBs(dbs)
 		require.Equal(t, digest, DatasetDigest(srv2))
@@ -123,7 +138,7 @@ func FuzzRestorePayload(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	dbs, _, err := Load(bytes.NewReader(data), srv, time.Now().UnixMilli(), true)
+	dbs, _, err := Load(bytes.NewReader(data), srv, fixtureTime(f, data), true)
 	if err != nil {
 		f.Fatal(err)
 	}
