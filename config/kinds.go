@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/redis-go/redis-server/internal/num"
 )
 
 // boolKind is a yes/no parameter. Values are Go bools.
@@ -87,7 +89,7 @@ func (k numKind) parseNumber(s string) (int64, error) {
 		}
 	}
 	if k.percent && len(s) > 1 && s[len(s)-1] == '%' {
-		if v, ok := string2ll(s[:len(s)-1]); ok && v >= 0 {
+		if v, ok := num.ParseInt(s[:len(s)-1]); ok && v >= 0 {
 			return -v, nil
 		}
 	}
@@ -97,7 +99,7 @@ func (k numKind) parseNumber(s string) (int64, error) {
 		}
 	}
 	plain := !k.memory && !k.percent && !k.octal
-	if v, ok := string2ll(s); plain && ok {
+	if v, ok := num.ParseInt(s); plain && ok {
 		return v, nil
 	}
 	switch {

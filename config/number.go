@@ -53,31 +53,6 @@ func memToUint64(s string) (uint64, bool) {
 	return val * mul, true
 }
 
-// string2ll is util.c's strict integer parser: an optional '-', then either
-// "0" or a digit 1-9 followed by digits, nothing else, fitting in int64.
-func string2ll(s string) (int64, bool) {
-	if len(s) == 0 || len(s) >= 21 {
-		return 0, false
-	}
-	if s == "0" {
-		return 0, true
-	}
-	digits := strings.TrimPrefix(s, "-")
-	if digits == "" || digits[0] < '1' || digits[0] > '9' {
-		return 0, false
-	}
-	for i := 0; i < len(digits); i++ {
-		if digits[i] < '0' || digits[i] > '9' {
-			return 0, false
-		}
-	}
-	v, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		return 0, false
-	}
-	return v, true
-}
-
 // strtoll parses s in the given base the way the C idiom
 // "v = strtoll(s, &end, base); valid if *end == '\0'" does: leading white
 // space and a sign are allowed, the rest must be digits, overflow saturates,

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/redis-go/redis-server/internal/num"
 )
 
 func TestMemToUint64(t *testing.T) {
@@ -69,7 +71,7 @@ func TestString2ll(t *testing.T) {
 		{"1e3", 0, false},
 	}
 	for _, tc := range tests {
-		got, ok := string2ll(tc.in)
+		got, ok := num.ParseInt(tc.in)
 		require.Equal(t, tc.ok, ok, "%q", tc.in)
 		require.Equal(t, tc.want, got, "%q", tc.in)
 	}

@@ -33,6 +33,8 @@ func runStep(r scriptRunner, st scriptStep) []string {
 		return nil
 	case '<':
 		return r.(asyncRunner).receive(st.client)
+	case '!':
+		return r.(rawRunner).raw(st.client, bytes.Join(st.argv, nil))
 	}
 	return r.do(st.client, st.argv)
 }

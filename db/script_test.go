@@ -17,7 +17,10 @@ package db
 // waits until the server has run it (it blocked or answered) but reads
 // nothing; "name<" then reads what arrived for that client, waiting for it
 // (running the cron meanwhile in-process, so timeouts fire). See
-// blocking_test.go for these two runner methods. Files are
+// blocking_test.go for these two runner methods. "name>! "..." sends the
+// quoted bytes as they are, unframed (protocol errors); when the server
+// closes the connection after its replies, "<connection closed>" follows
+// them. Files are
 // regenerated from a real redis-server with
 //
 //	go test ./db -run TestScripts -update
@@ -55,7 +58,7 @@ type scriptStep struct {
 	argv     [][]byte
 	want     []string
 	lineNo   int
-	mode     byte // 0; '&' send, reply read later; '<' read the replies that came
+	mode     byte // 0; '&' send, reply read later; '<' read the replies that came; '!' raw bytes
 }
 
 type script struct {
@@ -69,10 +72,10 @@ func parseScript(t *testing.T, path string) *script {
 	sc := &script{}
 	var comments []string
 	for i, line := range strings.Split(strings.TrimRight(string(data), "\n"), "\n") {
-		if name, cmd, ok := strings.Cut(line, ">& "); ok && isClientName(name) {
+		if name, mode, cmd, ok := cutModeLine(line); ok {
 			argv, ok := resp.SplitArgs([]byte(cmd), nil)
 			require.True(t, ok, "%s:%d: bad quoting", path, i+1)
-			sc.steps = append(sc.steps, scriptStep{comments: comments, client: name, line: cmd, argv: argv, lineNo: i + 1, mode: '&'})
+			sc.steps = append(sc.steps, scriptStep{comments: comments, client: name, line: cmd, argv: argv, lineNo: i + 1, mode: mode})
 			comments = nil
 			continue
 		}
@@ -104,6 +107,16 @@ func parseScript(t *testing.T, path string) *script {
 	return sc
 }
 
+// cutModeLine splits "name>& CMD" and "name>! BYTES".
+func cutModeLine(line string) (name string, mode byte, cmd string, ok bool) {
+	for _, mode := range []byte{'&', '!'} {
+		if name, cmd, ok := strings.Cut(line, ">"+string(mode)+" "); ok && isClientName(name) {
+			return name, mode, cmd, true
+		}
+	}
+	return "", 0, "", false
+}
+
 func (sc *script) write(path string) error {
 	var b strings.Builder
 	for _, h := range sc.header {
@@ -114,8 +127,8 @@ func (sc *script) write(path string) error {
 			b.WriteString(c + "\n")
 		}
 		switch st.mode {
-		case '&':
-			b.WriteString(st.client + ">& " + st.line + "\n")
+		case '&', '!':
+			b.WriteString(st.client + ">" + string(st.mode) + " " + st.line + "\n")
 		case '<':
 			b.WriteString(st.client + "<\n")
 		default:

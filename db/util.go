@@ -3,49 +3,15 @@ package db
 import (
 	"math"
 	"strconv"
+
+	"github.com/redis-go/redis-server/internal/num"
 )
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // ParseInt parses a Redis integer argument: optional '-', no spaces, no
 // leading '+' or zeros, as string2ll.
-func ParseInt(b []byte) (int64, bool) {
-	if len(b) == 0 || len(b) > 20 {
-		return 0, false
-	}
-	if len(b) == 1 && b[0] == '0' {
-		return 0, true
-	}
-	neg := b[0] == '-'
-	p := b
-	if neg {
-		p = p[1:]
-	}
-	if len(p) == 0 || p[0] < '1' || p[0] > '9' {
-		return 0, false
-	}
-	var v uint64
-	for _, ch := range p {
-		if ch < '0' || ch > '9' {
-			return 0, false
-		}
-		d := uint64(ch - '0')
-		if v > (math.MaxUint64-d)/10 {
-			return 0, false
-		}
-		v = v*10 + d
-	}
-	if neg {
-		if v > 1<<63 {
-			return 0, false
-		}
-		return -int64(v), true
-	}
-	if v > math.MaxInt64 {
-		return 0, false
-	}
-	return int64(v), true
-}
+func ParseInt(b []byte) (int64, bool) { return num.ParseInt(b) }
 
 // ParseFloat parses a float argument as Redis's string2ld/strtold check:
 // no spaces, not NaN.

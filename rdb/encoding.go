@@ -9,7 +9,7 @@ import (
 	"math"
 	"strconv"
 
-	"github.com/redis-go/redis-server/db"
+	"github.com/redis-go/redis-server/internal/num"
 )
 
 // Opcodes and object types of the RDB format, version 10 (Redis 7.0).
@@ -223,7 +223,7 @@ func (e *Encoder) rawString(s []byte) {
 // canonicalInt parses s when it is the canonical decimal form of an int64
 // (no sign but '-', no leading zeros), without allocating on failure.
 func canonicalInt(s []byte) (int64, bool) {
-	return db.ParseInt(s)
+	return num.ParseInt(s)
 }
 
 // Header writes the magic and version.

@@ -3,7 +3,8 @@ package resp
 import (
 	"bytes"
 	"errors"
-	"strconv"
+
+	"github.com/redis-go/redis-server/internal/num"
 )
 
 // Limits from Redis's networking.c.
@@ -106,7 +107,7 @@ func (p *Parser) multibulk(buf []byte) ([][]byte, int, error) {
 		} else if err != nil {
 			return nil, 0, err
 		}
-		count, ok := parseInt(line[1:])
+		count, ok := num.ParseInt(line[1:])
 		if !ok || count > maxMultibulk || (!p.Authenticated && count > unauthMaxArgs) {
 			return nil, 0, protoErr("invalid multibulk length")
 		}
@@ -131,7 +132,7 @@ func (p *Parser) multibulk(buf []byte) ([][]byte, int, error) {
 			p.Reset()
 			return nil, 0, err
 		}
-		size, ok := parseInt(line[1:])
+		size, ok := num.ParseInt(line[1:])
 		if !ok || size < 0 || size > p.maxBulk() {
 			p.Reset()
 			return nil, 0, protoErr("invalid bulk length")
@@ -162,15 +163,6 @@ func (p *Parser) maxBulk() int64 {
 		return 512 << 20
 	}
 	return p.MaxBulk
-}
-
-// parseInt parses a protocol length: optional '-', digits only.
-func parseInt(b []byte) (int64, bool) {
-	if len(b) == 0 || len(b) > 20 {
-		return 0, false
-	}
-	v, err := strconv.ParseInt(string(b), 10, 64)
-	return v, err == nil
 }
 
 // SplitArgs splits a line the way Redis's sdssplitargs does: spaces separate
