@@ -352,6 +352,7 @@ func (s *Server) reprocessBlocked(c *Client, key []byte) {
 	c.DB = bs.db
 	c.Argv, c.Cmd, c.argvOwned = bs.argv, bs.cmd, true
 	outBefore := len(c.Buf)
+	c.replyMark = outBefore
 	dirty := s.Dirty
 	prevExec := s.Executing
 	s.Executing = c
@@ -369,7 +370,7 @@ func (s *Server) reprocessBlocked(c *Client, key []byte) {
 		}
 	}
 	if c.Flags&ClientReplyOff != 0 {
-		c.Buf = c.Buf[:outBefore]
+		c.Buf = c.Buf[:c.replyMark]
 	}
 	c.Argv, c.argvOwned = nil, false
 	if c.Flags&ClientBlocked != 0 { // blocked again

@@ -53,6 +53,11 @@ type Client struct {
 	Cmd   *Command // command being run
 	Last  *Command // last command run
 	Flags ClientFlag
+	// replyMark is where the output of the command being run starts, past
+	// any push it wrote: with replies off or skipped, the output from the
+	// mark on is dropped after the command. Pushes are never silenced
+	// (Redis's CLIENT_PUSHING): each moves the mark past itself.
+	replyMark int
 
 	Name          string
 	Addr, LAddr   string // ip:port of the peer and of our end
@@ -266,4 +271,25 @@ func (c *Client) lastCmdName() string {
 		return c.Cmd.FullName()
 	}
 	return "NULL"
+}
+
+// silenced reports whether the command being run has its replies dropped
+// (CLIENT REPLY OFF, or SKIP for this one command).
+func (c *Client) silenced() bool { return c.Flags&(ClientReplyOff|ClientReplySkip) != 0 }
+
+// beginPush starts a push reply (a pub/sub message or notice, DEBUG
+// PROTOCOL PUSH): when the command being run is silenced, what it wrote
+// so far is dropped now, so that the push, which is kept, follows nothing
+// that will not be sent.
+func (c *Client) beginPush() {
+	if c.srv.Executing == c && c.silenced() {
+		c.Buf = c.Buf[:c.replyMark]
+	}
+}
+
+// endPush moves the reply mark past the push just written.
+func (c *Client) endPush() {
+	if c.srv.Executing == c {
+		c.replyMark = len(c.Buf)
+	}
 }

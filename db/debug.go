@@ -232,9 +232,11 @@ func debugProtocol(c *Client) {
 			c.Error("ERR RESP2 is not supported by this command")
 			return
 		}
+		c.beginPush()
 		c.PushLen(2)
 		c.BulkString("server-cpu-usage")
 		c.Int(42)
+		c.endPush()
 		c.BulkString("Some real reply following the push reply")
 	case "true":
 		c.Bool(true)

@@ -244,6 +244,9 @@ func (s *Server) call(c *Client) {
 	dirty := s.Dirty
 	outBefore := len(c.Buf)
 	prevExec := s.Executing
+	if prevExec != c { // not a command of c's EXEC: those share its mark
+		c.replyMark = outBefore
+	}
 	s.Executing = c
 	start := time.Now()
 	s.nowMs = start.UnixMilli()
@@ -285,11 +288,11 @@ func (s *Server) call(c *Client) {
 	switch {
 	case c.Flags&ClientReplySkip != 0:
 		c.Flags &^= ClientReplySkip
-		c.Buf = c.Buf[:outBefore]
+		c.Buf = c.Buf[:c.replyMark]
 	case c.Flags&ClientReplySkipNext != 0:
 		c.Flags = c.Flags&^ClientReplySkipNext | ClientReplySkip
 	case c.Flags&ClientReplyOff != 0 && cmd.Name != "client|reply":
-		c.Buf = c.Buf[:outBefore]
+		c.Buf = c.Buf[:c.replyMark]
 	}
 	if c.Flags&ClientMaster != 0 && c.Flags&ClientMulti == 0 {
 		// Replies to the master are not sent: the replica only acks.

@@ -105,19 +105,23 @@ var (
 // subscribeReply is the confirmation of a (un)subscription: a push in
 // RESP3.
 func subscribeReply(c *Client, kind string, channel []byte, count int) {
+	c.beginPush()
 	c.PushLen(3)
 	c.BulkString(kind)
 	c.Bulk(channel)
 	c.Int(int64(count))
+	c.endPush()
 }
 
 // unsubscribedFromNothing confirms an UNSUBSCRIBE of all channels by a
 // client that had none: the channel is null.
 func unsubscribedFromNothing(c *Client, kind string, count int) {
+	c.beginPush()
 	c.PushLen(3)
 	c.BulkString(kind)
 	c.Null()
 	c.Int(int64(count))
+	c.endPush()
 }
 
 func (s *Server) subscribe(c *Client, k *pubsubKind, channel []byte) {
@@ -277,6 +281,8 @@ func (s *Server) deliver(c *Client, kind string, pattern, channel, message []byt
 	if len(c.Buf) == 0 {
 		s.MarkPending(c)
 	}
+	c.beginPush()
+	defer c.endPush()
 	if pattern != nil {
 		c.PushLen(4)
 		c.BulkString(kind)

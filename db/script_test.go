@@ -242,6 +242,9 @@ func (r *localRunner) do(name string, argv [][]byte) []string {
 		out = renderValue(v, "", out)
 	}
 	c.Buf = c.Buf[:0]
+	if len(out) == 0 {
+		out = []string{"<no reply>"}
+	}
 	if c.Closing() {
 		// As the loop does once the reply is flushed (QUIT).
 		r.srv.FreeClient(c)
@@ -262,6 +265,9 @@ type redisRunner struct {
 	// at any time: after each of their commands the runner waits for
 	// replies until the connection is quiet.
 	pushy map[string]bool
+	// silent marks the clients that turned replies off (CLIENT REPLY OFF):
+	// a command may get no reply, so none is waited for.
+	silent map[string]bool
 }
 
 func freePort(t *testing.T) int {
@@ -277,7 +283,7 @@ func newRedisRunner(t *testing.T) *redisRunner {
 		"--enable-debug-command", "yes", "--dir", t.TempDir())
 	require.NoError(t, cmd.Start())
 	r := &redisRunner{cmd: cmd, port: port, clients: map[string]*bufio.ReadWriter{},
-		conns: map[string]net.Conn{}, pushy: map[string]bool{}}
+		conns: map[string]net.Conn{}, pushy: map[string]bool{}, silent: map[string]bool{}}
 	for i := 0; i < 50; i++ {
 		if c, err := net.Dial("tcp", fmt.Sprint("127.0.0.1:", port)); err == nil {
 			c.Close()
@@ -304,8 +310,14 @@ func (r *redisRunner) do(name string, argv [][]byte) []string {
 	case "subscribe", "psubscribe", "ssubscribe", "monitor", "client", "hello":
 		r.pushy[name] = true
 	}
+	if len(argv) == 3 && strings.EqualFold(string(argv[0]), "client") && strings.EqualFold(string(argv[1]), "reply") {
+		r.silent[name] = !strings.EqualFold(string(argv[2]), "on")
+	}
 	rw.Write(encodeCommand(argv))
 	rw.Flush()
+	if r.silent[name] {
+		return r.raw(name, nil)
+	}
 	var out []string
 	v, err := resp.ReadReply(rw.Reader)
 	if err != nil {

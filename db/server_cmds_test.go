@@ -51,7 +51,7 @@ func TestShutdown(t *testing.T) {
 	assert.Equal(t, []string{"-ERR Errors trying to SHUTDOWN. Check logs."}, r.do("x", argvOf("SHUTDOWN SAVE")))
 	assert.Equal(t, 0, loop.shutdowns)
 	fail = false
-	assert.Empty(t, r.do("x", argvOf("SHUTDOWN NOSAVE NOW FORCE")))
+	assert.Equal(t, []string{"<no reply>"}, r.do("x", argvOf("SHUTDOWN NOSAVE NOW FORCE")))
 	assert.Equal(t, 1, loop.shutdowns)
 	assert.Equal(t, []int{ShutdownSave, ShutdownNoSave | ShutdownNow | ShutdownForce}, gotFlags)
 }
