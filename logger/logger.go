@@ -107,6 +107,28 @@ func Raw(l int, msg string) {
 	writeLine(byte(role.Load()), l, msg)
 }
 
+// Unframed writes text at level l as it is, without the line prefix, as
+// Redis's LL_RAW (the ASCII logo).
+func Unframed(l int, text string) {
+	if !Enabled(l) {
+		return
+	}
+	mu.Lock()
+	io.WriteString(out, text)
+	mu.Unlock()
+}
+
+// FromSignalHandler writes msg in the format of Redis's signal handler:
+// "pid:signal-handler (unix time) msg".
+func FromSignalHandler(l int, msg string) {
+	if !Enabled(l) {
+		return
+	}
+	mu.Lock()
+	fmt.Fprintf(out, "%d:signal-handler (%d) %s\n", os.Getpid(), time.Now().Unix(), msg)
+	mu.Unlock()
+}
+
 // Child writes msg as a background job does in Redis (role C).
 func Child(l int, format string, args ...any) {
 	if Enabled(l) {

@@ -4,6 +4,7 @@ package tests
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -190,4 +191,33 @@ func TestLogfile(t *testing.T) {
 	}
 	assert.Contains(t, string(b), " * Ready to accept connections\n")
 	assert.Contains(t, string(b), " # Redis is now ready to exit, bye bye...")
+}
+
+// TestAlwaysShowLogo: with always-show-logo, the banner of Redis 7.0 is
+// on standard output, with the version, the mode, the port and the pid;
+// without it, and not on a terminal, the one "Running mode" line.
+func TestAlwaysShowLogo(t *testing.T) {
+	s := startServer(t, "--always-show-logo", "yes")
+	pid := processID(t, s.Port)
+	s.stop()
+	out := s.output()
+	for _, want := range []string{
+		"\n                _._                                                  \n",
+		"           Redis 7.0.15 (00000000/0) 64 bit\n",
+		"     Running in standalone mode\n",
+		fmt.Sprintf("     Port: %d\n", s.Port),
+		fmt.Sprintf("     PID: %s\n", pid),
+		"           https://redis.io       \n",
+		"\n              `-.__.-'                                               \n\n",
+	} {
+		assert.Contains(t, out, want)
+	}
+	assert.NotContains(t, out, "Running mode=")
+	assert.NotContains(t, out, "always-show-logo") // no "not implemented" warning
+	assert.Regexp(t, `(?m)^\d+:signal-handler \(\d+\) Received SIGTERM scheduling shutdown\.\.\.$`, out)
+
+	s = startServer(t)
+	s.stop()
+	assert.Contains(t, s.output(), fmt.Sprintf(" * Running mode=standalone, port=%d.\n", s.Port))
+	assert.NotContains(t, s.output(), "_._")
 }

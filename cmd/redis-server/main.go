@@ -74,7 +74,7 @@ func run(args []string) int {
 	}
 	logger.Child(logger.Warning, "oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo")
 	logger.Child(logger.Warning, "Redis version=%s, bits=64, commit=00000000, modified=0, pid=%d, just started", Version, os.Getpid())
-	if cfg.File() == "" && !hasStdinConfig(args) {
+	if len(args) == 0 {
 		logger.Child(logger.Warning, "Warning: no config file specified, using the default config. In order to specify a config file use %s /path/to/redis.conf", os.Args[0])
 	} else {
 		logger.Child(logger.Warning, "Configuration loaded")
@@ -120,7 +120,7 @@ func run(args []string) int {
 		logger.SetRole('S')
 	}
 	logger.Noticef("monotonic clock: POSIX clock_gettime")
-	logger.Noticef("Running mode=standalone, port=%d.", port)
+	showLogo(cfg, port)
 	logger.Warningf("Server initialized")
 	loop := ae.New(srv, usable, port)
 	replication := repl.New(srv, loop)
@@ -141,7 +141,7 @@ func run(args []string) int {
 			if sig == syscall.SIGINT {
 				name = "SIGINT"
 			}
-			logger.Raw(logger.Warning, "Received "+name+" scheduling shutdown...")
+			logger.FromSignalHandler(logger.Warning, "Received "+name+" scheduling shutdown...")
 			loop.Execute(func() { srv.ShutdownFromSignal() })
 		}
 	}()
@@ -171,10 +171,6 @@ func loadConfig(args []string) (*config.Config, error) {
 
 // errSilent is a startup failure already reported in the log.
 var errSilent = errors.New("")
-
-func hasStdinConfig(args []string) bool {
-	return len(args) > 0 && (args[0] == "-" || args[len(args)-1] == "-")
-}
 
 func setupLogging(cfg *config.Config) error {
 	if lvl, ok := logger.ParseLevel(cfg.String("loglevel")); ok {
