@@ -28,6 +28,10 @@ type Config struct {
 
 	setMu sync.Mutex // one CONFIG SET (and its hooks) at a time
 	hooks map[*param][]func() error
+	// unsupportedSet is told the name of each parameter that a CONFIG SET
+	// changed although the server does not implement it (a warning: a
+	// directive that promises safety is never silently ignored).
+	unsupportedSet func(name string)
 
 	file string    // absolute path of the config file, "" if none
 	load loadState // reader state that lasts across Load* calls
@@ -223,6 +227,20 @@ func (c *Config) MarkSupported(names ...string) {
 	for _, n := range names {
 		c.supported[c.directiveName(n)] = true
 	}
+}
+
+// OnUnsupportedSet makes fn hear of every parameter a CONFIG SET changes
+// that the server has not marked supported.
+func (c *Config) OnUnsupportedSet(fn func(name string)) {
+	c.setMu.Lock()
+	defer c.setMu.Unlock()
+	c.unsupportedSet = fn
+}
+
+func (c *Config) isSupported(name string) bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.supported[name]
 }
 
 // Unsupported lists the directives read from config files and arguments

@@ -47,6 +47,11 @@ func (c *Config) set(pairs [][2]string, local bool) error {
 			}
 		}
 	}
+	for _, ch := range changes {
+		if c.unsupportedSet != nil && !c.isSupported(ch.p.name) {
+			c.unsupportedSet(ch.p.name)
+		}
+	}
 	return nil
 }
 

@@ -84,6 +84,21 @@ func TestHooks(t *testing.T) {
 	require.Empty(t, calls)
 }
 
+// A CONFIG SET that changes a parameter without effect is reported, so
+// that the server can warn: appendonly or maxmemory are never silently
+// ignored.
+func TestUnsupportedSetIsReported(t *testing.T) {
+	c := New()
+	c.MarkSupported("timeout")
+	var told []string
+	c.OnUnsupportedSet(func(name string) { told = append(told, name) })
+	require.NoError(t, c.Set([][2]string{{"appendonly", "yes"}, {"maxmemory", "10mb"}, {"timeout", "5"}}))
+	require.Equal(t, []string{"appendonly", "maxmemory"}, told)
+	told = nil
+	require.NoError(t, c.Set([][2]string{{"appendonly", "yes"}}))
+	require.Empty(t, told, "no change, no warning")
+}
+
 func TestHookFailureRollsBack(t *testing.T) {
 	c := New()
 	var applied []string

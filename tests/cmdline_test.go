@@ -221,3 +221,22 @@ func TestAlwaysShowLogo(t *testing.T) {
 	assert.Contains(t, s.output(), fmt.Sprintf(" * Running mode=standalone, port=%d.\n", s.Port))
 	assert.NotContains(t, s.output(), "_._")
 }
+
+// TestUnimplementedSafetyDirectivesWarn: until AOF and eviction exist,
+// appendonly and maxmemory are accepted but warned about, in the
+// configuration at startup and on CONFIG SET: never silently ignored.
+func TestUnimplementedSafetyDirectivesWarn(t *testing.T) {
+	if os.Getenv("REDIS_SERVER_BIN") != "" {
+		t.Skip("a warning of this server's own: real Redis implements both")
+	}
+	s := startServer(t, "--appendonly", "yes")
+	c := s.client(t, 2)
+	ctx := context.Background()
+	require.NoError(t, c.ConfigSet(ctx, "maxmemory", "10mb").Err())
+	waitFor(t, 10*time.Second, "the CONFIG SET warning", func() (bool, string) {
+		out := s.output()
+		return strings.Contains(out, "CONFIG SET 'maxmemory' is accepted but not implemented yet: it has no effect"), out
+	})
+	assert.Contains(t, s.output(), "Config directive 'appendonly' is accepted but not implemented yet: it has no effect")
+	s.stop()
+}

@@ -204,4 +204,7 @@ func installConfigHooks(cfg *config.Config, srv *db.Server) {
 		return nil
 	})
 	cfg.OnChange("dir", func() error { return os.Chdir(cfg.String("dir")) })
+	cfg.OnUnsupportedSet(func(name string) {
+		logger.Warningf("CONFIG SET '%s' is accepted but not implemented yet: it has no effect", name)
+	})
 }
