@@ -121,7 +121,9 @@ type masterState struct {
 	heldMulti bool
 	enc       []byte
 
-	noReplicasSince time.Time // for repl-backlog-ttl
+	// noReplicasSince is when we were last left without replicas, for
+	// repl-backlog-ttl: at startup, when the last one went, at promotion.
+	noReplicasSince time.Time
 	goodReplicas    int       // online replicas within min-replicas-max-lag
 	masterCronAt    time.Time // the cron's last run: it runs once a second
 	cronLoops       int64

@@ -306,6 +306,32 @@ func TestBacklogTTL(t *testing.T) {
 	require.Contains(t, r.srv.Info("replication"), "repl_backlog_active:0\r\n")
 }
 
+// TestBacklogTTLAfterPromotion: a replica that ran for longer than the ttl
+// without replicas of its own keeps its backlog when promoted: the ttl
+// counts from the promotion, so that its master's other replicas, which
+// Sentinel repoints only seconds later, continue partially with it.
+func TestBacklogTTLAfterPromotion(t *testing.T) {
+	r := newMaster(t, "repl-backlog-ttl 3600")
+	require.WithinDuration(t, time.Now(), r.noReplicasSince, time.Minute, "without replicas since startup")
+	r.link = &Link{}
+	r.setMasterHost("127.0.0.1", 6379)
+	r.ensureBacklog()
+	r.noReplicasSince = time.Now().Add(-2 * time.Hour) // a replica for two hours
+	r.masterCron(time.Now())
+	require.NotNil(t, r.backlog, "a replica keeps its backlog")
+
+	oldID := r.ReplID
+	r.unsetMaster()
+	now := time.Now()
+	r.masterCronAt = time.Time{}
+	r.masterCron(now)
+	require.NotNil(t, r.backlog, "freed right after the promotion")
+	require.Equal(t, oldID, r.ReplID2)
+	r.masterCronAt = time.Time{}
+	r.masterCron(now.Add(3601 * time.Second))
+	require.Nil(t, r.backlog, "the ttl counts from the promotion")
+}
+
 func TestPsyncFailoverRequest(t *testing.T) {
 	r := newMaster(t)
 	c := r.testClient("40000")

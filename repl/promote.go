@@ -6,7 +6,11 @@ package repl
 // that the other replicas of our master, and our own, can continue
 // partially with us.
 
-import "github.com/redis-go/redis-server/logger"
+import (
+	"time"
+
+	"github.com/redis-go/redis-server/logger"
+)
 
 // unsetMaster makes us a master. Our replicas are disconnected: they come
 // back at once and learn the new replid with +CONTINUE.
@@ -25,6 +29,11 @@ func (r *Repl) unsetMaster() {
 	// The stream we send starts with a SELECT, whatever db our master's
 	// stream had selected.
 	r.streamDB = -1
+	// The backlog's time to live counts from now: as a replica we were
+	// never "without replicas" in its sense, and the backlog is what lets
+	// our master's other replicas continue with us, which they do only
+	// once someone (Sentinel, after its next INFO) repoints them.
+	r.noReplicasSince = time.Now()
 }
 
 // shiftReplicationID starts a new history that continues the current one:

@@ -3,6 +3,7 @@ package repl
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"time"
 
 	"github.com/redis-go/redis-server/ae"
 	"github.com/redis-go/redis-server/db"
@@ -48,6 +49,9 @@ func NewID() string {
 // its hooks into the executor.
 func New(srv *db.Server, loop *ae.Loop) *Repl {
 	r := &Repl{srv: srv, loop: loop, ReplID: NewID(), ReplID2: zeroID, SecondOffset: -1, streamDB: -1}
+	// repl-backlog-ttl counts from the moment we were last seen without
+	// replicas; a server that never had any has been so since it started.
+	r.noReplicasSince = time.Now()
 	r.install()
 	return r
 }

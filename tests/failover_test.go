@@ -16,7 +16,8 @@ import (
 )
 
 // TestPromoteAndRepoint: A is promoted, B and then the old master follow
-// A, each with a partial resynchronization.
+// A, each with a partial resynchronization, even when B comes seconds
+// later, as it does when Sentinel repoints it.
 func TestPromoteAndRepoint(t *testing.T) {
 	ctx := context.Background()
 	master := startNode(t, "")
@@ -38,6 +39,18 @@ func TestPromoteAndRepoint(t *testing.T) {
 	assert.Equal(t, strconv.FormatInt(o+1, 10), info["second_repl_offset"])
 	newID := info["master_replid"]
 	assert.Equal(t, "", a.configGet(t, "replicaof"))
+	// Sentinel repoints the other replicas only after its next INFO of
+	// the promoted one, a second or more later: the new master keeps its
+	// backlog (repl-backlog-ttl counts from the promotion) across the
+	// replication cron's ticks in between.
+	holdFor(t, 2500*time.Millisecond, "the promoted replica to keep its backlog", func() (bool, string) {
+		info, err := a.c.Info(ctx, "replication").Result()
+		if err != nil {
+			return false, err.Error()
+		}
+		active, id2 := field(info, "repl_backlog_active"), field(info, "master_replid2")
+		return active == "1" && id2 == oldID, "repl_backlog_active:" + active + " master_replid2:" + id2
+	})
 	require.NoError(t, a.c.Set(ctx, "written", "on the new master", 0).Err())
 
 	replicaOf(t, b, a.Addr())
@@ -62,6 +75,19 @@ func TestPromoteAndRepoint(t *testing.T) {
 	waitSynced(t, a, b, master)
 	requireSameDigest(t, a, b, master)
 	assert.Equal(t, "on the new master", master.c.Get(ctx, "written").Val())
+}
+
+// holdFor checks cond every 20 ms for d, and fails the test as soon as it
+// does not hold: what must not happen can only be watched for a while.
+func holdFor(t *testing.T, d time.Duration, what string, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		if ok, state := cond(); !ok {
+			t.Fatalf("%s: it stopped after %v; state: %s", what, d-time.Until(deadline), state)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // TestChainedReplication: C replicates from B, which replicates from the

@@ -199,7 +199,7 @@ func freePort(t *testing.T) int {
 func tool(t *testing.T, name string) string {
 	t.Helper()
 	path, err := exec.LookPath(name)
-	require.NoError(t, err, "%s is not installed: run make test, which installs redis-server and redis-tools", name)
+	require.NoError(t, err, "%s is not installed: run make test, which installs redis-server, redis-tools and redis-sentinel", name)
 	return path
 }
 
