@@ -357,10 +357,14 @@ func (s *Server) reprocessBlocked(c *Client, key []byte) {
 	prevExec := s.Executing
 	s.Executing = c
 	s.nowMs = time.Now().UnixMilli()
+	s.prop.nesting++
 	bs.cmd.Proc(c)
 	s.nowMs = 0
 	if s.Dirty > dirty {
-		s.Propagate(c.DB.ID, c.Argv)
+		s.propagateCall(c)
+	}
+	if s.prop.nesting--; s.prop.nesting == 0 {
+		s.propagatePending()
 	}
 	s.Executing = prevExec
 	if outBefore < len(c.Buf) && c.Buf[outBefore] == '-' {

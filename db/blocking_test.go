@@ -277,9 +277,9 @@ func TestBlockingPipelinedInput(t *testing.T) {
 func TestBlockingPropagation(t *testing.T) {
 	r := newBlockingRunner(t)
 	var log []string
-	r.srv.PropagateHook = func(dbid int, argv [][]byte) {
+	r.srv.AddPropagator(func(dbid int, argv [][]byte) {
 		log = append(log, fmt.Sprintf("%d %s", dbid, bytes.Join(argv, []byte(" "))))
-	}
+	})
 	r.do("b", "SELECT 3")
 	r.send("b", "BLPOP l 0")
 	r.do("m", "SELECT 3")

@@ -251,6 +251,7 @@ func (s *Server) call(c *Client) {
 	start := time.Now()
 	s.nowMs = start.UnixMilli()
 	argv := c.Argv // as sent, for MONITOR, even if the command rewrites it
+	s.prop.nesting++
 	cmd.Proc(c)
 	if len(s.monitors) > 0 && !cmd.Has(FlagSkipMonitor|FlagAdmin) {
 		s.feedMonitorsArgv(c, argv)
@@ -280,7 +281,10 @@ func (s *Server) call(c *Client) {
 	// Writes from our master are not propagated: replication proxies the
 	// master's stream as it arrived (MasterStreamHook).
 	if (s.Dirty > dirty || c.forcePropagate) && !c.preventPropagate && cmd.Name != "exec" && c.Flags&ClientMaster == 0 {
-		s.Propagate(c.DB.ID, c.Argv)
+		s.propagateCall(c)
+	}
+	if s.prop.nesting--; s.prop.nesting == 0 {
+		s.propagatePending()
 	}
 	s.Executing = prevExec // after propagating: WAIT knows whose write it was
 	c.forcePropagate, c.preventPropagate = false, false

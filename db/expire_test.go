@@ -15,13 +15,13 @@ type propagationLog struct {
 }
 
 func (p *propagationLog) install(s *Server) {
-	s.PropagateHook = func(dbid int, argv [][]byte) {
+	s.AddPropagator(func(dbid int, argv [][]byte) {
 		parts := make([]string, len(argv))
 		for i, a := range argv {
 			parts[i] = string(a)
 		}
 		p.cmds = append(p.cmds, strconv.Itoa(dbid)+": "+strings.Join(parts, " "))
-	}
+	})
 }
 
 func (p *propagationLog) take() []string {

@@ -75,14 +75,19 @@ func (db *DB) expireIfNeeded(key []byte) bool {
 	return true
 }
 
-// deleteExpired removes an expired key and propagates its DEL.
+// deleteExpired removes an expired key and propagates its deletion: DEL,
+// or UNLINK with lazyfree-lazy-expire, as Redis's propagateDeletion.
 func (db *DB) deleteExpired(key []byte) {
 	s := db.srv
 	db.delete(key)
 	s.Stats.ExpiredKeys++
 	s.notifyKeyspaceEvent(NotifyExpired, "expired", key, db.ID)
 	s.signalModifiedKey(db, key)
-	s.Propagate(db.ID, [][]byte{[]byte("DEL"), key})
+	del := argDEL
+	if s.Config.Bool("lazyfree-lazy-expire") {
+		del = argUNLINK
+	}
+	s.AlsoPropagate(db.ID, [][]byte{del, key})
 }
 
 // lookup finds key without touching statistics.

@@ -118,12 +118,6 @@ func (s *Server) execAbort(c *Client, msg string) {
 	s.replyError(c, "EXECABORT Transaction discarded because of: "+strings.TrimPrefix(msg, "ERR "))
 }
 
-// propagatedOp is a write collected during EXEC.
-type propagatedOp struct {
-	dbid int
-	argv [][]byte
-}
-
 func execCommand(c *Client) {
 	s := c.srv
 	if c.Flags&ClientMulti == 0 {
@@ -145,19 +139,8 @@ func execCommand(c *Client) {
 	// Nothing can make the transaction fail from now on.
 	s.unwatchAllKeys(c)
 
-	// Collect what the commands propagate, to hand it on as one unit.
-	var ops []propagatedOp
-	hook := s.PropagateHook
-	if hook != nil {
-		s.PropagateHook = func(dbid int, argv [][]byte) {
-			own := make([][]byte, len(argv))
-			for i, a := range argv {
-				own[i] = append([]byte(nil), a...)
-			}
-			ops = append(ops, propagatedOp{dbid, own})
-		}
-	}
-
+	// The commands run nested in EXEC's call: what they propagate is one
+	// unit, wrapped in MULTI/EXEC when there are several (propagate.go).
 	origArgv, origCmd, origOwned := c.Argv, c.Cmd, c.argvOwned
 	cmds := c.Multi.Cmds
 	c.ArrayLen(len(cmds))
@@ -169,28 +152,6 @@ func execCommand(c *Client) {
 	}
 	c.Argv, c.Cmd, c.argvOwned = origArgv, origCmd, origOwned
 	s.discardTransaction(c)
-
-	if hook != nil {
-		s.PropagateHook = hook
-		s.propagateTransaction(ops)
-	}
-}
-
-// propagateTransaction hands on the writes of a transaction: wrapped in
-// MULTI/EXEC when there are several, as Redis 7.0. MULTI and EXEC go with
-// dbid -1, "no SELECT": the SELECT, if any, follows MULTI with the first
-// command, as in Redis's propagateNow(-1, ...).
-func (s *Server) propagateTransaction(ops []propagatedOp) {
-	wrap := len(ops) > 1
-	if wrap {
-		s.Propagate(-1, [][]byte{[]byte("MULTI")})
-	}
-	for _, op := range ops {
-		s.Propagate(op.dbid, op.argv)
-	}
-	if wrap {
-		s.Propagate(-1, [][]byte{[]byte("EXEC")})
-	}
 }
 
 func watchCommand(c *Client) {

@@ -29,20 +29,20 @@ func rawDo(r *localRunner, name string, args ...string) string {
 // "dbid cmd args...".
 func recordPropagation(r *localRunner) *[]string {
 	var got []string
-	r.srv.PropagateHook = func(dbid int, argv [][]byte) {
+	r.srv.AddPropagator(func(dbid int, argv [][]byte) {
 		parts := []string{fmt.Sprint(dbid)}
 		for _, a := range argv {
 			parts = append(parts, string(a))
 		}
 		got = append(got, strings.Join(parts, " "))
-	}
+	})
 	return &got
 }
 
 // TestExecPropagation checks that a transaction reaches replicas and the
-// AOF as Redis 7.0.15 sends it: several writes wrapped in MULTI/EXEC (sent
-// without a db, the SELECT following MULTI), a single one alone, none at
-// all when nothing was written.
+// AOF as Redis 7.0.15 sends it: several writes wrapped in MULTI/EXEC (MULTI
+// with the db of the first, so that a SELECT comes before it, EXEC with the
+// db of the last), a single one alone, none at all when nothing was written.
 func TestExecPropagation(t *testing.T) {
 	tests := []struct {
 		name string
@@ -52,13 +52,13 @@ func TestExecPropagation(t *testing.T) {
 		{"one write", [][]string{{"MULTI"}, {"SET", "a", "1"}, {"GET", "a"}, {"EXEC"}},
 			[]string{"0 SET a 1"}},
 		{"several writes", [][]string{{"MULTI"}, {"SET", "a", "1"}, {"GET", "a"}, {"INCR", "a"}, {"EXEC"}},
-			[]string{"-1 MULTI", "0 SET a 1", "0 INCR a", "-1 EXEC"}},
+			[]string{"0 MULTI", "0 SET a 1", "0 INCR a", "0 EXEC"}},
 		{"no write", [][]string{{"MULTI"}, {"GET", "a"}, {"PING"}, {"EXEC"}}, nil},
 		{"failed write", [][]string{{"SET", "s", "x"}, {"MULTI"}, {"INCR", "s"}, {"EXEC"}}, nil},
 		{"select inside", [][]string{{"MULTI"}, {"SELECT", "3"}, {"SET", "a", "1"}, {"SET", "b", "2"}, {"EXEC"}},
-			[]string{"-1 MULTI", "3 SET a 1", "3 SET b 2", "-1 EXEC"}},
+			[]string{"3 MULTI", "3 SET a 1", "3 SET b 2", "3 EXEC"}},
 		{"publish", [][]string{{"MULTI"}, {"PUBLISH", "ch", "m"}, {"SET", "a", "1"}, {"EXEC"}},
-			[]string{"-1 MULTI", "0 PUBLISH ch m", "0 SET a 1", "-1 EXEC"}},
+			[]string{"0 MULTI", "0 PUBLISH ch m", "0 SET a 1", "0 EXEC"}},
 		{"discarded", [][]string{{"MULTI"}, {"SET", "a", "1"}, {"DISCARD"}}, nil},
 		{"aborted", [][]string{{"MULTI"}, {"SET", "a", "1"}, {"NOSUCH"}, {"EXEC"}}, nil},
 		{"watch failed", [][]string{{"WATCH", "a"}, {"SET", "a", "0"}, {"MULTI"}, {"SET", "a", "1"}, {"EXEC"}}, nil},

@@ -68,9 +68,7 @@ type Server struct {
 	nextClientID int64
 	pending      []*Client // clients with output to flush
 
-	// Propagate receives every write as its deterministic effect, after the
-	// command ran: the replication stream and the AOF subscribe here.
-	PropagateHook func(dbid int, argv [][]byte)
+	prop propagation // the writes on their way to replicas and AOF (propagate.go)
 
 	// Settings read on hot paths, kept in sync with Config by hooks.
 	requirePass     string
@@ -236,12 +234,4 @@ func (s *Server) Now() int64 {
 		return s.nowMs
 	}
 	return time.Now().UnixMilli()
-}
-
-// Propagate hands a write to the replication stream and the AOF. argv is
-// borrowed: the hook copies what it keeps.
-func (s *Server) Propagate(dbid int, argv [][]byte) {
-	if s.PropagateHook != nil {
-		s.PropagateHook(dbid, argv)
-	}
 }

@@ -543,7 +543,7 @@ func spopWithCount(c *Client) {
 
 	c.SetLen(int(count))
 	var popped [][]byte
-	propagate := srv.PropagateHook != nil
+	propagate := srv.propagating()
 	emit := func(m setMember) {
 		m.reply(c)
 		if propagate {
@@ -581,25 +581,12 @@ func spopWithCount(c *Client) {
 }
 
 // propagateSREMs propagates SREM key m for each popped member, in place of
-// the command: several go as a transaction, unless the command already
-// runs in one (EXEC, a script) whose writes travel together.
+// the command: several go as one transaction (propagate.go).
 func propagateSREMs(c *Client, key []byte, members [][]byte) {
 	c.preventPropagate = true
-	s := c.srv
-	if len(members) == 0 || s.PropagateHook == nil {
-		return
+	for _, m := range members {
+		c.srv.AlsoPropagate(c.DB.ID, [][]byte{argSREM, key, m})
 	}
-	ops := make([]propagatedOp, len(members))
-	for i, m := range members {
-		ops[i] = propagatedOp{c.DB.ID, [][]byte{argSREM, key, m}}
-	}
-	if c.Flags&(ClientMulti|ClientScript) != 0 {
-		for _, op := range ops {
-			s.Propagate(op.dbid, op.argv)
-		}
-		return
-	}
-	s.propagateTransaction(ops)
 }
 
 func srandmemberCommand(c *Client) {

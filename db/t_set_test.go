@@ -163,20 +163,20 @@ func TestSpopPropagation(t *testing.T) {
 	*got = nil
 	fillSet(r, "s", "", 10)
 	out := bulks(t, doLines(r, "SPOP", "s", "3"))
-	want := []string{"0 SADD s 0 1 2 3 4 5 6 7 8 9", "-1 MULTI"}
+	want := []string{"0 SADD s 0 1 2 3 4 5 6 7 8 9", "0 MULTI"}
 	for _, m := range out {
 		want = append(want, "0 SREM s "+m)
 	}
-	want = append(want, "-1 EXEC")
+	want = append(want, "0 EXEC")
 	assert.Equal(t, want, *got)
 
 	*got = nil
 	out = bulks(t, doLines(r, "SPOP", "s", "6")) // CASE 3
-	want = []string{"-1 MULTI"}
+	want = []string{"0 MULTI"}
 	for _, m := range out {
 		want = append(want, "0 SREM s "+m)
 	}
-	want = append(want, "-1 EXEC")
+	want = append(want, "0 EXEC")
 	assert.Equal(t, want, *got)
 
 	doLines(r, "SADD", "s", "x", "y")
@@ -203,7 +203,7 @@ func TestSpopPropagation(t *testing.T) {
 	require.Equal(t, "*2", res[0])
 	p1, _ := strconv.Unquote(strings.TrimSpace(res[2]))
 	p2, _ := strconv.Unquote(strings.TrimSpace(res[3]))
-	assert.Equal(t, []string{"2 SADD s m0 m1 m2 m3 m4", "-1 MULTI", "2 SREM s " + p1, "2 SREM s " + p2, "2 SET k v", "-1 EXEC"}, *got)
+	assert.Equal(t, []string{"2 SADD s m0 m1 m2 m3 m4", "2 MULTI", "2 SREM s " + p1, "2 SREM s " + p2, "2 SET k v", "2 EXEC"}, *got)
 }
 
 func TestSetPropagation(t *testing.T) {

@@ -15,13 +15,13 @@ import (
 func propagated(t *testing.T, cmds ...string) []string {
 	r := newLocalRunner(t)
 	var got []string
-	r.srv.PropagateHook = func(dbid int, argv [][]byte) {
+	r.srv.AddPropagator(func(dbid int, argv [][]byte) {
 		parts := make([]string, len(argv))
 		for i, a := range argv {
 			parts[i] = string(a)
 		}
 		got = append(got, strings.Join(parts, " "))
-	}
+	})
 	for i, cmd := range cmds {
 		if i == len(cmds)-1 {
 			got = nil

@@ -6,7 +6,7 @@
 // the number of stream bytes since that history began. The previous history
 // is kept as replid2 / second_repl_offset after a promotion, so replicas of
 // the old master can continue partially with the new one. Every write the
-// executor propagates (db.Server.PropagateHook) is encoded as a RESP
+// executor propagates (db.Server.AddPropagator) is encoded as a RESP
 // multibulk, preceded by SELECT when the db changes, appended to the
 // circular backlog and to every replica's output. Nothing is encoded while
 // no backlog exists: the offset only moves once a replica has asked for a

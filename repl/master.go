@@ -16,6 +16,7 @@ import (
 	"github.com/redis-go/redis-server/config"
 	"github.com/redis-go/redis-server/db"
 	"github.com/redis-go/redis-server/logger"
+	"github.com/redis-go/redis-server/resp"
 	"github.com/redis-go/redis-server/rdb"
 )
 
@@ -116,9 +117,6 @@ type masterState struct {
 	woff     map[*db.Client]int64
 	waiting  []*waiter
 	ackAsked bool // a REPLCONF GETACK is to be sent
-	// heldMulti is a MULTI propagated but not encoded yet (see
-	// propagate); enc is the encoding buffer, reused.
-	heldMulti bool
 	enc       []byte
 
 	// noReplicasSince is when we were last left without replicas, for
@@ -165,7 +163,7 @@ func (r *Repl) installMaster() {
 	// Redis's replicationCron runs its loop 0 right at startup, before any
 	// replica can attach: the first PING comes one period later.
 	r.cronLoops = 1
-	s.PropagateHook = r.propagate
+	s.AddPropagator(r.propagate)
 	db.ReplicationInfo = func(s *db.Server, b *strings.Builder) { r.info(b) }
 	db.RoleReply = r.roleReply
 	db.NoReplicasHook = func(*db.Server) bool { return !r.enoughGoodReplicas() }
@@ -196,29 +194,20 @@ func (r *Repl) loadSettings() {
 
 // The stream.
 
-// propagate is the executor's PropagateHook: it encodes a write as Redis
-// sends it, a SELECT first when the db differs from the stream's. dbid -1
-// (MULTI, EXEC) selects nothing; a MULTI is held until the transaction's
-// first command, so that its SELECT comes before the MULTI, as in Redis.
-// A replica sends nothing of its own: it proxies its master's stream.
+// propagate is the executor's Propagator: it encodes a write as Redis
+// sends it, a SELECT first when the db differs from the stream's (dbid -1
+// selects nothing). A replica sends nothing of its own: it proxies its
+// master's stream.
 func (r *Repl) propagate(dbid int, argv [][]byte) {
 	if r.srv.IsReplica || r.backlog == nil {
 		return
 	}
-	if dbid < 0 && len(argv) == 1 && strings.EqualFold(string(argv[0]), "multi") {
-		r.heldMulti = true
-		return
-	}
 	buf := r.enc[:0]
 	if dbid >= 0 && dbid != r.streamDB {
-		buf = appendCommand(buf, "SELECT", strconv.Itoa(dbid))
+		buf = resp.AppendCommand(buf, "SELECT", strconv.Itoa(dbid))
 		r.streamDB = dbid
 	}
-	if r.heldMulti {
-		buf = appendCommand(buf, "MULTI")
-		r.heldMulti = false
-	}
-	buf = appendArgv(buf, argv)
+	buf = resp.AppendCommand(buf, argv...)
 	r.feedRaw(buf)
 	r.enc = buf
 	if c := r.srv.Executing; c != nil {
@@ -262,34 +251,6 @@ func (r *Repl) writeTo(rep *Replica, p []byte) {
 		r.srv.MarkPending(c)
 	}
 	c.Buf = append(c.Buf, p...)
-}
-
-func appendCommand(b []byte, args ...string) []byte {
-	b = append(b, '*')
-	b = strconv.AppendInt(b, int64(len(args)), 10)
-	b = append(b, '\r', '\n')
-	for _, a := range args {
-		b = appendBulk(b, a)
-	}
-	return b
-}
-
-func appendArgv(b []byte, argv [][]byte) []byte {
-	b = append(b, '*')
-	b = strconv.AppendInt(b, int64(len(argv)), 10)
-	b = append(b, '\r', '\n')
-	for _, a := range argv {
-		b = appendBulk(b, a)
-	}
-	return b
-}
-
-func appendBulk[T string | []byte](b []byte, a T) []byte {
-	b = append(b, '$')
-	b = strconv.AppendInt(b, int64(len(a)), 10)
-	b = append(b, '\r', '\n')
-	b = append(b, a...)
-	return append(b, '\r', '\n')
 }
 
 // The backlog's life.

@@ -293,3 +293,21 @@ func (w *Writer) insertHeader(d Deferred, prefix byte, n int) {
 	copy(w.Buf[at+len(h):], w.Buf[at:len(w.Buf)-len(h)])
 	copy(w.Buf[at:], h)
 }
+
+// AppendCommand appends argv as a request, a RESP array of bulk strings:
+// the form of the replication stream and of the AOF.
+func AppendCommand[T ~string | ~[]byte](b []byte, argv ...T) []byte {
+	b = appendHeader(b, '*', len(argv))
+	for _, a := range argv {
+		b = appendHeader(b, '$', len(a))
+		b = append(b, a...)
+		b = append(b, '\r', '\n')
+	}
+	return b
+}
+
+func appendHeader(b []byte, prefix byte, n int) []byte {
+	b = append(b, prefix)
+	b = strconv.AppendInt(b, int64(n), 10)
+	return append(b, '\r', '\n')
+}

@@ -43,3 +43,10 @@ func TestDeferredLen(t *testing.T) {
 	w.SetArrayLen(d, 12)
 	assert.Equal(t, ":7\r\n*12\r\n:0\r\n:1\r\n:2\r\n:3\r\n:4\r\n:5\r\n:6\r\n:7\r\n:8\r\n:9\r\n:10\r\n:11\r\n", string(w.Buf))
 }
+
+func TestAppendCommand(t *testing.T) {
+	assert.Equal(t, "*2\r\n$6\r\nSELECT\r\n$2\r\n10\r\n", string(AppendCommand(nil, "SELECT", "10")))
+	assert.Equal(t, "*3\r\n$3\r\nSET\r\n$0\r\n\r\n$2\r\n\r\n\r\n",
+		string(AppendCommand([]byte(nil), []byte("SET"), []byte{}, []byte("\r\n"))))
+	assert.Equal(t, "x*0\r\n", string(AppendCommand[string]([]byte("x"))))
+}
