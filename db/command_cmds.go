@@ -13,6 +13,7 @@ package db
 import (
 	"strings"
 
+	"github.com/redis-go/redis-server/glob"
 	"github.com/redis-go/redis-server/resp"
 )
 
@@ -165,7 +166,7 @@ func commandListCommand(c *Client) {
 			}
 		case c.ArgIs(i+1, "pattern"):
 			pat := append([]byte(nil), arg...)
-			keep = func(cmd *Command) bool { return StringMatch(pat, []byte(cmd.FullName()), true) }
+			keep = func(cmd *Command) bool { return glob.Match(pat, []byte(cmd.FullName()), true) }
 		default:
 			c.Error(ErrSyntax)
 			return

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"unsafe"
+
+	"github.com/redis-go/redis-server/glob"
 )
 
 func init() {
@@ -138,7 +140,7 @@ func keysCommand(c *Client) {
 	n := 0
 	db.Each(func(key string, _ any) bool {
 		kb := keyBytes(key)
-		if (all || StringMatch(pattern, kb, false)) && !db.isExpired(kb) {
+		if (all || glob.Match(pattern, kb, false)) && !db.isExpired(kb) {
 			c.BulkString(key)
 			n++
 		}
@@ -234,7 +236,7 @@ func scanCommand(c *Client) {
 	kept := keys[:0]
 	for _, key := range keys {
 		kb := keyBytes(key)
-		if usePattern && !StringMatch(pattern, kb, false) {
+		if usePattern && !glob.Match(pattern, kb, false) {
 			continue
 		}
 		if useType && !strings.EqualFold(bstr(typeName), TypeName(db.LookupRead(kb))) {

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/redis-go/redis-server/glob"
 )
 
 // Cases checked against KEYS on real Redis 7.0.
@@ -59,14 +61,14 @@ var globCases = []struct {
 
 func TestStringMatch(t *testing.T) {
 	for _, tc := range globCases {
-		require.Equal(t, tc.match, StringMatch([]byte(tc.pattern), []byte(tc.str), false), "%q %q", tc.pattern, tc.str)
+		require.Equal(t, tc.match, glob.Match([]byte(tc.pattern), []byte(tc.str), false), "%q %q", tc.pattern, tc.str)
 	}
-	require.True(t, StringMatch([]byte("H[A-C]LLO"), []byte("hbllo"), true))
-	require.True(t, StringMatch([]byte("[^A]"), []byte("b"), true))
-	require.False(t, StringMatch([]byte("[^A]"), []byte("a"), true))
+	require.True(t, glob.Match([]byte("H[A-C]LLO"), []byte("hbllo"), true))
+	require.True(t, glob.Match([]byte("[^A]"), []byte("b"), true))
+	require.False(t, glob.Match([]byte("[^A]"), []byte("a"), true))
 	// A pattern that is exponential without the early exit.
 	long := []byte(strings.Repeat("a", 60))
-	require.False(t, StringMatch([]byte(strings.Repeat("*a", 30)+"b"), long, false))
+	require.False(t, glob.Match([]byte(strings.Repeat("*a", 30)+"b"), long, false))
 }
 
 // TestStringMatchAgainstRedis compares random patterns and keys with KEYS on
@@ -106,7 +108,7 @@ func TestStringMatchAgainstRedis(t *testing.T) {
 		}
 		var ours []string
 		for k := range keys {
-			if StringMatch([]byte(pat), []byte(k), false) {
+			if glob.Match([]byte(pat), []byte(k), false) {
 				ours = append(ours, k)
 			}
 		}

@@ -13,7 +13,11 @@
 
 package db
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/redis-go/redis-server/glob"
+)
 
 func init() {
 	register("subscribe", subscribeCommand)
@@ -253,7 +257,7 @@ func (s *Server) Publish(channel, message []byte) int {
 		n++
 	}
 	for _, pat := range s.pubsub.patternList {
-		if !StringMatch(pat, channel, false) {
+		if !glob.Match(pat, channel, false) {
 			continue
 		}
 		for c := range s.pubsub.patterns[bstr(pat)] {
@@ -391,7 +395,7 @@ func pubsubListChannels(c *Client, reg map[string]map[*Client]struct{}) {
 	}
 	var names []string
 	for ch := range reg {
-		if pattern == nil || StringMatch(pattern, []byte(ch), false) {
+		if pattern == nil || glob.Match(pattern, []byte(ch), false) {
 			names = append(names, ch)
 		}
 	}

@@ -28,6 +28,8 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"unsafe"
+
+	"github.com/redis-go/redis-server/glob"
 )
 
 func init() {
@@ -884,7 +886,7 @@ func parseCollectionScan(c *Client) (collectionScan, bool) {
 }
 
 func (o *collectionScan) match(b []byte) bool {
-	return !o.usePattern || StringMatch(o.pattern, b, false)
+	return !o.usePattern || glob.Match(o.pattern, b, false)
 }
 
 // replyScanCursor starts a SCAN-family reply: the next cursor, then an
