@@ -59,12 +59,6 @@ import (
 
 func init() {
 	register("client|unblock", clientUnblockCommand)
-	cronHooks = append(cronHooks, func(s *Server, now time.Time) { s.handleBlockedClientsTimeout(now) })
-	clientFreeHooks = append(clientFreeHooks, func(s *Server, c *Client) {
-		if c.Flags&ClientBlocked != 0 {
-			s.unblockClient(c)
-		}
-	})
 }
 
 // BlockState is what a client blocked in BLPOP and friends waits for.
@@ -191,6 +185,12 @@ func (c *Client) keysToServe(keys [][]byte) [][]byte {
 		return bs.readyKey
 	}
 	return keys
+}
+
+// servedAfterBlocking reports whether c's command runs again because a key
+// it waited for got ready.
+func (c *Client) servedAfterBlocking() bool {
+	return c.Blocking != nil && c.Blocking.reprocessing
 }
 
 // blockForKeys blocks c on keys until one holds a value of type typ or the

@@ -295,7 +295,7 @@ func TestBlockingPropagation(t *testing.T) {
 	r.do("a", "RPUSH l2 1 2")
 	require.Equal(t, []string{
 		"3 RPUSH l v1 v2", "3 LPOP l",
-		"3 RPUSH src w", "3 LMOVE src dst LEFT RIGHT",
+		"3 RPUSH src w", "3 LMOVE src dst left right",
 		"3 RPUSH s2 z", "3 RPOPLPUSH s2 d2",
 		"3 RPUSH l2 1 2", "3 RPOP l2 2",
 	}, log)

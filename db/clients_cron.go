@@ -9,15 +9,11 @@ import (
 	"github.com/redis-go/redis-server/logger"
 )
 
-func init() {
-	cronHooks = append(cronHooks, closeIdleClients)
-}
-
 // closeIdleClients closes the normal clients that sent nothing for more
 // than timeout seconds. Replicas, MONITOR clients, the master, blocked or
 // paused clients and subscribers never time out. Like Redis it compares
 // whole unix seconds.
-func closeIdleClients(s *Server, now time.Time) {
+func (s *Server) closeIdleClients(now time.Time) {
 	maxIdle := s.Config.Int("timeout")
 	if maxIdle <= 0 {
 		return

@@ -14,17 +14,17 @@ func (s *Server) Cron() {
 		s.activeExpireCycle(now)
 	}
 	s.rehashSome(now)
-	for _, fn := range cronHooks {
-		fn(s, now)
+	s.handleBlockedClientsTimeout(now)
+	s.closeIdleClients(now)
+	s.trackMemoryPeak()
+	s.finishPendingShutdown(now)
+	for _, fn := range s.cronHooks { // save points, replication (seams.go)
+		fn(now)
 	}
 	if !s.pauseUntil.IsZero() && now.After(s.pauseUntil) {
 		s.unpause()
 	}
 }
-
-// cronHooks are the per-tick duties of other parts (blocked client
-// timeouts, idle client timeouts, replication, save points).
-var cronHooks []func(s *Server, now time.Time)
 
 // Active expiry, as Redis's expire.c: sample keys with an expire time,
 // delete the expired ones, and go on while more than 10% of a sample had

@@ -44,10 +44,6 @@ func RegisterDebug(name string, arity int, proc func(c *Client)) {
 	debugSubcommands[name] = debugSubcommand{arity, proc}
 }
 
-// RDBValueLen, when set by the RDB code, gives DEBUG OBJECT's
-// serializedlength: the bytes the value takes in a snapshot.
-var RDBValueLen func(v any) int
-
 const errDebugNotAllowed = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."
 
 func debugAllowed(c *Client) bool {
@@ -121,12 +117,7 @@ func debugObject(c *Client) {
 	if n, ok := v.(int64); ok && n >= 0 && n < sharedIntegers && sharesIntegers(c.srv) {
 		refcount = sharedRefcount
 	}
-	serialized := 0
-	if RDBValueLen != nil {
-		serialized = RDBValueLen(v)
-	} else {
-		serialized = estimateRDBLen(v)
-	}
+	serialized := c.srv.Persister.SerializedLength(v)
 	c.Status(fmt.Sprintf("Value at:%s refcount:%d encoding:%s serializedlength:%d lru:%d lru_seconds_idle:0",
 		valueAddress(v), refcount, EncodingName(v), serialized, lruClock(time.Now())))
 }

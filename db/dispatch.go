@@ -35,9 +35,9 @@ func (s *Server) ProcessInput(c *Client, data []byte) {
 		if n == 0 {
 			break
 		}
-		if c.Flags&ClientMaster != 0 && MasterStreamHook != nil {
+		if c.Flags&ClientMaster != 0 {
 			// Before running it: the command's bytes are borrowed argv.
-			MasterStreamHook(s, c, buf[off:off+n])
+			s.Replication.MasterStream(c, buf[off:off+n])
 		}
 		if len(argv) > 0 {
 			c.Argv = argv
@@ -148,11 +148,11 @@ func (s *Server) processCommand(c *Client) {
 		return
 	}
 	isWrite := cmd.Has(FlagWrite) || c.Flags&ClientMulti != 0 && cmd.Name == "exec" && c.Multi.hasWriteCmd()
-	if (isWrite || cmd.Name == "ping") && !s.IsReplica && DiskErrorHook != nil && DiskErrorHook(s) {
+	if (isWrite || cmd.Name == "ping") && !s.IsReplica && s.Persister.DiskError() {
 		s.reject(c, ErrMisconf)
 		return
 	}
-	if isWrite && NoReplicasHook != nil && NoReplicasHook(s) {
+	if isWrite && s.Replication.NoReplicas() {
 		s.reject(c, "NOREPLICAS Not enough good replicas to write.")
 		return
 	}
@@ -279,7 +279,7 @@ func (s *Server) call(c *Client) {
 	// EXEC is never propagated itself: its commands are, as one unit
 	// (execCommand in multi.go).
 	// Writes from our master are not propagated: replication proxies the
-	// master's stream as it arrived (MasterStreamHook).
+	// master's stream as it arrived (Replication.MasterStream).
 	if (s.Dirty > dirty || c.forcePropagate) && !c.preventPropagate && cmd.Name != "exec" && c.Flags&ClientMaster == 0 {
 		s.propagateCall(c)
 	}

@@ -19,4 +19,11 @@
 // buffer: valid during the call only. Anything stored must be copied; in
 // builds with the "invariants" tag every argument is overwritten after each
 // call, so a forgotten copy shows up as corrupted data in tests.
+//
+// Persistence (package rdb), replication (package repl) and any later
+// subsystem plug into a Server through the seams of seams.go: interface
+// fields the executor consults (Server.Replication, Server.Persister),
+// per-server registrations (OnCron, OnFlushall, OnClientFree, OnShutdown,
+// AddPropagator) and the command table, filled at init. No package
+// variable changes after init, so several Servers may share a process.
 package db

@@ -32,7 +32,7 @@ var infoSections = []struct {
 	{"memory", (*Server).infoMemory},
 	{"persistence", (*Server).infoPersistence},
 	{"stats", (*Server).infoStats},
-	{"replication", func(s *Server, b *infoBuilder) { ReplicationInfo(s, &b.Builder) }},
+	{"replication", func(s *Server, b *infoBuilder) { s.Replication.Info(&b.Builder) }},
 	{"cpu", (*Server).infoCPU},
 	{"modules", func(*Server, *infoBuilder) {}},
 	{"commandstats", (*Server).infoCommandStats},
@@ -477,24 +477,6 @@ func (s *Server) infoStats(b *infoBuilder) {
 	b.int("io_threaded_writes_processed", 0)
 	b.int("reply_buffer_shrinks", 0)
 	b.int("reply_buffer_expands", 0)
-}
-
-// ReplicationInfo writes the fields of INFO replication. This default is a
-// master without replicas; package repl replaces it.
-var ReplicationInfo = func(s *Server, b *strings.Builder) {
-	ib := &infoBuilder{}
-	ib.str("role", "master")
-	ib.int("connected_slaves", 0)
-	ib.str("master_failover_state", "no-failover")
-	ib.str("master_replid", s.defaultReplID())
-	ib.str("master_replid2", strings.Repeat("0", 40))
-	ib.int("master_repl_offset", 0)
-	ib.int("second_repl_offset", -1)
-	ib.int("repl_backlog_active", 0)
-	ib.int("repl_backlog_size", s.Config.Int("repl-backlog-size"))
-	ib.int("repl_backlog_first_byte_offset", 0)
-	ib.int("repl_backlog_histlen", 0)
-	b.WriteString(ib.String())
 }
 
 func (s *Server) infoCPU(b *infoBuilder) {

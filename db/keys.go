@@ -457,12 +457,6 @@ func flushdbCommand(c *Client) {
 	c.OK()
 }
 
-// flushallHooks run after FLUSHALL emptied every db: Redis then stops a
-// snapshot in progress and, when save points are configured, saves the
-// empty data set at once (keeping Dirty as it is, so that FLUSHALL is
-// still propagated).
-var flushallHooks []func(s *Server)
-
 // flushallCommand empties every db. Dirty grows by the number of keys
 // removed (Redis 7.0 adds nothing for FLUSHALL itself); it is propagated
 // even when there was nothing to remove.
@@ -475,8 +469,11 @@ func flushallCommand(c *Client) {
 		s.touchWatchedKeysInDB(db, nil)
 		s.Dirty += int64(db.Flush())
 	}
-	for _, fn := range flushallHooks {
-		fn(s)
+	// Persistence then stops a snapshot in progress and, when save points
+	// are configured, saves the empty data set at once (keeping Dirty as
+	// it is, so that FLUSHALL is still propagated).
+	for _, fn := range s.flushallHooks {
+		fn()
 	}
 	c.forcePropagate = true
 	c.OK()

@@ -1,6 +1,10 @@
 package db
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"github.com/redis-go/redis-server/internal/dict"
+)
 
 // DB is one numbered database: the keys, and the expire times of the keys
 // that have one (a second dict, as in Redis, so the active expire cycle
@@ -8,14 +12,14 @@ import "unsafe"
 type DB struct {
 	ID            int
 	srv           *Server
-	keys          *Dict[any]
-	expires       *Dict[int64]
+	keys          *dict.Dict[any]
+	expires       *dict.Dict[int64]
 	avgTTL        int64
 	expiresCursor uint64 // where the active expire cycle resumes (cron.go)
 }
 
 func newDB(s *Server, id int) *DB {
-	return &DB{ID: id, srv: s, keys: NewDict[any](s.COW), expires: NewDict[int64](s.COW)}
+	return &DB{ID: id, srv: s, keys: dict.New[any](s.COW), expires: dict.New[int64](s.COW)}
 }
 
 // bstr views b as a string without copying, for lookups only: the result
@@ -225,8 +229,8 @@ func (db *DB) Persist(key []byte) bool {
 // Flush removes every key and returns how many there were.
 func (db *DB) Flush() int {
 	n := db.keys.Len()
-	db.keys = NewDict[any](db.srv.COW)
-	db.expires = NewDict[int64](db.srv.COW)
+	db.keys = dict.New[any](db.srv.COW)
+	db.expires = dict.New[int64](db.srv.COW)
 	db.avgTTL = 0
 	return n
 }

@@ -16,11 +16,6 @@ import (
 
 func init() {
 	register("monitor", monitorCommand)
-	clientFreeHooks = append(clientFreeHooks, func(s *Server, c *Client) {
-		if c.Flags&ClientMonitor != 0 {
-			s.removeMonitor(c)
-		}
-	})
 }
 
 func monitorCommand(c *Client) {

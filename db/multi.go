@@ -26,7 +26,6 @@ func init() {
 	register("discard", discardCommand)
 	register("watch", watchCommand)
 	register("unwatch", unwatchCommand)
-	clientFreeHooks = append(clientFreeHooks, func(s *Server, c *Client) { s.unwatchAllKeys(c) })
 }
 
 // MultiState is the state of a client inside MULTI, and its WATCHed keys.

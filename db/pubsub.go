@@ -34,7 +34,6 @@ func init() {
 	register("pubsub|shardnumsub", pubsubShardNumsubCommand)
 	register("pubsub|numpat", pubsubNumpatCommand)
 	register("pubsub|help", pubsubHelpCommand)
-	clientFreeHooks = append(clientFreeHooks, func(s *Server, c *Client) { s.pubsubUnsubscribeAll(c, false) })
 }
 
 // PubSubState is a client's subscriptions.

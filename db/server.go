@@ -68,7 +68,8 @@ type Server struct {
 	nextClientID int64
 	pending      []*Client // clients with output to flush
 
-	prop propagation // the writes on their way to replicas and AOF (propagate.go)
+	prop  propagation // the writes on their way to replicas and AOF (propagate.go)
+	seams             // where replication, persistence and others plug in (seams.go)
 
 	// Settings read on hot paths, kept in sync with Config by hooks.
 	requirePass     string
@@ -116,6 +117,7 @@ func NewServer(cfg *config.Config) *Server {
 		activeExpire: true,
 		Persistence:  newPersistenceInfo(),
 	}
+	s.Replication, s.Persister = standalone{s}, standalone{s}
 	s.Stats.ErrorCodes = map[string]int64{}
 	n := int(cfg.Int("databases"))
 	s.DBs = make([]*DB, n)
@@ -190,15 +192,20 @@ func (s *Server) FreeClient(c *Client) {
 		return
 	}
 	delete(s.clients, c.ID)
-	for _, fn := range clientFreeHooks {
-		fn(s, c)
+	// The parts that keep per-client state forget it.
+	if c.Flags&ClientBlocked != 0 {
+		s.unblockClient(c)
+	}
+	if c.Flags&ClientMonitor != 0 {
+		s.removeMonitor(c)
+	}
+	s.unwatchAllKeys(c)
+	s.pubsubUnsubscribeAll(c, false)
+	for _, fn := range s.clientFreeHooks {
+		fn(c)
 	}
 	c.Flags |= ClientCloseASAP
 }
-
-// clientFreeHooks let the parts that keep per-client state (pub/sub,
-// blocking, WATCH, MONITOR, replication) forget a client that goes away.
-var clientFreeHooks []func(s *Server, c *Client)
 
 // Clients returns the connected clients in creation order.
 func (s *Server) Clients() []*Client {

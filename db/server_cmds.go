@@ -33,7 +33,6 @@ func init() {
 	register("memory|malloc-stats", memoryMallocStatsCommand)
 	register("memory|purge", memoryPurgeCommand)
 	register("memory|help", memoryHelpCommand)
-	cronHooks = append(cronHooks, func(s *Server, _ time.Time) { s.trackMemoryPeak() })
 }
 
 // adminState is what the server commands keep between calls.
@@ -44,7 +43,7 @@ type adminState struct {
 }
 
 // defaultReplID is the replication id INFO shows while no replication code
-// has taken over (see ReplicationInfo).
+// has taken over (see standalone.Info).
 func (s *Server) defaultReplID() string {
 	if s.admin.replID == "" {
 		s.admin.replID = randomHex(40)
@@ -72,16 +71,7 @@ func timeCommand(c *Client) {
 
 func lastsaveCommand(c *Client) { c.Int(c.srv.Persistence.LastSave) }
 
-func roleCommand(c *Client) { RoleReply(c) }
-
-// RoleReply answers ROLE. This default is a master without replicas;
-// package repl replaces it.
-var RoleReply = func(c *Client) {
-	c.ArrayLen(3)
-	c.BulkString("master")
-	c.Int(0)
-	c.ArrayLen(0)
-}
+func roleCommand(c *Client) { c.srv.Replication.Role(c) }
 
 func shutdownCommand(c *Client) {
 	flags, abort := 0, false
@@ -145,6 +135,9 @@ func (m memoryInfo) datasetPerc() float64 {
 	return float64(m.dataset()) * 100 / float64(net)
 }
 
+// runtimeMetrics is the sample buffer of readRuntimeMemory. The Go heap
+// belongs to the process, not to a server: servers sharing a process share
+// it, hence the lock.
 var runtimeMetrics = struct {
 	sync.Mutex
 	samples []metrics.Sample

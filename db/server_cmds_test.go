@@ -38,10 +38,7 @@ func TestShutdown(t *testing.T) {
 
 	var gotFlags []int
 	fail := true
-	saved := shutdownHooks
-	defer func() { shutdownHooks = saved }()
-	shutdownHooks = nil
-	AddShutdownHook(func(s *Server, flags int) error {
+	r.srv.OnShutdown(func(flags int) error {
 		gotFlags = append(gotFlags, flags)
 		if fail {
 			return errors.New("disk full")

@@ -18,28 +18,6 @@ const (
 	ShutdownForce
 )
 
-// ShutdownHook runs before the process exits; returning an error cancels
-// the shutdown unless ShutdownForce is set (a failed final save, say).
-type ShutdownHook func(s *Server, flags int) error
-
-// shutdownHooks are registered by persistence and replication.
-var shutdownHooks []ShutdownHook
-
-// AddShutdownHook registers fn to run at shutdown.
-func AddShutdownHook(fn ShutdownHook) { shutdownHooks = append(shutdownHooks, fn) }
-
-// ShutdownReplicas is replication's share of a shutdown, set by package
-// repl: as Redis 7.0, a shutdown (unless NOW) first lets the replicas
-// acknowledge the whole stream, for up to shutdown-timeout seconds.
-type ShutdownReplicas interface {
-	InSync() bool // every replica acknowledged our offset
-	AskAcks()     // sends REPLCONF GETACK *
-	Report()      // logs the replicas that lag, before exiting
-}
-
-// ReplicasAtShutdown is nil until replication sets it.
-var ReplicasAtShutdown ShutdownReplicas
-
 // errShutdownPending is PrepareForShutdown waiting for the replicas: the
 // cron finishes the shutdown (finishPendingShutdown).
 var errShutdownPending = errors.New("shutdown waits for replicas")
@@ -52,10 +30,6 @@ type shutdownState struct {
 	finished bool      // the loop is stopping: later signals are ignored
 }
 
-func init() {
-	cronHooks = append(cronHooks, func(s *Server, now time.Time) { s.finishPendingShutdown(now) })
-}
-
 // PrepareForShutdown starts a shutdown, as Redis's prepareForShutdown: with
 // replicas that lag it pauses writes and waits for them (the error is then
 // errShutdownPending); otherwise finishShutdown runs the shutdown hooks and
@@ -65,9 +39,9 @@ func (s *Server) PrepareForShutdown(flags int) error {
 		return errShutdownPending
 	}
 	logger.Warningf("User requested shutdown...")
-	rs := ReplicasAtShutdown
+	rs := s.Replication
 	timeout := s.Config.Int("shutdown-timeout")
-	if flags&ShutdownNow == 0 && timeout != 0 && rs != nil && !rs.InSync() {
+	if flags&ShutdownNow == 0 && timeout != 0 && !rs.InSync() {
 		s.shutdown.flags = flags
 		s.shutdown.deadline = time.Now().Add(time.Duration(timeout) * time.Second)
 		if !s.ClientsPaused() {
@@ -83,11 +57,9 @@ func (s *Server) PrepareForShutdown(flags int) error {
 // finishShutdown is Redis's finishShutdown: the hooks (the final save)
 // then the loop's stop.
 func (s *Server) finishShutdown(flags int) error {
-	if rs := ReplicasAtShutdown; rs != nil {
-		rs.Report()
-	}
-	for _, fn := range shutdownHooks {
-		if err := fn(s, flags); err != nil && flags&ShutdownForce == 0 {
+	s.Replication.Report()
+	for _, fn := range s.shutdownHooks {
+		if err := fn(flags); err != nil && flags&ShutdownForce == 0 {
 			logger.Warningf("Errors trying to shut down the server. Check the logs for more information.")
 			return err
 		}
@@ -103,7 +75,7 @@ func (s *Server) finishShutdown(flags int) error {
 // they caught up or shutdown-timeout passed.
 func (s *Server) finishPendingShutdown(now time.Time) {
 	st := &s.shutdown
-	if st.deadline.IsZero() || now.Before(st.deadline) && !ReplicasAtShutdown.InSync() {
+	if st.deadline.IsZero() || now.Before(st.deadline) && !s.Replication.InSync() {
 		return
 	}
 	st.deadline = time.Time{} // done waiting, whatever happens now

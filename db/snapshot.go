@@ -2,8 +2,15 @@ package db
 
 import (
 	"runtime"
+	"sync"
 	"time"
+
+	"github.com/redis-go/redis-server/internal/dict"
 )
+
+// COW is the dataset's copy-on-write clock (Server.COW): internal/dict
+// defines it, as every structure a snapshot can freeze follows it.
+type COW = dict.COW
 
 // A Snapshot is the dataset frozen at one moment of the event loop, the
 // Go analogue of the memory a forked Redis child sees. Taking one costs a
@@ -30,8 +37,8 @@ type Snapshot struct {
 // FrozenDB is one database of a snapshot.
 type FrozenDB struct {
 	ID      int
-	Keys    *Frozen[any]
-	Expires *Frozen[int64]
+	Keys    *dict.Frozen[any]
+	Expires *dict.Frozen[int64]
 }
 
 // Snapshot freezes every database. It must run on the loop.
@@ -60,34 +67,50 @@ func (sn *Snapshot) Release() {
 	BackgroundWork(false)
 }
 
-// ManageProcs makes the server run Go with one processor (GOMAXPROCS=1)
-// except while a snapshot is being written. Like Redis, all the work is on
-// one thread; a second processor that the runtime keeps spinning only
-// competes with the clients for the CPU and lengthens the latency tail
-// (p99 0.6 ms against 2 ms under redis-benchmark on 2 cores). The snapshot
-// goroutine gets the other cores while it runs. cmd/redis-server sets it
-// unless the GOMAXPROCS environment variable is set.
-var ManageProcs bool
+// procs manages GOMAXPROCS, which belongs to the process, not to a
+// server: with ManageProcs the process runs Go with one processor except
+// while a snapshot is being written or a load runs, whichever server
+// of the process does it. Like Redis, all the work is on one thread; a
+// second processor that the runtime keeps spinning only competes with the
+// clients for the CPU and lengthens the latency tail (p99 0.6 ms against
+// 2 ms under redis-benchmark on 2 cores). The snapshot goroutine gets the
+// other cores while it runs. The lock orders the count and the
+// GOMAXPROCS calls when several servers share the process (tests).
+var procs struct {
+	sync.Mutex
+	managed bool
+	jobs    int // work that wants the other cores: live snapshots, loads
+}
 
-// backgroundJobs counts the work that wants the other cores: live
-// snapshots, and loads (the garbage collector runs beside them).
-var backgroundJobs int
-
-// BackgroundWork marks the start (true) or the end (false) of such work.
-// It must be called on the loop.
-func BackgroundWork(start bool) {
-	if start {
-		backgroundJobs++
-	} else {
-		backgroundJobs--
+// ManageProcs turns the management of GOMAXPROCS on and sets it to 1.
+// cmd/redis-server calls it at startup unless the GOMAXPROCS environment
+// variable is set.
+func ManageProcs() {
+	procs.Lock()
+	defer procs.Unlock()
+	procs.managed = true
+	if procs.jobs == 0 {
+		runtime.GOMAXPROCS(1)
 	}
-	if !ManageProcs {
+}
+
+// BackgroundWork marks the start (true) or the end (false) of work that
+// wants the other cores (the garbage collector runs beside a load).
+func BackgroundWork(start bool) {
+	procs.Lock()
+	defer procs.Unlock()
+	if start {
+		procs.jobs++
+	} else {
+		procs.jobs--
+	}
+	if !procs.managed {
 		return
 	}
 	switch {
-	case start && backgroundJobs == 1:
+	case start && procs.jobs == 1:
 		runtime.GOMAXPROCS(runtime.NumCPU())
-	case !start && backgroundJobs == 0:
+	case !start && procs.jobs == 0:
 		runtime.GOMAXPROCS(1)
 	}
 }

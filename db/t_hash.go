@@ -30,6 +30,8 @@ import (
 	"unsafe"
 
 	"github.com/redis-go/redis-server/glob"
+	"github.com/redis-go/redis-server/internal/dict"
+	"github.com/redis-go/redis-server/internal/listpack"
 )
 
 func init() {
@@ -67,27 +69,24 @@ func (s *Server) loadHashSetLimits() {
 	}
 }
 
-// lpSafetySize is LISTPACK_MAX_SAFETY_SIZE: a listpack never grows past 1GB.
-const lpSafetySize = 1 << 30
-
 // Hash is a hash value: exactly one of lp and d is set.
 type Hash struct {
-	lp    *Listpack
-	d     *Dict[string]
+	lp    *listpack.Listpack
+	d     *dict.Dict[string]
 	epoch uint32 // see cowObject
 }
 
 // NewHash returns an empty hash in listpack encoding.
-func NewHash() *Hash { return &Hash{lp: NewListpack()} }
+func NewHash() *Hash { return &Hash{lp: listpack.New()} }
 
 // NewHashFromListpack returns a hash over lp, which holds field, value
 // pairs and is owned by the hash from now on.
-func NewHashFromListpack(lp *Listpack) *Hash { return &Hash{lp: lp} }
+func NewHashFromListpack(lp *listpack.Listpack) *Hash { return &Hash{lp: lp} }
 
 // NewHashTable returns an empty hash in hashtable encoding, presized for n
 // fields.
 func NewHashTable(cow *COW, n int) *Hash {
-	d := NewDict[string](cow)
+	d := dict.New[string](cow)
 	d.Expand(n)
 	return &Hash{d: d}
 }
@@ -121,7 +120,7 @@ func (h *Hash) Clone() Object {
 	if h.lp != nil {
 		return &Hash{lp: h.lp.Clone()}
 	}
-	d := NewDict[string](h.d.cow)
+	d := dict.New[string](h.d.COW())
 	d.Expand(h.d.Len())
 	h.d.Each(func(k, v string) bool {
 		fk, fv := hashPair(keyBytes(k), keyBytes(v))
@@ -140,7 +139,7 @@ func (h *Hash) Len() int {
 }
 
 // Listpack returns the listpack of a listpack-encoded hash, else nil.
-func (h *Hash) Listpack() *Listpack { return h.lp }
+func (h *Hash) Listpack() *listpack.Listpack { return h.lp }
 
 // MemoryUsage estimates the bytes of the hash as Redis's objectComputeSize
 // with its default 5 samples.
@@ -182,7 +181,7 @@ func hashPair(field, value []byte) (string, string) {
 
 // lpEntry returns the listpack entry at p as bytes, formatting an integer
 // into buf.
-func lpEntry(lp *Listpack, p int, buf *[20]byte) []byte {
+func lpEntry(lp *listpack.Listpack, p int, buf *[20]byte) []byte {
 	s, n, isInt := lp.Get(p)
 	if isInt {
 		return strconv.AppendInt(buf[:0], n, 10)
@@ -250,7 +249,7 @@ func (h *Hash) tryConversion(args [][]byte, lim *hashSetLimits, cow *COW) {
 		}
 		sum += len(a)
 	}
-	if h.lp.Size()+sum > lpSafetySize {
+	if h.lp.Size()+sum > listpack.MaxSafetySize {
 		h.convert(cow)
 	}
 }
@@ -300,7 +299,7 @@ func (h *Hash) del(field []byte) bool {
 // convert turns a listpack hash into a hashtable one.
 func (h *Hash) convert(cow *COW) {
 	lp := h.lp
-	d := NewDict[string](cow)
+	d := dict.New[string](cow)
 	d.Expand(lp.Len() / 2)
 	h.Each(func(field, value []byte) bool {
 		fk, fv := hashPair(field, value)
@@ -339,7 +338,7 @@ func lookupHashWrite(c *Client, key []byte) (*Hash, bool) {
 }
 
 // replyLpEntry replies with the listpack entry at p as a bulk string.
-func replyLpEntry(c *Client, lp *Listpack, p int) {
+func replyLpEntry(c *Client, lp *listpack.Listpack, p int) {
 	s, n, isInt := lp.Get(p)
 	if isInt {
 		c.BulkInt(n)
@@ -681,7 +680,7 @@ const fairRandomSample = 15
 // dictFairRandom is dictGetFairRandomKey: a random entry among a sample of
 // consecutive buckets, which evens out the bias of picking a bucket first
 // (an entry in a long chain is otherwise less likely). d must not be empty.
-func dictFairRandom[V any](d *Dict[V]) (string, V) {
+func dictFairRandom[V any](d *dict.Dict[V]) (string, V) {
 	var keys [fairRandomSample]string
 	var vals [fairRandomSample]V
 	n := 0
@@ -713,7 +712,7 @@ func (r hrandReply) header(n uint64) {
 	r.c.ArrayLen(int(n))
 }
 
-func (r hrandReply) lp(lp *Listpack, p int) {
+func (r hrandReply) lp(lp *listpack.Listpack, p int) {
 	if r.withValues && r.c.Proto > 2 {
 		r.c.ArrayLen(2)
 	}
@@ -734,7 +733,7 @@ func (r hrandReply) pair(k, v string) {
 }
 
 // lpFieldPositions returns the positions of the fields of a hash listpack.
-func lpFieldPositions(lp *Listpack) []int {
+func lpFieldPositions(lp *listpack.Listpack) []int {
 	pos := make([]int, 0, lp.Len()/2)
 	for p := lp.First(); p >= 0; p = lp.Next(lp.Next(p)) {
 		pos = append(pos, p)

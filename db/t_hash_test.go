@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/redis-go/redis-server/internal/listpack"
 	"github.com/redis-go/redis-server/resp"
 )
 
@@ -309,7 +310,7 @@ func TestHashDirty(t *testing.T) {
 // TestHashAPI checks what the RDB loader and writer use.
 func TestHashAPI(t *testing.T) {
 	r := newLocalRunner(t)
-	lp := NewListpack()
+	lp := listpack.New()
 	for _, s := range []string{"a", "1", "b", "hello"} {
 		lp.Append([]byte(s))
 	}

@@ -1,5 +1,6 @@
-// The list commands, as Redis 7.0's t_list.c. The value is a Quicklist
-// (quicklist.go); the blocking variants wait through blocking.go.
+// The list commands, as Redis 7.0's t_list.c. The value is a List, a
+// quicklist (internal/quicklist); the blocking variants wait through
+// blocking.go.
 //
 // A list left empty by any command is deleted: Redis never keeps an empty
 // list. Pops and moves served from a
@@ -8,6 +9,11 @@
 // RPOPLPUSH), like LMPOP.
 
 package db
+
+import (
+	"github.com/redis-go/redis-server/internal/num"
+	"github.com/redis-go/redis-server/internal/quicklist"
+)
 
 func init() {
 	register("lpush", func(c *Client) { pushGenericCommand(c, true, false) })
@@ -45,9 +51,52 @@ func (s *Server) loadListSettings() {
 	s.lists.compress = int(s.Config.Int("list-compress-depth"))
 }
 
+// List is the list value: a quicklist, with what the keyspace needs of a
+// value (Object, and the copy-on-write epoch of cowObject). The quicklist
+// is embedded by value: a list is one allocation, as before the split.
+type List struct {
+	quicklist.Quicklist
+	epoch uint32 // see cowObject
+}
+
 // NewList returns an empty list with the current settings.
-func (s *Server) NewList() *Quicklist {
-	return NewQuicklist(s.lists.fill, s.lists.compress, s.COW)
+func (s *Server) NewList() *List {
+	return &List{Quicklist: *quicklist.New(s.lists.fill, s.lists.compress, s.COW), epoch: s.COW.Stamp()}
+}
+
+// Type implements Object: "list".
+func (l *List) Type() string { return "list" }
+
+// Encoding implements Object: "quicklist", the only list encoding of
+// Redis 7.0.
+func (l *List) Encoding() string { return "quicklist" }
+
+// Clone implements Object: a deep copy.
+func (l *List) Clone() Object { return &List{Quicklist: *l.Quicklist.Clone()} }
+
+func (l *List) cowEpoch() uint32     { return l.epoch }
+func (l *List) setCOWEpoch(e uint32) { l.epoch = e }
+
+// detach returns a list sharing l's nodes, which the quicklist copies one
+// by one as they change (see cowObject).
+func (l *List) detach(*COW) Object { return &List{Quicklist: *l.ShallowCopy()} }
+
+// MemoryUsage estimates the list's memory as Redis's objectComputeSize
+// with the default 5 samples: the robj and quicklist headers, plus the
+// average of the first nodes (header and listpack allocation) times the
+// nodes.
+func (l *List) MemoryUsage() int {
+	const robjSize, quicklistSize, nodeSize, samples = 16, 40, 40, 5
+	size := robjSize + quicklistSize
+	nodes := l.NodeCount()
+	if nodes == 0 {
+		return size
+	}
+	elesize, n := 0, 0
+	for ; n < nodes && n < samples; n++ {
+		elesize += nodeSize + jemallocSize(l.Node(n).Size())
+	}
+	return size + int(float64(elesize)/float64(n)*float64(nodes))
 }
 
 // Arguments of the rewritten commands that are propagated.
@@ -62,13 +111,13 @@ var (
 
 // listForWrite looks key up for a change: nil if missing; false (after
 // replying WRONGTYPE) if it is not a list. A list a snapshot shares is
-// replaced by a copy first (see quicklist.go).
-func (c *Client) listForWrite(key []byte) (*Quicklist, bool) {
+// replaced by a copy first (see detach).
+func (c *Client) listForWrite(key []byte) (*List, bool) {
 	v := c.DB.LookupWrite(key)
 	if v == nil {
 		return nil, true
 	}
-	q, ok := v.(*Quicklist)
+	q, ok := v.(*List)
 	if !ok {
 		c.Error(ErrWrongType)
 		return nil, false
@@ -79,12 +128,12 @@ func (c *Client) listForWrite(key []byte) (*Quicklist, bool) {
 
 // listForRead looks key up for a read: nil if missing; false (after
 // replying WRONGTYPE) if it is not a list.
-func (c *Client) listForRead(key []byte) (*Quicklist, bool) {
+func (c *Client) listForRead(key []byte) (*List, bool) {
 	v := c.DB.LookupRead(key)
 	if v == nil {
 		return nil, true
 	}
-	q, ok := v.(*Quicklist)
+	q, ok := v.(*List)
 	if !ok {
 		c.Error(ErrWrongType)
 		return nil, false
@@ -103,7 +152,7 @@ func replyEntry(c *Client, s []byte, n int64, isInt bool) {
 
 // listElementsRemoved does what follows a removal of count elements from
 // the head or tail: the event, deleting a list left empty, WATCH, dirty.
-func listElementsRemoved(c *Client, key []byte, head bool, q *Quicklist, count int) {
+func listElementsRemoved(c *Client, key []byte, head bool, q *List, count int) {
 	s := c.srv
 	event := "rpop"
 	if head {
@@ -129,6 +178,16 @@ func listPositionArg(c *Client, i int) (head, ok bool) {
 	}
 	c.Error(ErrSyntax)
 	return false, false
+}
+
+var argLeft, argRight = []byte("left"), []byte("right")
+
+// listWhere is the word Redis propagates for a list end.
+func listWhere(head bool) []byte {
+	if head {
+		return argLeft
+	}
+	return argRight
 }
 
 // positiveArg is getPositiveLongFromObjectOrReply.
@@ -210,7 +269,7 @@ func popGenericCommand(c *Client, head bool) {
 
 // popRange replies with up to count elements from the head or the tail
 // (nearest first) and removes them; it returns how many.
-func popRange(c *Client, q *Quicklist, head bool, count int64) int {
+func popRange(c *Client, q *List, head bool, count int64) int {
 	n := int(min(count, int64(q.Len())))
 	if head {
 		addListRangeReply(c, q, 0, int64(n-1), false)
@@ -224,7 +283,7 @@ func popRange(c *Client, q *Quicklist, head bool, count int64) int {
 
 // addListRangeReply sends elements start..end (negative from the tail,
 // clamped as LRANGE), from end to start when reverse.
-func addListRangeReply(c *Client, q *Quicklist, start, end int64, reverse bool) {
+func addListRangeReply(c *Client, q *List, start, end int64, reverse bool) {
 	llen := int64(q.Len())
 	if start < 0 {
 		start += llen
@@ -493,11 +552,11 @@ func lposCommand(c *Client) {
 	if !forward {
 		from = llen - 1
 	}
-	it := q.iterAt(int(from), forward)
+	it := q.IterAt(int(from), forward)
 	var index, matches, arrayLen int64
 	matchIndex := int64(-1)
 	for maxlen == 0 || index < maxlen {
-		s, n, isInt, more := it.next()
+		s, n, isInt, more := it.Next()
 		if !more {
 			break
 		}
@@ -537,7 +596,7 @@ func entryEqual(s []byte, n int64, isInt bool, v []byte) bool {
 	if !isInt {
 		return string(s) == string(v)
 	}
-	x, ok := lpStringToInt64(v)
+	x, ok := num.ParseInt(v)
 	return ok && x == n
 }
 
@@ -598,10 +657,14 @@ func lmoveGenericCommand(c *Client, fromHead, toHead bool) {
 	}
 	s.signalModifiedKey(c.DB, src)
 	s.Dirty++
-	switch c.Cmd.Name {
-	case "blmove":
+	switch {
+	case c.Cmd.Name == "blmove" && c.servedAfterBlocking():
+		// Redis builds the LMOVE of a served client from its own
+		// lowercase words, not from what the client sent.
+		c.RewriteArgv(argLMOVE, src, dst, listWhere(fromHead), listWhere(toHead))
+	case c.Cmd.Name == "blmove":
 		c.RewriteArgv(argLMOVE, src, dst, c.Argv[3], c.Argv[4])
-	case "brpoplpush":
+	case c.Cmd.Name == "brpoplpush":
 		c.RewriteArgv(argRPOPLPUSH, src, dst)
 	}
 }
@@ -702,7 +765,7 @@ func lmpopGenericCommand(c *Client, numkeysIdx int, block bool) {
 
 // listPopRangeAndReplyWithKey pops up to count elements for [B]LMPOP,
 // replying [key, [elements]], and rewrites the command as [LR]POP key n.
-func listPopRangeAndReplyWithKey(c *Client, q *Quicklist, key []byte, head bool, count int64) {
+func listPopRangeAndReplyWithKey(c *Client, q *List, key []byte, head bool, count int64) {
 	c.ArrayLen(2)
 	c.Bulk(key)
 	n := popRange(c, q, head, count)

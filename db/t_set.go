@@ -27,6 +27,8 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/redis-go/redis-server/internal/dict"
+	"github.com/redis-go/redis-server/internal/intset"
 	"github.com/redis-go/redis-server/resp"
 )
 
@@ -52,18 +54,18 @@ func init() {
 
 // Set is a set value: exactly one of is and d is set.
 type Set struct {
-	is    *Intset
-	d     *Dict[struct{}]
+	is    *intset.Intset
+	d     *dict.Dict[struct{}]
 	epoch uint32 // see cowObject
 }
 
 // NewSetFromIntset returns a set over is, owned by the set from now on.
-func NewSetFromIntset(is *Intset) *Set { return &Set{is: is} }
+func NewSetFromIntset(is *intset.Intset) *Set { return &Set{is: is} }
 
 // NewSetTable returns an empty set in hashtable encoding, presized for n
 // members.
 func NewSetTable(cow *COW, n int) *Set {
-	d := NewDict[struct{}](cow)
+	d := dict.New[struct{}](cow)
 	d.Expand(n)
 	return &Set{d: d}
 }
@@ -72,7 +74,7 @@ func NewSetTable(cow *COW, n int) *Set {
 // member, as setTypeCreate.
 func newSetFor(member []byte, cow *COW) *Set {
 	if _, ok := ParseInt(member); ok {
-		return &Set{is: NewIntset()}
+		return &Set{is: intset.New()}
 	}
 	return NewSetTable(cow, 0)
 }
@@ -105,7 +107,7 @@ func (s *Set) Clone() Object {
 	if s.is != nil {
 		return &Set{is: s.is.Clone()}
 	}
-	cp := NewSetTable(s.d.cow, s.d.Len())
+	cp := NewSetTable(s.d.COW(), s.d.Len())
 	s.d.Each(func(k string, _ struct{}) bool {
 		cp.d.Set(string(keyBytes(k)), struct{}{})
 		return true
@@ -122,7 +124,7 @@ func (s *Set) Len() int {
 }
 
 // Intset returns the intset of an intset-encoded set, else nil.
-func (s *Set) Intset() *Intset { return s.is }
+func (s *Set) Intset() *intset.Intset { return s.is }
 
 // MemoryUsage estimates the bytes of the set as Redis's objectComputeSize
 // with its default 5 samples.
@@ -188,7 +190,7 @@ func (s *Set) addInt(v int64, lim *hashSetLimits, cow *COW) bool {
 // convert turns an intset set into a hashtable one.
 func (s *Set) convert(cow *COW) {
 	is := s.is
-	d := NewDict[struct{}](cow)
+	d := dict.New[struct{}](cow)
 	d.Expand(is.Len())
 	for i := range is.Len() {
 		d.Set(strconv.FormatInt(is.Get(i), 10), struct{}{})
@@ -768,7 +770,7 @@ func sinterGeneric(c *Client, keys [][]byte, dst []byte, cardOnly bool, limit in
 	var result *Set
 	var d resp.Deferred
 	if dst != nil {
-		result = &Set{is: NewIntset()}
+		result = &Set{is: intset.New()}
 	} else if !cardOnly {
 		d = c.Defer()
 	}
@@ -851,7 +853,7 @@ func sunionDiffGeneric(c *Client, keys [][]byte, dst []byte, op setOp) {
 
 	srv := c.srv
 	lim, cow := &srv.hashSet, srv.COW
-	result := &Set{is: NewIntset()}
+	result := &Set{is: intset.New()}
 	switch {
 	case op == setOpUnion:
 		for _, s := range sets {

@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/redis-go/redis-server/internal/intset"
 )
 
 // fillSet creates set key with members prefix0..prefix<n-1>; an empty
@@ -335,7 +337,7 @@ func TestSpopDistribution(t *testing.T) {
 // TestSetAPI checks what the RDB loader and writer use.
 func TestSetAPI(t *testing.T) {
 	r := newLocalRunner(t)
-	is := NewIntset()
+	is := intset.New()
 	is.Add(3)
 	is.Add(1)
 	s := NewSetFromIntset(is)

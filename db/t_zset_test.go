@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/redis-go/redis-server/internal/listpack"
 	"github.com/redis-go/redis-server/resp"
 )
 
@@ -129,8 +130,8 @@ func TestZsetModel(t *testing.T) {
 			rng := rand.New(rand.NewPCG(uint64(size), 3))
 			r := newLocalRunner(t)
 			model := map[string]float64{}
-			sorted := func() zslModel {
-				var m zslModel
+			sorted := func() []zsetPair {
+				var m []zsetPair
 				for k, v := range model {
 					m = append(m, zsetPair{k, v})
 				}
@@ -536,7 +537,7 @@ func TestZsetLoadAPI(t *testing.T) {
 	long.LoadDone(s)
 	require.Equal(t, "skiplist", long.Encoding())
 
-	lp := NewListpack()
+	lp := listpack.New()
 	for i := range 200 {
 		lp.Append([]byte("m" + strconv.Itoa(i)))
 		lp.Append([]byte(strconv.Itoa(i)))
@@ -548,7 +549,7 @@ func TestZsetLoadAPI(t *testing.T) {
 	require.NoError(t, big.check())
 	require.Equal(t, 200, big.Len())
 
-	dup := NewListpack()
+	dup := listpack.New()
 	for _, e := range []string{"a", "1", "b", "2", "a", "3"} {
 		dup.Append([]byte(e))
 	}

@@ -56,7 +56,7 @@ func valueDigest(d *digest, val any, hasExpire bool) {
 	case int64:
 		d.mixType(objString)
 		d.mix(strconv.AppendInt(buf[:0], v, 10))
-	case *db.Quicklist:
+	case *db.List:
 		d.mixType(objList)
 		v.Each(func(s []byte, n int64, isInt bool) bool {
 			if isInt {

@@ -9,4 +9,14 @@
 // never touches live data and reports back to the loop when done. Loading
 // builds complete new databases and only then hands them to the server, so
 // a truncated or corrupt file never leaves partial data behind.
+//
+// Attach plugs persistence into a db.Server: it returns the server's
+// Persister, which holds the saving state (the BGSAVE in progress, a
+// scheduled one) and is the server's db.Persister (MISCONF, DEBUG OBJECT's
+// serializedlength); it registers the save points with the cron, the final
+// save at shutdown and the save after FLUSHALL. Replication plugs into it
+// in turn: OnSnapshot fills the replication fields of the files saved,
+// OnLoaded receives those of the file loaded at startup, OnBgsaveDone
+// hears of each BGSAVE's end. SAVE, BGSAVE and DEBUG RELOAD, registered
+// once at init, find their server's Persister with Of.
 package rdb

@@ -9,6 +9,8 @@ import (
 	"strconv"
 
 	"github.com/redis-go/redis-server/db"
+	"github.com/redis-go/redis-server/internal/intset"
+	"github.com/redis-go/redis-server/internal/listpack"
 )
 
 // LoadInfo is what a load learned besides the keys.
@@ -217,7 +219,7 @@ func ReadValue(d *Decoder, t byte, srv *db.Server) (any, error) {
 		if n > uint64(srv.Config.Int("set-max-intset-entries")) {
 			set = db.NewSetTable(srv.COW, int(min(n, 1<<20)))
 		} else {
-			set = db.NewSetFromIntset(db.NewIntset())
+			set = db.NewSetFromIntset(intset.New())
 		}
 		for i := uint64(0); i < n; i++ {
 			s, err := d.String()
@@ -234,7 +236,7 @@ func ReadValue(d *Decoder, t byte, srv *db.Server) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		is, err := db.IntsetFromBytes(b)
+		is, err := intset.FromBytes(b)
 		if err != nil {
 			return nil, corrupt("intset: %v", err)
 		}
@@ -279,7 +281,7 @@ func ReadValue(d *Decoder, t byte, srv *db.Server) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		lp, err := db.ListpackFromBytes(b)
+		lp, err := listpack.FromBytes(b)
 		if err != nil {
 			return nil, corrupt("listpack: %v", err)
 		}
@@ -325,7 +327,7 @@ func nonEmpty[T any](v T, n int) (any, error) {
 	return v, nil
 }
 
-func lpEntries(lp *db.Listpack) [][]byte {
+func lpEntries(lp *listpack.Listpack) [][]byte {
 	out := make([][]byte, 0, lp.Len())
 	for p := lp.First(); p >= 0; p = lp.Next(p) {
 		out = append(out, lp.GetBytes(p))
@@ -335,7 +337,7 @@ func lpEntries(lp *db.Listpack) [][]byte {
 
 // hashFromPairs builds a hash from alternating fields and values, reusing
 // lp as is when it is within the listpack limits.
-func hashFromPairs(srv *db.Server, els [][]byte, lp *db.Listpack) (any, error) {
+func hashFromPairs(srv *db.Server, els [][]byte, lp *listpack.Listpack) (any, error) {
 	if len(els) == 0 || len(els)%2 != 0 {
 		return nil, corrupt("hash with %d entries", len(els))
 	}
@@ -401,7 +403,7 @@ func readQuicklist(d *Decoder, t byte, srv *db.Server) (any, error) {
 				q.PushTail(e)
 			}
 		default:
-			lp, err := db.ListpackFromBytes(b)
+			lp, err := listpack.FromBytes(b)
 			if err != nil {
 				return nil, corrupt("listpack: %v", err)
 			}

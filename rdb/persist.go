@@ -22,26 +22,60 @@ import (
 func init() {
 	db.RegisterCommand("save", saveCommand)
 	db.RegisterCommand("bgsave", bgsaveCommand)
-	db.AddCronHook(savePointsCron)
-	db.AddShutdownHook(saveOnShutdown)
-	db.AddFlushallHook(saveAfterFlushall)
 	db.RegisterDebug("reload", -2, debugReload)
 	db.RegisterDebug("digest", 2, debugDigest)
 	db.RegisterDebug("digest-value", -2, debugDigestValue)
-	db.RDBValueLen = serializedLength
-	db.DiskErrorHook = DiskError
 }
 
-// state is the saving state of the one server of the process.
-type state struct {
-	running      bool
-	scheduled    bool
+// Persister is the persistence of one server (its db.Persister): the
+// saving state, and what other subsystems (replication) asked to be told.
+type Persister struct {
+	srv          *db.Server
+	running      bool // a BGSAVE runs
+	scheduled    bool // BGSAVE SCHEDULE: another one starts when it ends
 	dirtyAtStart int64
 	lastTry      time.Time
-	cancel       atomic.Bool
+	cancel       atomic.Bool // read by the BGSAVE goroutine
+
+	fillSnapshot func(sn *db.Snapshot) bool
+	loaded       []func(info *LoadInfo)
+	bgsaveDone   []func(err error)
 }
 
-var bg state
+// Attach plugs persistence into srv: save points in the cron, the final
+// save at shutdown, the save after FLUSHALL, MISCONF and DEBUG OBJECT's
+// serializedlength. It must run before the loop does.
+func Attach(srv *db.Server) *Persister {
+	p := &Persister{srv: srv}
+	srv.Persister = p
+	srv.OnCron(p.savePointsCron)
+	srv.OnShutdown(p.saveOnShutdown)
+	srv.OnFlushall(p.saveAfterFlushall)
+	return p
+}
+
+// Of returns the persistence attached to srv, nil if none: how a command
+// finds its server's.
+func Of(srv *db.Server) *Persister {
+	p, _ := srv.Persister.(*Persister)
+	return p
+}
+
+// OnSnapshot makes fn fill the replication fields of every snapshot saved
+// (repl-id, offset, stream db) and say whether to write them. There is one
+// such filler, replication: a later call replaces it.
+func (p *Persister) OnSnapshot(fn func(sn *db.Snapshot) bool) { p.fillSnapshot = fn }
+
+// OnLoaded runs fn after the dump file was loaded at startup (replication
+// restores its replid and offset from the aux fields).
+func (p *Persister) OnLoaded(fn func(info *LoadInfo)) { p.loaded = append(p.loaded, fn) }
+
+// OnBgsaveDone runs fn on the loop when a BGSAVE ends (replication sends
+// the file to the replicas waiting for it).
+func (p *Persister) OnBgsaveDone(fn func(err error)) { p.bgsaveDone = append(p.bgsaveDone, fn) }
+
+// SerializedLength is DEBUG OBJECT's serializedlength (db.Persister).
+func (p *Persister) SerializedLength(v any) int { return serializedLength(v) }
 
 // Path returns the dump file's path (dir is the working directory).
 func Path(s *db.Server) string { return s.Config.String("dbfilename") }
@@ -54,32 +88,30 @@ func options(s *db.Server) Options {
 	}
 }
 
-// SnapshotHook, when set by replication, fills the replication fields of a
-// snapshot (repl-id, offset, stream db) and says whether to save them.
-var SnapshotHook func(s *db.Server, sn *db.Snapshot) bool
-
-func takeSnapshot(s *db.Server) (*db.Snapshot, Options) {
+func (p *Persister) takeSnapshot() (*db.Snapshot, Options) {
+	s := p.srv
 	start := time.Now()
 	sn := s.Snapshot()
 	s.Persistence.LatestForkUsec = time.Since(start).Microseconds()
 	s.Persistence.TotalForks++
 	opt := options(s)
-	if SnapshotHook != nil {
-		opt.WithReplInfo = SnapshotHook(s, sn)
+	if p.fillSnapshot != nil {
+		opt.WithReplInfo = p.fillSnapshot(sn)
 	}
 	return sn, opt
 }
 
 // WriteFile writes the snapshot to path through a temp file in the same
-// directory: fsync, rename, fsync of the directory.
-func WriteFile(path string, sn *db.Snapshot, opt Options) error {
+// directory: fsync, rename, fsync of the directory. Setting cancel (nil
+// for none) stops it between writes.
+func WriteFile(path string, sn *db.Snapshot, opt Options, cancel *atomic.Bool) error {
 	dir := filepath.Dir(path)
 	tmp := filepath.Join(dir, fmt.Sprintf("temp-%d-%d.rdb", os.Getpid(), time.Now().UnixNano()))
 	f, err := os.Create(tmp)
 	if err != nil {
 		return fmt.Errorf("Failed opening the temp RDB file %s (in server root dir %s) for saving: %v", tmp, cwd(), err)
 	}
-	_, err = Write(cancelWriter{f}, sn, opt)
+	_, err = Write(cancelWriter{f, cancel}, sn, opt)
 	if err == nil {
 		err = f.Sync()
 	}
@@ -102,12 +134,15 @@ func WriteFile(path string, sn *db.Snapshot, opt Options) error {
 }
 
 // cancelWriter lets a shutdown stop a background save between writes.
-type cancelWriter struct{ f *os.File }
+type cancelWriter struct {
+	f      *os.File
+	cancel *atomic.Bool
+}
 
 var errCancelled = errors.New("background save cancelled")
 
 func (w cancelWriter) Write(p []byte) (int, error) {
-	if bg.cancel.Load() {
+	if w.cancel != nil && w.cancel.Load() {
 		return 0, errCancelled
 	}
 	return w.f.Write(p)
@@ -118,11 +153,14 @@ func cwd() string {
 	return d
 }
 
-// Save writes the dataset synchronously, on the loop (SAVE, shutdown).
-func Save(s *db.Server) error {
-	sn, opt := takeSnapshot(s)
+// Save writes the dataset synchronously, on the loop (SAVE, shutdown). It
+// cannot be cancelled: the cancel flag is the background save's, which a
+// shutdown sets just before its own final Save.
+func (p *Persister) Save() error {
+	s := p.srv
+	sn, opt := p.takeSnapshot()
 	dirty := s.Dirty
-	err := WriteFile(Path(s), sn, opt)
+	err := WriteFile(Path(s), sn, opt, nil)
 	s.Persistence.LastCOWSize = s.COW.Copied
 	sn.Release()
 	if err != nil {
@@ -138,43 +176,45 @@ func Save(s *db.Server) error {
 }
 
 // Background starts a BGSAVE. It must run on the loop.
-func Background(s *db.Server) error {
-	if bg.running {
+func (p *Persister) Background() error {
+	if p.running {
 		return errors.New("ERR Background save already in progress")
 	}
-	sn, opt := takeSnapshot(s)
-	bg.running, bg.dirtyAtStart, bg.lastTry = true, s.Dirty, time.Now()
-	bg.cancel.Store(false)
-	p := &s.Persistence
-	p.BgsaveInProgress, p.BgsaveStart = true, time.Now().Unix()
-	p.SaveKeysTotal, p.SaveKeysProcessed = int64(sn.Keys()), 0
+	s := p.srv
+	sn, opt := p.takeSnapshot()
+	p.running, p.dirtyAtStart, p.lastTry = true, s.Dirty, time.Now()
+	p.cancel.Store(false)
+	info := &s.Persistence
+	info.BgsaveInProgress, info.BgsaveStart = true, time.Now().Unix()
+	info.SaveKeysTotal, info.SaveKeysProcessed = int64(sn.Keys()), 0
 	logger.Noticef("Background saving started by pid %d", os.Getpid())
 	path := Path(s)
 	go func() {
 		start := time.Now()
-		err := WriteFile(path, sn, opt)
+		err := WriteFile(path, sn, opt, &p.cancel)
 		if err == nil {
 			logger.Child(logger.Notice, "DB saved on disk")
 		}
-		s.Loop.Execute(func() { backgroundDone(s, sn, err, time.Since(start)) })
+		s.Loop.Execute(func() { p.backgroundDone(sn, err, time.Since(start)) })
 	}()
 	return nil
 }
 
-func backgroundDone(s *db.Server, sn *db.Snapshot, err error, took time.Duration) {
-	p := &s.Persistence
-	p.LastCOWSize = s.COW.Copied
-	if p.LastCOWSize > 0 {
+func (p *Persister) backgroundDone(sn *db.Snapshot, err error, took time.Duration) {
+	s := p.srv
+	info := &s.Persistence
+	info.LastCOWSize = s.COW.Copied
+	if info.LastCOWSize > 0 {
 		logger.Noticef("Fork CoW for RDB: current %d MB, peak %d MB, average %d MB",
-			p.LastCOWSize>>20, p.LastCOWSize>>20, p.LastCOWSize>>21)
+			info.LastCOWSize>>20, info.LastCOWSize>>20, info.LastCOWSize>>21)
 	}
 	sn.Release()
-	bg.running = false
-	p.BgsaveInProgress = false
-	p.LastBgsaveTimeSec = int64(took.Seconds())
-	p.SaveKeysProcessed = p.SaveKeysTotal
+	p.running = false
+	info.BgsaveInProgress = false
+	info.LastBgsaveTimeSec = int64(took.Seconds())
+	info.SaveKeysProcessed = info.SaveKeysTotal
 	if err != nil {
-		p.LastBgsaveOK = false
+		info.LastBgsaveOK = false
 		if errors.Is(err, errCancelled) {
 			logger.Warningf("Background saving terminated by signal 10")
 		} else {
@@ -183,29 +223,20 @@ func backgroundDone(s *db.Server, sn *db.Snapshot, err error, took time.Duration
 		}
 	} else {
 		logger.Noticef("Background saving terminated with success")
-		s.Dirty -= bg.dirtyAtStart
-		p.LastSave = time.Now().Unix()
-		p.LastBgsaveOK = true
-		p.Saves++
+		s.Dirty -= p.dirtyAtStart
+		info.LastSave = time.Now().Unix()
+		info.LastBgsaveOK = true
+		info.Saves++
 	}
-	for _, fn := range bgsaveDoneHooks {
-		fn(s, err)
+	for _, fn := range p.bgsaveDone {
+		fn(err)
 	}
-	if bg.scheduled {
-		bg.scheduled = false
-		if err := Background(s); err != nil {
+	if p.scheduled {
+		p.scheduled = false
+		if err := p.Background(); err != nil {
 			logger.Warningf("%v", err)
 		}
 	}
-}
-
-// bgsaveDoneHooks run on the loop when a BGSAVE ends.
-var bgsaveDoneHooks []func(s *db.Server, err error)
-
-// AddBgsaveDoneHook runs fn on the loop when a BGSAVE ends (replication
-// sends the file to the replicas waiting for it).
-func AddBgsaveDoneHook(fn func(s *db.Server, err error)) {
-	bgsaveDoneHooks = append(bgsaveDoneHooks, fn)
 }
 
 // SaveOptions returns the settings a save uses now (rdbcompression,
@@ -213,14 +244,15 @@ func AddBgsaveDoneHook(fn func(s *db.Server, err error)) {
 func SaveOptions(s *db.Server) Options { return options(s) }
 
 // InProgress reports whether a background save runs.
-func InProgress() bool { return bg.running }
+func (p *Persister) InProgress() bool { return p.running }
 
 func saveCommand(c *db.Client) {
-	if bg.running {
+	p := Of(c.Srv())
+	if p.running {
 		c.Error("ERR Background save already in progress")
 		return
 	}
-	if err := Save(c.Srv()); err != nil {
+	if err := p.Save(); err != nil {
 		c.Error("ERR")
 		return
 	}
@@ -228,6 +260,7 @@ func saveCommand(c *db.Client) {
 }
 
 func bgsaveCommand(c *db.Client) {
+	p := Of(c.Srv())
 	schedule := false
 	if len(c.Argv) > 1 {
 		if len(c.Argv) == 2 && c.ArgIs(1, "schedule") {
@@ -237,16 +270,16 @@ func bgsaveCommand(c *db.Client) {
 			return
 		}
 	}
-	if bg.running {
+	if p.running {
 		if schedule {
-			bg.scheduled = true
+			p.scheduled = true
 			c.Status("Background saving scheduled")
 			return
 		}
 		c.Error("ERR Background save already in progress")
 		return
 	}
-	if err := Background(c.Srv()); err != nil {
+	if err := p.Background(); err != nil {
 		c.Error(err.Error())
 		return
 	}
@@ -255,16 +288,17 @@ func bgsaveCommand(c *db.Client) {
 
 // savePointsCron starts a BGSAVE when a save point is reached, as
 // serverCron does: "N changes in M seconds".
-func savePointsCron(s *db.Server, now time.Time) {
-	if bg.running {
+func (p *Persister) savePointsCron(now time.Time) {
+	if p.running {
 		return
 	}
-	p := &s.Persistence
+	s := p.srv
+	info := &s.Persistence
 	for _, sp := range s.Config.SaveParams() {
-		if s.Dirty >= int64(sp.Changes) && now.Unix()-p.LastSave > int64(sp.Seconds) &&
-			(p.LastBgsaveOK || now.Sub(bg.lastTry) > 5*time.Second) {
+		if s.Dirty >= int64(sp.Changes) && now.Unix()-info.LastSave > int64(sp.Seconds) &&
+			(info.LastBgsaveOK || now.Sub(p.lastTry) > 5*time.Second) {
 			logger.Noticef("%d changes in %d seconds. Saving...", sp.Changes, sp.Seconds)
-			if err := Background(s); err != nil {
+			if err := p.Background(); err != nil {
 				logger.Warningf("%v", err)
 			}
 			return
@@ -274,10 +308,11 @@ func savePointsCron(s *db.Server, now time.Time) {
 
 // saveOnShutdown writes the final snapshot when save points exist (or
 // SHUTDOWN SAVE), unless NOSAVE.
-func saveOnShutdown(s *db.Server, flags int) error {
-	if bg.running {
+func (p *Persister) saveOnShutdown(flags int) error {
+	s := p.srv
+	if p.running {
 		logger.Warningf("There is a child saving an .rdb. Killing it!")
-		bg.cancel.Store(true)
+		p.cancel.Store(true)
 	}
 	if flags&db.ShutdownNoSave != 0 {
 		return nil
@@ -286,7 +321,7 @@ func saveOnShutdown(s *db.Server, flags int) error {
 		return nil
 	}
 	logger.Noticef("Saving the final RDB snapshot before exiting.")
-	if err := Save(s); err != nil {
+	if err := p.Save(); err != nil {
 		logger.Warningf("Error trying to save the DB, can't exit.")
 		return err
 	}
@@ -295,26 +330,29 @@ func saveOnShutdown(s *db.Server, flags int) error {
 
 // saveAfterFlushall saves at once after FLUSHALL when save points exist,
 // leaving the dirty counter as it was, as Redis does.
-func saveAfterFlushall(s *db.Server) {
+func (p *Persister) saveAfterFlushall() {
+	s := p.srv
 	if len(s.Config.SaveParams()) == 0 {
 		return
 	}
 	dirty := s.Dirty
-	Save(s)
+	p.Save()
 	s.Dirty = dirty
 }
 
 // DiskError reports whether writes must be refused with MISCONF: the last
 // background save failed, stop-writes-on-bgsave-error is on and saving is
-// configured.
-func DiskError(s *db.Server) bool {
+// configured (db.Persister).
+func (p *Persister) DiskError() bool {
+	s := p.srv
 	return !s.Persistence.LastBgsaveOK && s.Config.Bool("stop-writes-on-bgsave-error") && len(s.Config.SaveParams()) > 0
 }
 
 // LoadAtStartup loads the dump file if there is one, with Redis's log
 // lines. A corrupt or truncated file is an error: the server must not
 // start with partial data.
-func LoadAtStartup(s *db.Server) error {
+func (p *Persister) LoadAtStartup() error {
+	s := p.srv
 	path := Path(s)
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -352,15 +390,11 @@ func LoadAtStartup(s *db.Server) error {
 	s.Persistence.LastLoadExpired = int64(info.ExpiredSkip)
 	logger.Noticef("Done loading RDB, keys loaded: %d, keys expired: %d.", info.Keys, info.ExpiredSkip)
 	logger.Noticef("DB loaded from disk: %.3f seconds", time.Since(start).Seconds())
-	if LoadedHook != nil {
-		LoadedHook(s, info)
+	for _, fn := range p.loaded {
+		fn(info)
 	}
 	return nil
 }
-
-// LoadedHook lets replication restore its replid and offset from the aux
-// fields of the file loaded at startup.
-var LoadedHook func(s *db.Server, info *LoadInfo)
 
 // debugReload is DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save, then load
 // the file back in place of the dataset.
@@ -380,7 +414,7 @@ func debugReload(c *db.Client) {
 		}
 	}
 	if save {
-		if err := Save(s); err != nil {
+		if err := Of(s).Save(); err != nil {
 			c.Error("ERR Error trying to save the DB")
 			return
 		}

@@ -80,7 +80,7 @@ func objectType(val any) (byte, error) {
 	switch v := val.(type) {
 	case []byte, int64:
 		return TypeString, nil
-	case *db.Quicklist:
+	case *db.List:
 		return TypeListQuicklist2, nil
 	case *db.Hash:
 		if v.Listpack() != nil {
@@ -106,7 +106,7 @@ func WriteValue(e *Encoder, val any) error {
 		e.String(v)
 	case int64:
 		e.Int(v)
-	case *db.Quicklist:
+	case *db.List:
 		e.Len(uint64(v.NodeCount()))
 		for i := 0; i < v.NodeCount(); i++ {
 			e.Len(quicklistNodePacked)

@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/redis-go/redis-server/db"
+	"github.com/redis-go/redis-server/internal/listpack"
 )
 
 func zsetType(val any) (byte, bool) {
@@ -45,9 +46,9 @@ func readZset(d *Decoder, t byte, srv *db.Server) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		var lp *db.Listpack
+		var lp *listpack.Listpack
 		if t == TypeZsetListpack {
-			if lp, err = db.ListpackFromBytes(b); err != nil {
+			if lp, err = listpack.FromBytes(b); err != nil {
 				return nil, corrupt("listpack: %v", err)
 			}
 		} else {
@@ -55,7 +56,7 @@ func readZset(d *Decoder, t byte, srv *db.Server) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			lp = db.NewListpack()
+			lp = listpack.New()
 			for _, e := range els {
 				lp.Append(e)
 			}
@@ -106,7 +107,7 @@ func readZset(d *Decoder, t byte, srv *db.Server) (any, error) {
 // checkZsetListpack verifies that the scores parse, members are unique and
 // the pairs are in order, so a corrupt payload cannot break the set's
 // invariants.
-func checkZsetListpack(lp *db.Listpack) error {
+func checkZsetListpack(lp *listpack.Listpack) error {
 	seen := map[string]struct{}{}
 	prevScore := math.Inf(-1)
 	var prevMember []byte

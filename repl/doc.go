@@ -42,7 +42,21 @@
 // creates the master client (db.ClientMaster) whose commands the executor
 // applies. The bytes the master client consumes count in the replica's
 // offset and are proxied to its own backlog and sub-replicas unchanged
-// (db.MasterStreamHook), so chained replicas share the master's replid.
+// (db.Replication's MasterStream), so chained replicas share the master's
+// replid.
+//
+// # Wiring
+//
+// New(srv, loop) makes the replication state of one server and plugs it
+// in: it becomes srv.Replication (the db.Replication the executor asks for
+// INFO replication, ROLE, NOREPLICAS, the master's stream and the replicas
+// at shutdown), receives the writes (Server.AddPropagator), runs in the
+// cron and hears of clients that go away (Server.OnCron, OnClientFree).
+// It uses the server's persistence, which rdb.Attach must have attached
+// before: BGSAVEs for disk syncs and their end (OnBgsaveDone), the
+// replication fields of the RDBs saved (OnSnapshot) and loaded at startup
+// (OnLoaded). The commands (REPLICAOF, REPLCONF, PSYNC, WAIT, FAILOVER)
+// are registered once at init and find their server's state with Of.
 //
 // Everything in this package except those goroutines runs on the loop.
 package repl

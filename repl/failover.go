@@ -46,7 +46,7 @@ func init() {
 }
 
 func failoverCommand(c *db.Client) {
-	r := current
+	r := of(c)
 	if len(c.Argv) == 2 && c.ArgIs(1, "abort") {
 		if r.failover.state == noFailover {
 			c.Error("ERR No failover in progress.")

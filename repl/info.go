@@ -12,8 +12,8 @@ import (
 	"github.com/redis-go/redis-server/db"
 )
 
-// info writes the fields of INFO replication.
-func (r *Repl) info(b *strings.Builder) {
+// Info writes the fields of INFO replication (db.Replication).
+func (r *Repl) Info(b *strings.Builder) {
 	now := time.Now()
 	cfg := r.srv.Config
 	line := func(name string, v any) { fmt.Fprintf(b, "%s:%v\r\n", name, v) }
@@ -97,10 +97,10 @@ func boolInt(b bool) int {
 	return 0
 }
 
-// roleReply answers ROLE: ["master", offset, [[ip, port, acked offset]
-// for each online replica]], or ["slave", host, port, link state, offset]
-// with offset -1 while the link is down.
-func (r *Repl) roleReply(c *db.Client) {
+// Role answers ROLE (db.Replication): ["master", offset, [[ip, port,
+// acked offset] for each online replica]], or ["slave", host, port, link
+// state, offset] with offset -1 while the link is down.
+func (r *Repl) Role(c *db.Client) {
 	if l := r.link; l != nil {
 		c.ArrayLen(5)
 		c.BulkString("slave")

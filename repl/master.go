@@ -17,7 +17,6 @@ import (
 	"github.com/redis-go/redis-server/db"
 	"github.com/redis-go/redis-server/logger"
 	"github.com/redis-go/redis-server/resp"
-	"github.com/redis-go/redis-server/rdb"
 )
 
 // replicaState is where a replica stands, Redis's SLAVE_STATE_*.
@@ -117,7 +116,7 @@ type masterState struct {
 	woff     map[*db.Client]int64
 	waiting  []*waiter
 	ackAsked bool // a REPLCONF GETACK is to be sent
-	enc       []byte
+	enc      []byte
 
 	// noReplicasSince is when we were last left without replicas, for
 	// repl-backlog-ttl: at startup, when the last one went, at promotion.
@@ -140,21 +139,6 @@ func init() {
 	db.RegisterCommand("replconf", replconfCommand)
 	db.RegisterCommand("sync", syncCommand)
 	db.RegisterCommand("psync", syncCommand)
-	db.AddCronHook(func(s *db.Server, now time.Time) {
-		if current != nil {
-			current.masterCron(now)
-		}
-	})
-	db.AddClientFreeHook(func(s *db.Server, c *db.Client) {
-		if current != nil {
-			current.clientGone(c)
-		}
-	})
-	rdb.AddBgsaveDoneHook(func(s *db.Server, err error) {
-		if current != nil {
-			current.bgsaveDone(err)
-		}
-	})
 }
 
 // installMaster hooks the master side into the executor.
@@ -164,10 +148,9 @@ func (r *Repl) installMaster() {
 	// replica can attach: the first PING comes one period later.
 	r.cronLoops = 1
 	s.AddPropagator(r.propagate)
-	db.ReplicationInfo = func(s *db.Server, b *strings.Builder) { r.info(b) }
-	db.RoleReply = r.roleReply
-	db.NoReplicasHook = func(*db.Server) bool { return !r.enoughGoodReplicas() }
-	db.ReplicasAtShutdown = atShutdown{r}
+	s.OnCron(r.masterCron)
+	s.OnClientFree(r.clientGone)
+	r.rdb.OnBgsaveDone(r.bgsaveDone)
 	r.woff = map[*db.Client]int64{}
 	r.loadSettings()
 	cfg := s.Config
@@ -277,7 +260,7 @@ func replconfCommand(c *db.Client) {
 		c.Error(db.ErrSyntax)
 		return
 	}
-	r := current
+	r := of(c)
 	for j := 1; j < len(c.Argv); j += 2 {
 		val := c.Argv[j+1]
 		switch strings.ToLower(c.Arg(j)) {
@@ -363,7 +346,7 @@ func syncCommand(c *db.Client) {
 	if c.Flags&db.ClientReplica != 0 {
 		return
 	}
-	r := current
+	r := of(c)
 	if len(c.Argv) > 3 && c.ArgIs(0, "psync") && c.ArgIs(3, "failover") && !r.failoverRequest(c) {
 		return
 	}
@@ -581,6 +564,10 @@ func (r *Repl) refreshGoodReplicas(now time.Time) {
 	}
 	r.goodReplicas = good
 }
+
+// NoReplicas reports whether writes must be refused with NOREPLICAS
+// (db.Replication).
+func (r *Repl) NoReplicas() bool { return !r.enoughGoodReplicas() }
 
 // enoughGoodReplicas is Redis's checkGoodReplicasStatus.
 func (r *Repl) enoughGoodReplicas() bool {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/redis-go/redis-server/config"
 	"github.com/redis-go/redis-server/db"
+	"github.com/redis-go/redis-server/rdb"
 )
 
 // The master side in process: commands go through the executor as a
@@ -27,8 +28,7 @@ func newMaster(t *testing.T, cfg ...string) *Repl {
 	conf := config.New()
 	require.NoError(t, conf.LoadString(strings.Join(cfg, "\n")))
 	srv := db.NewServer(conf)
-	prev := db.ReplicationInfo
-	t.Cleanup(func() { db.ReplicationInfo = prev })
+	rdb.Attach(srv)
 	return New(srv, nil)
 }
 

@@ -136,24 +136,15 @@ func (l *Link) RoleOffset() int64 {
 func init() {
 	db.RegisterCommand("replicaof", replicaofCommand)
 	db.RegisterCommand("slaveof", replicaofCommand)
-	db.AddCronHook(func(s *db.Server, now time.Time) {
-		if current != nil {
-			current.replicaCron(now)
-		}
-	})
-	db.AddClientFreeHook(func(s *db.Server, c *db.Client) {
-		if current != nil {
-			current.masterGone(c)
-		}
-	})
 }
 
 // installReplica hooks the replica side into the executor and takes the
 // replicaof of the configuration: the link starts with Start.
 func (r *Repl) installReplica() {
-	db.MasterStreamHook = func(s *db.Server, c *db.Client, raw []byte) { r.masterStream(c, raw) }
-	rdb.LoadedHook = func(s *db.Server, info *rdb.LoadInfo) { r.restored(info) }
-	rdb.SnapshotHook = func(s *db.Server, sn *db.Snapshot) bool { return r.fillSnapshot(sn) }
+	r.srv.OnCron(r.replicaCron)
+	r.srv.OnClientFree(r.masterGone)
+	r.rdb.OnLoaded(r.restored)
+	r.rdb.OnSnapshot(r.fillSnapshot)
 	if ro := r.srv.Config.ReplicaOf(); ro.Host != "" {
 		r.link = &Link{}
 		r.setMasterHost(ro.Host, int(ro.Port))
@@ -185,7 +176,7 @@ func (r *Repl) setMasterHost(host string, port int) {
 
 // replicaofCommand is REPLICAOF (and SLAVEOF) host port, or NO ONE.
 func replicaofCommand(c *db.Client) {
-	r := current
+	r := of(c)
 	if r.failover.state != noFailover {
 		c.Error("ERR REPLICAOF not allowed while failing over.")
 		return
@@ -469,12 +460,12 @@ func installRDBFile(tmp, path string) error {
 	return nil
 }
 
-// masterStream sees every command the master client reads, before it
+// MasterStream sees every command the master client reads, before it
 // runs: its bytes count in our offset and go to our backlog and replicas
 // as they came. A transaction counts once complete (EXEC or DISCARD), so
 // that a link lost in its middle resumes from its MULTI. REPLCONF GETACK
 // is answered here, with the offset before it, as Redis does.
-func (r *Repl) masterStream(c *db.Client, raw []byte) {
+func (r *Repl) MasterStream(c *db.Client, raw []byte) {
 	l := r.link
 	if l == nil || c != l.Client {
 		return

@@ -28,9 +28,7 @@ func streamReplica(t *testing.T) (*Repl, *db.Client, *bytes.Buffer) {
 	r.Offset = 100
 	r.ensureBacklog() // a synced replica has one: the stream moves the offset
 	srv.IsReplica, srv.MasterLinkUp = true, true
-	prev := db.MasterStreamHook
-	db.MasterStreamHook = func(s *db.Server, c *db.Client, raw []byte) { r.masterStream(c, raw) }
-	t.Cleanup(func() { db.MasterStreamHook = prev })
+	srv.Replication = r
 	return r, c, ack
 }
 

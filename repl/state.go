@@ -7,6 +7,7 @@ import (
 
 	"github.com/redis-go/redis-server/ae"
 	"github.com/redis-go/redis-server/db"
+	"github.com/redis-go/redis-server/rdb"
 )
 
 // Repl is the replication state of the server: both roles' data, since a
@@ -14,6 +15,7 @@ import (
 type Repl struct {
 	srv  *db.Server
 	loop *ae.Loop
+	rdb  *rdb.Persister // the server's persistence: BGSAVE for disk syncs
 
 	// Identity (INFO replication: master_replid, master_replid2,
 	// master_repl_offset, second_repl_offset).
@@ -45,10 +47,15 @@ func NewID() string {
 	return hex.EncodeToString(b)
 }
 
-// New creates the replication state of srv, driven by loop, and installs
-// its hooks into the executor.
+// New creates the replication state of srv, driven by loop, and plugs it
+// into srv (Server.Replication, the cron, client frees, the propagation)
+// and into srv's persistence, which rdb.Attach must have attached before.
 func New(srv *db.Server, loop *ae.Loop) *Repl {
-	r := &Repl{srv: srv, loop: loop, ReplID: NewID(), ReplID2: zeroID, SecondOffset: -1, streamDB: -1}
+	p := rdb.Of(srv)
+	if p == nil {
+		panic("repl.New: the server has no persistence: call rdb.Attach first")
+	}
+	r := &Repl{srv: srv, loop: loop, rdb: p, ReplID: NewID(), ReplID2: zeroID, SecondOffset: -1, streamDB: -1}
 	// repl-backlog-ttl counts from the moment we were last seen without
 	// replicas; a server that never had any has been so since it started.
 	r.noReplicasSince = time.Now()
@@ -56,12 +63,18 @@ func New(srv *db.Server, loop *ae.Loop) *Repl {
 	return r
 }
 
-// current is the process's replication state, for the command handlers
-// registered with the executor.
-var current *Repl
+// Of returns the replication state of srv, nil if none: how the commands,
+// registered once for every server, find their server's.
+func Of(srv *db.Server) *Repl {
+	r, _ := srv.Replication.(*Repl)
+	return r
+}
+
+// of is the replication state of the server c is a client of.
+func of(c *db.Client) *Repl { return Of(c.Srv()) }
 
 func (r *Repl) install() {
-	current = r
+	r.srv.Replication = r
 	r.installMaster()
 	r.installReplica()
 }

@@ -8,7 +8,7 @@ package repl
 // snapshot, and from then on the stream is held in each replica's pending
 // buffer.
 //
-// Disk: a BGSAVE (rdb.Background) writes the dump file, as Redis does;
+// Disk: a BGSAVE (rdb.Persister.Background) writes the dump file, as Redis does;
 // replicas that ask meanwhile join it if one already waits for it. When it
 // ends, a goroutine per replica sends "$<size>\r\n" and the file.
 // Diskless: one goroutine writes "$EOF:<mark>\r\n", the RDB and the mark to
@@ -63,7 +63,7 @@ type transferTarget struct {
 func (r *Repl) fullResync(rep *Replica) {
 	cfg := r.srv.Config
 	switch {
-	case rdb.InProgress():
+	case r.rdb.InProgress():
 		var other *Replica
 		for _, x := range r.replicas {
 			if x != rep && x.state == waitBgsaveEnd && !x.socketTarget && (!x.rdbOnly || rep.rdbOnly) {
@@ -104,7 +104,7 @@ func (r *Repl) setupFullResync(rep *Replica, offset int64) {
 
 // childActive reports whether an RDB is being made, Redis's
 // hasActiveChildProcess.
-func (r *Repl) childActive() bool { return rdb.InProgress() || r.diskless != nil }
+func (r *Repl) childActive() bool { return r.rdb.InProgress() || r.diskless != nil }
 
 // startPendingSync starts an RDB for the replicas waiting for one, as
 // Redis's replicationStartPendingFork: at once for disk transfers; for
@@ -157,7 +157,7 @@ func (r *Repl) startSync(eof, noData bool) {
 	if socket {
 		err = r.startDiskless(noData)
 	} else {
-		err = rdb.Background(r.srv)
+		err = r.rdb.Background()
 	}
 	if err != nil {
 		logger.Warningf("BGSAVE for replication failed")

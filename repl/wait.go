@@ -26,7 +26,7 @@ func init() {
 }
 
 func waitCommand(c *db.Client) {
-	r := current
+	r := of(c)
 	if r.srv.IsReplica {
 		c.Error("ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.")
 		return
@@ -129,28 +129,28 @@ func (r *Repl) forgetWaiting(c *db.Client) {
 	}
 }
 
-// atShutdown is replication's share of a shutdown (db.ShutdownReplicas):
-// unless SHUTDOWN NOW, the server first waits, for up to shutdown-timeout
-// seconds, until every replica acknowledged the whole stream.
-type atShutdown struct{ r *Repl }
+// Replication's share of a shutdown (db.ShutdownReplicas): unless
+// SHUTDOWN NOW, the server first waits, for up to shutdown-timeout seconds,
+// until every replica acknowledged the whole stream.
 
-func (a atShutdown) InSync() bool {
-	for _, rep := range a.r.replicas {
-		if rep.AckOffset != a.r.Offset {
+// InSync reports whether every replica acknowledged our offset.
+func (r *Repl) InSync() bool {
+	for _, rep := range r.replicas {
+		if rep.AckOffset != r.Offset {
 			return false
 		}
 	}
 	return true
 }
 
-func (a atShutdown) AskAcks() {
-	a.r.ackAsked = true
-	a.r.sendGetAck()
+// AskAcks asks every replica for its offset (REPLCONF GETACK *).
+func (r *Repl) AskAcks() {
+	r.ackAsked = true
+	r.sendGetAck()
 }
 
 // Report logs the replicas that lag, as Redis's finishShutdown.
-func (a atShutdown) Report() {
-	r := a.r
+func (r *Repl) Report() {
 	if len(r.replicas) == 0 {
 		return
 	}

@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -97,8 +96,7 @@ func run(args []string) int {
 
 	defer startProfile()()
 	if os.Getenv("GOMAXPROCS") == "" {
-		db.ManageProcs = true
-		runtime.GOMAXPROCS(1)
+		db.ManageProcs()
 	}
 	srv := db.NewServer(cfg)
 	installConfigHooks(cfg, srv)
@@ -123,8 +121,9 @@ func run(args []string) int {
 	showLogo(cfg, port)
 	logger.Warningf("Server initialized")
 	loop := ae.New(srv, usable, port)
+	persistence := rdb.Attach(srv) // before replication, which uses it
 	replication := repl.New(srv, loop)
-	if err := rdb.LoadAtStartup(srv); err != nil {
+	if err := persistence.LoadAtStartup(); err != nil {
 		logger.Warningf("%v", err)
 		return 1
 	}

@@ -1,4 +1,22 @@
-package db
+// Package dict is Redis's dict (src/dict.c): a chained hash table with
+// power-of-two sizes and incremental rehashing between two tables, so that
+// no single operation pays for a whole resize and SCAN can keep its
+// guarantees across resizes. It holds the keyspace (keys and expire times)
+// and the hashtable encodings of hashes, sets and sorted sets.
+//
+// It is also copy-on-write for snapshots. Buckets live in segments of
+// segSize slots; a Freeze hands a consistent, read-only view (a Frozen) to
+// another goroutine by copying only the slice of segment pointers. While a
+// snapshot is live, the owner copies a segment before its first write to
+// it, and an entry (with the entries before it in its chain) before
+// changing it, so the frozen view never sees a change. With no live
+// snapshot nothing is copied. COW is the clock that tells: every structure
+// a snapshot can freeze (a Dict, a quicklist's nodes, the collections
+// themselves) stamps its data with the epoch it was written in.
+//
+// One goroutine owns a Dict and its COW; only a Frozen may be read from
+// another goroutine.
+package dict
 
 import (
 	"hash/maphash"
@@ -7,16 +25,7 @@ import (
 	"strings"
 )
 
-// Dict is Redis's dict: a chained hash table with power-of-two sizes and
-// incremental rehashing between two tables, so that no single operation pays
-// for a whole resize and SCAN can keep its guarantees across resizes.
-//
-// It is also copy-on-write for snapshots. Buckets live in segments of
-// segSize slots; a Freeze hands a consistent, read-only view to another
-// goroutine by copying only the slice of segment pointers. While a snapshot
-// is live, the loop copies a segment before its first write to it, and an
-// entry (with the entries before it in its chain) before changing it, so the
-// frozen view never sees a change. With no live snapshot nothing is copied.
+// Dict is a hash table from strings to V (see the package comment).
 type Dict[V any] struct {
 	ht        [2]table[V]
 	rehashIdx int // bucket of ht[0] to move next; -1 when not rehashing
@@ -60,7 +69,8 @@ type COW struct {
 // Shared reports whether data stamped with epoch must be copied before a write.
 func (c *COW) Shared(epoch uint32) bool { return c != nil && c.Live > 0 && epoch != c.Epoch }
 
-func (c *COW) epoch() uint32 {
+// Stamp is the epoch to stamp new data with: Epoch, or 0 without a clock.
+func (c *COW) Stamp() uint32 {
 	if c == nil {
 		return 0
 	}
@@ -71,11 +81,15 @@ var hashSeed = maphash.MakeSeed()
 
 func hashKey(key string) uint64 { return maphash.String(hashSeed, key) }
 
-// NewDict returns an empty dict using the given copy-on-write clock (nil for
-// a dict that is never snapshotted).
-func NewDict[V any](cow *COW) *Dict[V] {
+// New returns an empty dict using the given copy-on-write clock (nil for a
+// dict that is never snapshotted).
+func New[V any](cow *COW) *Dict[V] {
 	return &Dict[V]{rehashIdx: -1, cow: cow}
 }
+
+// COW returns the dict's copy-on-write clock, for a dict of the same
+// owner.
+func (d *Dict[V]) COW() *COW { return d.cow }
 
 // Len returns the number of entries.
 func (d *Dict[V]) Len() int { return d.ht[0].used + d.ht[1].used }
@@ -114,7 +128,9 @@ func newTable[V any](size uint64, epoch uint32) table[V] {
 	return t
 }
 
-// Find returns the value stored under key.
+// Find returns the value stored under key. Like every operation it moves
+// a bucket of a rehash under way, except while a snapshot is live
+// (readMayRehash): then a read changes nothing.
 func (d *Dict[V]) Find(key string) (v V, ok bool) {
 	if e := d.find(key); e != nil {
 		return e.val, true
@@ -152,7 +168,7 @@ func (d *Dict[V]) find(key string) *entry[V] {
 func (d *Dict[V]) Set(key string, val V) (added bool) { return d.set(key, val, false) }
 
 // SetView is Set for a key that may alias memory the caller does not own
-// (see bstr): it is copied only when it is inserted.
+// (a []byte viewed as a string): it is copied only when it is inserted.
 func (d *Dict[V]) SetView(key string, val V) (added bool) { return d.set(key, val, true) }
 
 func (d *Dict[V]) set(key string, val V, view bool) (added bool) {
@@ -185,7 +201,7 @@ func (d *Dict[V]) set(key string, val V, view bool) (added bool) {
 		tb = &d.ht[1]
 	}
 	idx := h & (tb.size - 1)
-	e := &entry[V]{key: key, val: val, next: tb.bucket(idx), epoch: d.cow.epoch()}
+	e := &entry[V]{key: key, val: val, next: tb.bucket(idx), epoch: d.cow.Stamp()}
 	d.setBucket(tb, idx, e)
 	tb.used++
 	return true
@@ -258,12 +274,6 @@ func (d *Dict[V]) Delete(key string) (v V, ok bool) {
 	return v, false
 }
 
-// Clear empties the dict.
-func (d *Dict[V]) Clear() {
-	d.ht[0], d.ht[1] = table[V]{}, table[V]{}
-	d.rehashIdx = -1
-}
-
 // resizeAllowed mirrors Redis's dict_can_resize: no resizing while a snapshot
 // is live (it would copy most of the table), unless the table is overfull.
 func (d *Dict[V]) resizeAllowed(ratio uint64) bool {
@@ -310,7 +320,7 @@ func (d *Dict[V]) resize(n uint64) {
 	if size == d.ht[0].size {
 		return
 	}
-	nt := newTable[V](size, d.cow.epoch())
+	nt := newTable[V](size, d.cow.Stamp())
 	if d.ht[0].size == 0 {
 		d.ht[0] = nt
 		return

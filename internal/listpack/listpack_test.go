@@ -1,4 +1,4 @@
-package db
+package listpack
 
 import (
 	"bytes"
@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/redis-go/redis-server/internal/num"
 )
 
 // The golden bytes below come from real Redis 7.0.15: a redis-server started
@@ -82,7 +84,7 @@ func lpTestHex(t testing.TB, s string) []byte {
 }
 
 func lpTestBuild(elems []string) *Listpack {
-	lp := NewListpack()
+	lp := New()
 	for _, e := range elems {
 		lp.Append([]byte(e))
 	}
@@ -121,13 +123,13 @@ func TestListpackGolden(t *testing.T) {
 			want := lpTestHex(t, tc.hex)
 			require.Equal(t, want, lpTestBuild(tc.elems).Bytes(), "append")
 
-			lp := NewListpack()
+			lp := New()
 			for i := len(tc.elems) - 1; i >= 0; i-- {
 				lp.Prepend([]byte(tc.elems[i]))
 			}
 			require.Equal(t, want, lp.Bytes(), "prepend")
 
-			loaded, err := ListpackFromBytes(want)
+			loaded, err := FromBytes(want)
 			require.NoError(t, err)
 			got := lpTestValues(t, loaded)
 			if len(tc.elems) == 0 {
@@ -147,7 +149,7 @@ func TestListpackGoldenBig(t *testing.T) {
 		require.Equal(t, tc.size, len(b), "n=%d", tc.n)
 		require.Equal(t, tc.head, hex.EncodeToString(b[:12]), "n=%d", tc.n)
 		require.Equal(t, tc.tail, hex.EncodeToString(b[len(b)-6:]), "n=%d", tc.n)
-		_, err := ListpackFromBytes(bytes.Clone(b))
+		_, err := FromBytes(bytes.Clone(b))
 		require.NoError(t, err)
 		require.Equal(t, lp.First(), lp.Last())
 		s, _, isInt := lp.Get(lp.Last())
@@ -176,6 +178,9 @@ func TestListpackBacklen(t *testing.T) {
 	require.Equal(t, uint64(1<<64-1), lpDecodeBacklen([]byte{0x80}, 0))
 }
 
+// TestLpStringToInt64 checks that the strings stored as integers are
+// exactly those listpack.c's lpStringToInt64 (string2ll) accepts: the
+// canonical decimal form of an int64.
 func TestLpStringToInt64(t *testing.T) {
 	for _, tc := range []struct {
 		s  string
@@ -192,21 +197,20 @@ func TestLpStringToInt64(t *testing.T) {
 		{"01", 0, false}, {"+1", 0, false}, {" 1", 0, false}, {"1 ", 0, false},
 		{"1a", 0, false}, {"1.0", 0, false}, {"0x1", 0, false},
 	} {
-		n, ok := lpStringToInt64([]byte(tc.s))
+		n, ok := num.ParseInt([]byte(tc.s))
 		require.Equal(t, tc.ok, ok, "%q", tc.s)
 		require.Equal(t, tc.n, n, "%q", tc.s)
+		lp := New()
+		lp.Append([]byte(tc.s))
+		s, n, isInt := lp.Get(lp.First())
+		require.Equal(t, tc.ok, isInt, "%q", tc.s)
+		if isInt {
+			require.Equal(t, tc.n, n, "%q", tc.s)
+		} else {
+			require.Equal(t, tc.s, string(s))
+		}
+		require.Equal(t, tc.ok, lp.Equal(lp.First(), []byte(tc.s)) && isInt, "%q", tc.s)
 	}
-}
-
-func TestListpackAppendInt(t *testing.T) {
-	lp := NewListpack()
-	for _, n := range []int64{0, 127, 128, -4096, -4097, 1 << 40, -1 << 63} {
-		lp.AppendInt(n)
-	}
-	require.Equal(t, lpTestBuild([]string{"0", "127", "128", "-4096", "-4097", "1099511627776", "-9223372036854775808"}).Bytes(), lp.Bytes())
-	_, n, isInt := lp.Get(lp.Last())
-	require.True(t, isInt)
-	require.Equal(t, int64(-1<<63), n)
 }
 
 func TestListpackEditing(t *testing.T) {
@@ -239,6 +243,50 @@ func TestListpackEditing(t *testing.T) {
 	require.Equal(t, -1, lp.Last())
 }
 
+// GetNext and Walk step forwards as Next does; DeleteRangeAt and Merge
+// give the bytes of a listpack built from scratch.
+func TestListpackWalkDeleteMerge(t *testing.T) {
+	elems := []string{"a", "12", strings.Repeat("s", 200), "-70000", "b"}
+	lp := lpTestBuild(elems)
+	var got []string
+	for p := lp.First(); p >= 0; {
+		s, n, isInt, next := lp.GetNext(p)
+		require.Equal(t, lp.Next(p), next)
+		if isInt {
+			s = strconv.AppendInt(nil, n, 10)
+		}
+		got = append(got, string(s))
+		p = next
+	}
+	require.Equal(t, elems, got)
+	for start := range elems {
+		for n := 0; n <= len(elems)+1; n++ {
+			got = got[:0]
+			visited := lp.Walk(lp.Seek(start), n, func(s []byte, v int64, isInt bool) {
+				if isInt {
+					s = strconv.AppendInt(nil, v, 10)
+				}
+				got = append(got, string(s))
+			})
+			want := elems[start:min(start+n, len(elems))]
+			require.Equal(t, len(want), visited)
+			require.Equal(t, want, append([]string{}, got...))
+		}
+	}
+
+	cp := lp.Clone()
+	require.Equal(t, cp.Seek(1), cp.DeleteRangeAt(cp.Seek(1), 2))
+	require.Equal(t, lpTestBuild([]string{"a", "-70000", "b"}).Bytes(), cp.Bytes())
+	require.Equal(t, -1, cp.DeleteRangeAt(cp.Seek(1), 5))
+	require.Equal(t, lpTestBuild([]string{"a"}).Bytes(), cp.Bytes())
+
+	cp.Merge(lp)
+	require.Equal(t, lpTestBuild(append([]string{"a"}, elems...)).Bytes(), cp.Bytes())
+	require.Equal(t, lpTestBuild(elems).Bytes(), lp.Bytes())
+	cp.Merge(New())
+	require.Equal(t, len(elems)+1, cp.Len())
+}
+
 func TestListpackFind(t *testing.T) {
 	// field/value pairs; values repeat field names so skip matters.
 	lp := lpTestBuild([]string{"f1", "v", "v", "10", "f3", "f1", "10", "x"})
@@ -251,11 +299,11 @@ func TestListpackFind(t *testing.T) {
 	require.Equal(t, -1, lp.Find(lp.First(), []byte("010"), 0))
 	require.Equal(t, lp.Seek(5), lp.Find(lp.Seek(1), []byte("f1"), 1))
 	require.Equal(t, -1, lp.Find(-1, []byte("f1"), 1))
-	require.Equal(t, -1, NewListpack().Find(NewListpack().First(), []byte("a"), 0))
+	require.Equal(t, -1, New().Find(New().First(), []byte("a"), 0))
 
 	// A string entry that looks like a number (possible in a loaded
 	// listpack) matches by bytes, as in lpFind.
-	loaded, err := ListpackFromBytes(lpTestHex(t, "0e000000020081610282313203ff"))
+	loaded, err := FromBytes(lpTestHex(t, "0e000000020081610282313203ff"))
 	require.NoError(t, err)
 	require.Equal(t, loaded.Seek(1), loaded.Find(loaded.First(), []byte("12"), 0))
 	require.True(t, loaded.Equal(loaded.Seek(1), []byte("12")))
@@ -309,7 +357,7 @@ func lpTestValue(r *rand.Rand) string {
 func TestListpackModel(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for round := 0; round < 20; round++ {
-		lp := NewListpack()
+		lp := New()
 		var model []string
 		for step := 0; step < 300; step++ {
 			v := lpTestValue(r)
@@ -326,9 +374,9 @@ func TestListpackModel(t *testing.T) {
 				lp.Prepend([]byte(v))
 				model = append([]string{v}, model...)
 			case op == 2:
-				x := int64(r.Uint64() >> r.IntN(64))
-				lp.AppendInt(x)
-				model = append(model, strconv.FormatInt(x, 10))
+				x := strconv.FormatInt(int64(r.Uint64()>>r.IntN(64)), 10)
+				lp.Append([]byte(x))
+				model = append(model, x)
 			case op == 3 && n > 0:
 				lp.Insert(lp.Seek(i), []byte(v), true)
 				model = append(model[:i], append([]string{v}, model[i:]...)...)
@@ -371,7 +419,7 @@ func TestListpackModel(t *testing.T) {
 			}
 			require.Equal(t, lpTestBuild(model).Bytes(), lp.Bytes())
 		}
-		loaded, err := ListpackFromBytes(lp.Clone().Bytes())
+		loaded, err := FromBytes(lp.Clone().Bytes())
 		require.NoError(t, err)
 		require.Equal(t, lp.Bytes(), loaded.Bytes())
 	}
@@ -379,13 +427,13 @@ func TestListpackModel(t *testing.T) {
 
 // Many entries: the header count saturates at 65535 ("unknown").
 func TestListpackManyEntries(t *testing.T) {
-	lp := NewListpack()
+	lp := New()
 	for i := 0; i < 70000; i++ {
-		lp.AppendInt(int64(i % 100))
+		lp.Append(strconv.AppendInt(nil, int64(i%100), 10))
 	}
 	require.Equal(t, 70000, lp.Len())
 	require.Equal(t, "ffff", hex.EncodeToString(lp.Bytes()[4:6]))
-	loaded, err := ListpackFromBytes(lp.Clone().Bytes())
+	loaded, err := FromBytes(lp.Clone().Bytes())
 	require.NoError(t, err)
 	require.Equal(t, 70000, loaded.Len())
 	lp.DeleteRange(0, 70000-65534)
@@ -415,7 +463,7 @@ var lpCorrupt = []struct {
 
 func TestListpackFromBytesRejects(t *testing.T) {
 	for _, tc := range lpCorrupt {
-		_, err := ListpackFromBytes(lpTestHex(t, tc.hex))
+		_, err := FromBytes(lpTestHex(t, tc.hex))
 		require.Error(t, err, tc.name)
 	}
 	// Accepted by real Redis (RESTORE with sanitize-dump-payload yes): an
@@ -425,12 +473,12 @@ func TestListpackFromBytesRejects(t *testing.T) {
 		"0d0000000200816102c07b02ff",
 		"0e000000020081610282313203ff",
 	} {
-		_, err := ListpackFromBytes(lpTestHex(t, h))
+		_, err := FromBytes(lpTestHex(t, h))
 		require.NoError(t, err, h)
 	}
 }
 
-func FuzzListpackFromBytes(f *testing.F) {
+func FuzzFromBytes(f *testing.F) {
 	for _, tc := range lpGoldens {
 		f.Add(lpTestHex(f, tc.hex))
 	}
@@ -439,7 +487,7 @@ func FuzzListpackFromBytes(f *testing.F) {
 	}
 	f.Add(lpTestHex(f, "0d000000ffff816102816202ff"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		lp, err := ListpackFromBytes(bytes.Clone(b))
+		lp, err := FromBytes(bytes.Clone(b))
 		if err != nil {
 			return
 		}
@@ -451,14 +499,14 @@ func FuzzListpackFromBytes(f *testing.F) {
 		}
 		lp.Append([]byte("tail"))
 		lp.Prepend([]byte("head"))
-		again, err := ListpackFromBytes(bytes.Clone(lp.Bytes()))
+		again, err := FromBytes(bytes.Clone(lp.Bytes()))
 		require.NoError(t, err)
 		require.Equal(t, append(append([]string{"head"}, values...), "tail"), lpTestValues(t, again))
 	})
 }
 
 func BenchmarkListpackPushPop(b *testing.B) {
-	lp := NewListpack()
+	lp := New()
 	v := []byte("xxxxxxxxxxxxxxxx")
 	for range 100 {
 		lp.Append(v)
@@ -471,10 +519,10 @@ func BenchmarkListpackPushPop(b *testing.B) {
 }
 
 func BenchmarkListpackFind(b *testing.B) {
-	lp := NewListpack()
+	lp := New()
 	for i := range 64 {
 		lp.Append([]byte("field:" + strconv.Itoa(i)))
-		lp.AppendInt(int64(i))
+		lp.Append(strconv.AppendInt(nil, int64(i), 10))
 	}
 	key := []byte("field:63")
 	b.ReportAllocs()

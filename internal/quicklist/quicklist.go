@@ -1,8 +1,7 @@
-package db
-
-// This file holds the list value: Redis 7.0's quicklist (src/quicklist.c),
-// a sequence of listpack nodes. Redis 7.0 has no other list encoding: even
-// a one-element list is a quicklist (listpack-encoded lists came in 7.2).
+// Package quicklist is Redis 7.0's quicklist (src/quicklist.c), the list
+// value: a sequence of listpack nodes. Redis 7.0 has no other list
+// encoding: even a one-element list is a quicklist (listpack-encoded lists
+// came in 7.2).
 //
 // The nodes live in a slice rather than a doubly linked list: walking it
 // is the same as following next/prev pointers, inserting or removing a
@@ -29,17 +28,22 @@ package db
 // (Redis's "plain" nodes) are not supported: proto-max-bulk-len keeps
 // them out by default.
 //
-// Copy on write: a snapshot (see COW) may share a list with the loop. A
-// list whose epoch is older than the live snapshot's is copied (the slice
-// of node pointers only) before its first change, by the command code
-// (listForWrite in t_list.go); each node is copied before its own first
-// change (mut). So a snapshot goroutine reading a list never sees it move.
+// Copy on write: a snapshot (see dict.COW) may share a list with its
+// owner. The owner replaces a list whose epoch is older than the live
+// snapshot's by a ShallowCopy (the slice of node pointers only) before its
+// first change; each node is then copied before its own first change
+// (mut). So a snapshot goroutine reading a list never sees it move. The
+// list's own epoch is its owner's to keep (db's List).
+package quicklist
 
 import (
 	"fmt"
 	"math"
 	"slices"
 	"strconv"
+
+	"github.com/redis-go/redis-server/internal/dict"
+	"github.com/redis-go/redis-server/internal/listpack"
 )
 
 // Node size rules of quicklist.c.
@@ -53,101 +57,77 @@ const (
 var qlOptimizationLevel = [...]int{4096, 8192, 16384, 32768, 65536}
 
 type qlNode struct {
-	lp    Listpack
+	lp    listpack.Listpack
 	epoch uint32 // COW epoch the node was created or copied in
 }
 
-// Quicklist is a list value.
+// Quicklist is a list. Its zero value is not usable: see New. An owner may
+// keep a Quicklist by value (db's List does) by copying what New, Clone or
+// ShallowCopy return, which nothing else refers to; a Quicklist in use
+// must not be copied otherwise, as the copies would share their nodes.
 type Quicklist struct {
 	nodes    []*qlNode
 	count    int
 	fill     int
 	compress int
-	cow      *COW
-	epoch    uint32
+	cow      *dict.COW
 }
 
-// NewQuicklist returns an empty list with the given node fill
-// (list-max-listpack-size) and compress depth, clamped as Redis does.
-func NewQuicklist(fill, compress int, cow *COW) *Quicklist {
+// New returns an empty list with the given node fill
+// (list-max-listpack-size) and compress depth, clamped as Redis does. cow
+// is the clock of the snapshots that may share the list (nil: none).
+func New(fill, compress int, cow *dict.COW) *Quicklist {
 	fill = max(min(fill, qlFillMax), -5)
 	compress = max(min(compress, qlCompressMax), 0)
-	return &Quicklist{fill: fill, compress: compress, cow: cow, epoch: cow.epoch()}
+	return &Quicklist{fill: fill, compress: compress, cow: cow}
 }
 
-// Type is "list".
-func (q *Quicklist) Type() string { return "list" }
+// Clone returns a deep copy. It is small enough to inline, so that a
+// caller that copies the result into its own value allocates no Quicklist.
+func (q *Quicklist) Clone() *Quicklist {
+	cp := *q
+	cp.nodes = q.cloneNodes()
+	return &cp
+}
 
-// Encoding is "quicklist", the only list encoding of Redis 7.0.
-func (q *Quicklist) Encoding() string { return "quicklist" }
-
-// Clone returns a deep copy.
-func (q *Quicklist) Clone() Object {
-	cp := &Quicklist{count: q.count, fill: q.fill, compress: q.compress, cow: q.cow, epoch: q.cow.epoch()}
-	cp.nodes = make([]*qlNode, len(q.nodes))
+// cloneNodes returns deep copies of the nodes.
+func (q *Quicklist) cloneNodes() []*qlNode {
+	nodes := make([]*qlNode, len(q.nodes))
+	epoch := q.cow.Stamp()
 	for i, n := range q.nodes {
-		cp.nodes[i] = &qlNode{lp: *n.lp.Clone(), epoch: cp.epoch}
+		nodes[i] = &qlNode{lp: *n.lp.Clone(), epoch: epoch}
 	}
-	return cp
+	return nodes
 }
 
-// shallowCopy returns a list sharing q's nodes, for a write to a list a
+// ShallowCopy returns a list sharing q's nodes, for a write to a list a
 // snapshot shares: the nodes are copied one by one when changed (mut).
-func (q *Quicklist) shallowCopy() *Quicklist {
+func (q *Quicklist) ShallowCopy() *Quicklist {
 	cp := *q
 	cp.nodes = slices.Clone(q.nodes)
-	cp.epoch = q.cow.epoch()
 	q.cow.Copied += int64(len(q.nodes)) * 8
 	return &cp
 }
 
-func (q *Quicklist) cowEpoch() uint32     { return q.epoch }
-func (q *Quicklist) setCOWEpoch(e uint32) { q.epoch = e }
-
-// detach is shallowCopy, for cowObject.
-func (q *Quicklist) detach(*COW) Object { return q.shallowCopy() }
-
 // Len returns the number of elements.
 func (q *Quicklist) Len() int { return q.count }
-
-// Fill returns the node fill (list-max-listpack-size) of the list.
-func (q *Quicklist) Fill() int { return q.fill }
-
-// CompressDepth returns the list-compress-depth the list was created with.
-func (q *Quicklist) CompressDepth() int { return q.compress }
 
 // NodeCount returns the number of nodes.
 func (q *Quicklist) NodeCount() int { return len(q.nodes) }
 
 // Node returns node i's listpack, for RDB, DUMP and DEBUG. It is borrowed:
 // not to be modified.
-func (q *Quicklist) Node(i int) *Listpack { return &q.nodes[i].lp }
+func (q *Quicklist) Node(i int) *listpack.Listpack { return &q.nodes[i].lp }
 
 // AppendListpack adds a whole node at the tail, as RDB loading does
 // (quicklistAppendListpack); it takes ownership of lp. An empty listpack is
 // ignored.
-func (q *Quicklist) AppendListpack(lp *Listpack) {
+func (q *Quicklist) AppendListpack(lp *listpack.Listpack) {
 	if lp.Len() == 0 {
 		return
 	}
-	q.nodes = append(q.nodes, &qlNode{lp: *lp, epoch: q.cow.epoch()})
+	q.nodes = append(q.nodes, &qlNode{lp: *lp, epoch: q.cow.Stamp()})
 	q.count += lp.Len()
-}
-
-// MemoryUsage estimates the list's memory as Redis's objectComputeSize with
-// the default 5 samples: the robj and quicklist headers, plus the average
-// of the first nodes (header and listpack allocation) times the nodes.
-func (q *Quicklist) MemoryUsage() int {
-	const robjSize, quicklistSize, nodeSize, samples = 16, 40, 40, 5
-	size := robjSize + quicklistSize
-	if len(q.nodes) == 0 {
-		return size
-	}
-	elesize, n := 0, 0
-	for ; n < len(q.nodes) && n < samples; n++ {
-		elesize += nodeSize + jemallocSize(q.nodes[n].lp.Size())
-	}
-	return size + int(float64(elesize)/float64(n)*float64(len(q.nodes)))
 }
 
 // DebugInfo is what DEBUG OBJECT appends for a quicklist, as Redis 7.0:
@@ -193,7 +173,7 @@ func (q *Quicklist) mut(i int) *qlNode {
 }
 
 func (q *Quicklist) newNode() *qlNode {
-	return &qlNode{lp: *NewListpack(), epoch: q.cow.epoch()}
+	return &qlNode{lp: *listpack.New(), epoch: q.cow.Stamp()}
 }
 
 // sizeMeetsOptimization reports whether a node of sz bytes is within a
@@ -286,7 +266,7 @@ func (q *Quicklist) End(head bool) (s []byte, n int64, isInt, ok bool) {
 	if q.count == 0 {
 		return nil, 0, false, false
 	}
-	var lp *Listpack
+	var lp *listpack.Listpack
 	var p int
 	if head {
 		lp = &q.nodes[0].lp
@@ -426,9 +406,9 @@ func (q *Quicklist) Range(start, n int, reverse bool, fn func(s []byte, v int64,
 		return
 	}
 	if reverse {
-		it := q.iterAt(start, false)
+		it := q.IterAt(start, false)
 		for ; n > 0; n-- {
-			s, v, isInt, _ := it.next()
+			s, v, isInt, _ := it.Next()
 			fn(s, v, isInt)
 		}
 		return
@@ -436,43 +416,34 @@ func (q *Quicklist) Range(start, n int, reverse bool, fn func(s []byte, v int64,
 	ni, off := q.locate(start)
 	p := q.nodes[ni].lp.Seek(off)
 	for {
-		lp := &q.nodes[ni].lp
-		for ; lp.b[p] != lpEOF; n-- {
-			if n == 0 {
-				return
-			}
-			s, v, isInt, size := lp.get(p)
-			fn(s, v, isInt)
-			p += size + lpBacklenSize(size)
-		}
-		if n == 0 {
+		if n -= q.nodes[ni].lp.Walk(p, n, fn); n == 0 {
 			return
 		}
 		ni++
-		p = lpHdrSize
+		p = q.nodes[ni].lp.First()
 	}
 }
 
-// qlIter walks a list in one direction from a given element.
-type qlIter struct {
+// Iter walks a list in one direction from a given element.
+type Iter struct {
 	q       *Quicklist
 	ni      int // node of the next element
 	p       int // its position in the node; -1: the node's first (or last) entry
 	forward bool
 }
 
-// iterAt returns an iterator at element index (0 <= index < Len, or any
+// IterAt returns an iterator at element index (0 <= index < Len, or any
 // index of an empty list: the iterator is then done at once).
-func (q *Quicklist) iterAt(index int, forward bool) qlIter {
+func (q *Quicklist) IterAt(index int, forward bool) Iter {
 	if q.count == 0 {
-		return qlIter{q: q, ni: len(q.nodes), p: -1, forward: forward}
+		return Iter{q: q, ni: len(q.nodes), p: -1, forward: forward}
 	}
 	ni, off := q.locate(index)
-	return qlIter{q: q, ni: ni, p: q.nodes[ni].lp.Seek(off), forward: forward}
+	return Iter{q: q, ni: ni, p: q.nodes[ni].lp.Seek(off), forward: forward}
 }
 
-// next returns the next element; ok is false at the end. s is borrowed.
-func (it *qlIter) next() (s []byte, n int64, isInt, ok bool) {
+// Next returns the next element; ok is false at the end. s is borrowed.
+func (it *Iter) Next() (s []byte, n int64, isInt, ok bool) {
 	for it.p < 0 {
 		if it.ni < 0 || it.ni >= len(it.q.nodes) {
 			return nil, 0, false, false
@@ -492,12 +463,10 @@ func (it *qlIter) next() (s []byte, n int64, isInt, ok bool) {
 		}
 	}
 	lp := &it.q.nodes[it.ni].lp
-	s, n, isInt, size := lp.get(it.p)
 	if it.forward {
-		if it.p += size + lpBacklenSize(size); lp.b[it.p] == lpEOF {
-			it.p = -1
-		}
+		s, n, isInt, it.p = lp.GetNext(it.p)
 	} else {
+		s, n, isInt = lp.Get(it.p)
 		it.p = lp.Prev(it.p)
 	}
 	return s, n, isInt, true
@@ -625,7 +594,7 @@ func (q *Quicklist) insert(ni, off, p int, v []byte, after bool) {
 // the entries before off and node ni keeps the rest.
 func (q *Quicklist) split(ni, off int, after bool) *qlNode {
 	n := q.mut(ni)
-	nn := &qlNode{lp: *n.lp.Clone(), epoch: q.cow.epoch()}
+	nn := &qlNode{lp: *n.lp.Clone(), epoch: q.cow.Stamp()}
 	if after {
 		n.lp.DeleteRange(off+1, math.MaxInt)
 		nn.lp.DeleteRange(0, off+1)
@@ -659,10 +628,6 @@ func (q *Quicklist) mergeAround(center int) {
 // merge joins node i+1 into node i, as lpMerge: the entries of both, in
 // order, under one header.
 func (q *Quicklist) merge(i int) {
-	a := q.mut(i)
-	b := &q.nodes[i+1].lp
-	a.lp.b = append(a.lp.b[:len(a.lp.b)-1], b.b[lpHdrSize:]...)
-	a.lp.n += b.n
-	a.lp.writeHeader()
+	q.mut(i).lp.Merge(&q.nodes[i+1].lp)
 	q.nodes = slices.Delete(q.nodes, i+1, i+2)
 }

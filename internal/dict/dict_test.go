@@ -1,4 +1,4 @@
-package db
+package dict
 
 import (
 	"fmt"
@@ -10,7 +10,7 @@ import (
 )
 
 func TestDictBasic(t *testing.T) {
-	d := NewDict[int](nil)
+	d := New[int](nil)
 	for i := 0; i < 10000; i++ {
 		require.True(t, d.Set(fmt.Sprint(i), i))
 	}
@@ -33,7 +33,7 @@ func TestDictBasic(t *testing.T) {
 // Every key present for the whole scan is returned, even while the table
 // grows and shrinks between calls.
 func TestDictScanAcrossResizes(t *testing.T) {
-	d := NewDict[int](nil)
+	d := New[int](nil)
 	for i := 0; i < 1000; i++ {
 		d.Set(fmt.Sprint("keep", i), i)
 	}
@@ -67,7 +67,7 @@ func TestDictScanAcrossResizes(t *testing.T) {
 // owner writes; run with -race to prove the reader only sees frozen memory.
 func TestDictFreezeIsPointInTime(t *testing.T) {
 	cow := &COW{}
-	d := NewDict[int](cow)
+	d := New[int](cow)
 	for i := 0; i < 20000; i++ {
 		d.Set(fmt.Sprint(i), i)
 	}
@@ -98,4 +98,39 @@ func TestDictFreezeIsPointInTime(t *testing.T) {
 	assert.Greater(t, cow.Copied, int64(0))
 	v, _ := d.Find("3")
 	assert.Equal(t, -1, v)
+}
+
+// A fork shares the segments and entries of the dict it was forked from;
+// writing the fork while a snapshot is live leaves the original as it was,
+// and a Frozen view finds what was there when it was taken.
+func TestDictForkAndFrozenFind(t *testing.T) {
+	cow := &COW{}
+	d := New[int](cow)
+	for i := 0; i < 3000; i++ {
+		d.Set(fmt.Sprint(i), i)
+	}
+	f := d.Freeze()
+	cow.Epoch++
+	cow.Live++
+	fork := d.Fork()
+	for i := 0; i < 3000; i += 2 {
+		fork.Delete(fmt.Sprint(i))
+	}
+	fork.Set("1", -1)
+	require.Equal(t, 3000, d.Len())
+	require.Equal(t, 1500, fork.Len())
+	for _, k := range []string{"0", "1", "2998"} {
+		v, ok := d.Find(k)
+		require.True(t, ok, k)
+		w, ok := f.Find(k)
+		require.True(t, ok, k)
+		require.Equal(t, v, w, k)
+	}
+	v, _ := fork.Find("1")
+	require.Equal(t, -1, v)
+	_, ok := fork.Find("0")
+	require.False(t, ok)
+	_, ok = f.Find("nosuch")
+	require.False(t, ok)
+	cow.Live--
 }

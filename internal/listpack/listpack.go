@@ -1,19 +1,19 @@
-package db
-
-// This file holds Redis 7.0's listpack (src/listpack.c), byte for byte: the
-// compact encoding of small lists, hashes and sorted sets. The RDB writer
-// dumps these bytes unchanged and real Redis loads them, so the layout below
-// must never drift from listpack.c.
+// Package listpack is Redis 7.0's listpack (src/listpack.c), byte for
+// byte: the compact encoding of small hashes and sorted sets, and the
+// nodes of lists (see internal/quicklist). The RDB writer dumps these bytes
+// unchanged and real Redis loads them, so the layout below must never
+// drift from listpack.c.
 //
 // Layout:
 //
 //	<total bytes: uint32 LE> <count: uint16 LE> <entry> ... <0xFF>
 //
-// The count is 65535 when unknown (65535 entries or more); Len then walks.
-// Each entry is <encoding+data> <backlen>, where backlen is the length of
-// <encoding+data> in 1 to 5 bytes, 7 bits per byte, read right to left
-// (high bit set on every byte but the leftmost one), so that the list can be
-// walked backwards. Encodings, by the first byte:
+// The count is 65535 when unknown (65535 entries or more); a Listpack
+// keeps the real count beside the bytes. Each entry is <encoding+data>
+// <backlen>, where backlen is the length of <encoding+data> in 1 to 5
+// bytes, 7 bits per byte, read right to left (high bit set on every byte
+// but the leftmost one), so that the list can be walked backwards.
+// Encodings, by the first byte:
 //
 //	0xxxxxxx                      7-bit unsigned integer
 //	10xxxxxx                      string, 6-bit length
@@ -23,10 +23,14 @@ package db
 //	0xF1 / 0xF2 / 0xF3 / 0xF4     16 / 24 / 32 / 64-bit signed integer, LE
 //	0xFF                          end of listpack
 //
-// A string that is the canonical decimal form of an int64 (lpStringToInt64)
-// is stored as an integer in the smallest encoding that fits. Given that
-// rule the bytes are a function of the element sequence alone, which the
-// tests exploit.
+// A string that is the canonical decimal form of an int64 (Redis's
+// string2ll, num.ParseInt) is stored as an integer in the smallest
+// encoding that fits. Given that rule the bytes are a function of the
+// element sequence alone, which the tests exploit.
+//
+// A Listpack has no locking and no copy on write of its own: its owner
+// clones it before changing one a snapshot may be reading.
+package listpack
 
 import (
 	"bytes"
@@ -34,6 +38,8 @@ import (
 	"errors"
 	"math"
 	"strconv"
+
+	"github.com/redis-go/redis-server/internal/num"
 )
 
 const (
@@ -42,6 +48,10 @@ const (
 	lpHdrNumeleUnknown = math.MaxUint16
 	lpEmptySize        = lpHdrSize + 1
 )
+
+// MaxSafetySize is LISTPACK_MAX_SAFETY_SIZE: the encodings that use a
+// listpack convert before it grows past 1 GB.
+const MaxSafetySize = 1 << 30
 
 // Listpack is Redis's listpack, a compact byte-encoded sequence of strings
 // and integers.
@@ -57,12 +67,12 @@ type Listpack struct {
 
 var errListpackCorrupt = errors.New("listpack integrity check failed")
 
-// NewListpack returns an empty listpack.
-func NewListpack() *Listpack {
+// New returns an empty listpack.
+func New() *Listpack {
 	return &Listpack{b: []byte{lpEmptySize, 0, 0, 0, 0, 0, lpEOF}}
 }
 
-// ListpackFromBytes takes ownership of b and checks it as deeply as Redis's
+// FromBytes takes ownership of b and checks it as deeply as Redis's
 // lpValidateIntegrity with deep checking: the header's byte count, every
 // entry's encoding and bounds, every backlen, the terminator and the element
 // count (unless 65535, "unknown"). It never panics on bad input.
@@ -70,7 +80,7 @@ func NewListpack() *Listpack {
 // An empty listpack is valid here; Redis's RDB loader rejects empty ones
 // ("Bad data format" from RESTORE), so the loader must check Len itself, as
 // well as any per-type rule (an even count for hashes, no duplicates).
-func ListpackFromBytes(b []byte) (*Listpack, error) {
+func FromBytes(b []byte) (*Listpack, error) {
 	if len(b) < lpEmptySize || uint64(len(b)) > math.MaxUint32 {
 		return nil, errListpackCorrupt
 	}
@@ -212,49 +222,6 @@ func lpDecodeBacklen(b []byte, i int) uint64 {
 	}
 }
 
-// lpStringToInt64 is listpack.c's lpStringToInt64: it accepts exactly the
-// canonical decimal form of an int64 (no sign but '-', no leading zeros, no
-// "-0", no spaces, at most 20 bytes).
-func lpStringToInt64(s []byte) (int64, bool) {
-	if len(s) == 0 || len(s) >= 21 {
-		return 0, false
-	}
-	if len(s) == 1 && s[0] == '0' {
-		return 0, true
-	}
-	neg := s[0] == '-'
-	if neg {
-		s = s[1:]
-		if len(s) == 0 {
-			return 0, false
-		}
-	}
-	if s[0] < '1' || s[0] > '9' {
-		return 0, false
-	}
-	var v uint64
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		d := uint64(c - '0')
-		if v > math.MaxUint64/10 || v*10 > math.MaxUint64-d {
-			return 0, false
-		}
-		v = v*10 + d
-	}
-	if neg {
-		if v > 1<<63 {
-			return 0, false
-		}
-		return int64(-v), true
-	}
-	if v > math.MaxInt64 {
-		return 0, false
-	}
-	return int64(v), true
-}
-
 // lpIntSize is the encoded size of an integer entry, without backlen.
 func lpIntSize(v int64) int {
 	switch {
@@ -291,9 +258,11 @@ type lpValue struct {
 	size  int // encoding and data, without backlen
 }
 
-// lpStringValue decides how v is encoded, as lpEncodeGetType.
+// lpStringValue decides how v is encoded, as lpEncodeGetType: as an
+// integer when num.ParseInt, which is listpack.c's lpStringToInt64 (a copy
+// of string2ll), accepts it.
 func lpStringValue(v []byte) lpValue {
-	if n, ok := lpStringToInt64(v); ok {
+	if n, ok := num.ParseInt(v); ok {
 		return lpIntValue(n)
 	}
 	return lpValue{s: v, size: lpStrSize(len(v))}
@@ -480,15 +449,33 @@ func (lp *Listpack) GetBytes(p int) []byte {
 	return bytes.Clone(s)
 }
 
+// GetNext is Get that also returns the position of the next entry, -1
+// after the last: one step of a forward walk.
+func (lp *Listpack) GetNext(p int) (s []byte, n int64, isInt bool, next int) {
+	s, n, isInt, size := lp.get(p)
+	next = p + size + lpBacklenSize(size)
+	if lp.b[next] == lpEOF {
+		next = -1
+	}
+	return s, n, isInt, next
+}
+
+// Walk calls fn for the entries from position p towards the end, until it
+// has called it n times or reached the end, and returns how many it
+// visited: a tight walk over the bytes, for LRANGE. s is borrowed.
+func (lp *Listpack) Walk(p, n int, fn func(s []byte, v int64, isInt bool)) int {
+	done := 0
+	for ; done < n && lp.b[p] != lpEOF; done++ {
+		s, v, isInt, size := lp.get(p)
+		fn(s, v, isInt)
+		p += size + lpBacklenSize(size)
+	}
+	return done
+}
+
 // Append adds v at the end.
 func (lp *Listpack) Append(v []byte) {
 	e := lpStringValue(v)
-	lp.insert(len(lp.b)-1, &e)
-}
-
-// AppendInt adds the integer n at the end.
-func (lp *Listpack) AppendInt(n int64) {
-	e := lpIntValue(n)
 	lp.insert(len(lp.b)-1, &e)
 }
 
@@ -539,12 +526,31 @@ func (lp *Listpack) DeleteRange(index, count int) {
 	if p < 0 || count <= 0 {
 		return
 	}
+	lp.DeleteRangeAt(p, count)
+}
+
+// DeleteRangeAt removes count entries from position p on, no more than
+// there are, as lpDeleteRangeWithEntry, and returns the position of the
+// entry that followed them, or -1.
+func (lp *Listpack) DeleteRangeAt(p, count int) int {
 	q, deleted := p, 0
 	for ; deleted < count && lp.b[q] != lpEOF; deleted++ {
 		q = lp.skip(q)
 	}
 	lp.resizeAt(q, p-q)
 	lp.n -= deleted
+	lp.writeHeader()
+	if lp.b[p] == lpEOF {
+		return -1
+	}
+	return p
+}
+
+// Merge appends the entries of other to lp's, as lpMerge: one header over
+// both. other is left as it is.
+func (lp *Listpack) Merge(other *Listpack) {
+	lp.b = append(lp.b[:len(lp.b)-1], other.b[lpHdrSize:]...)
+	lp.n += other.n
 	lp.writeHeader()
 }
 
@@ -573,7 +579,7 @@ func (lp *Listpack) Find(p int, v []byte, skip int) int {
 			if vState == 0 {
 				vState = 2
 				if len(v) < 32 {
-					if x, ok := lpStringToInt64(v); ok {
+					if x, ok := num.ParseInt(v); ok {
 						vn, vState = x, 1
 					}
 				}
@@ -595,7 +601,7 @@ func (lp *Listpack) Equal(p int, v []byte) bool {
 	if !isInt {
 		return bytes.Equal(s, v)
 	}
-	x, ok := lpStringToInt64(v)
+	x, ok := num.ParseInt(v)
 	return ok && x == n
 }
 

@@ -1,4 +1,4 @@
-package db
+package skiplist
 
 import (
 	"cmp"
@@ -11,11 +11,17 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// pair is a member and its score.
+type pair struct {
+	member string
+	score  float64
+}
+
 // zslModel is the skiplist's specification: a sorted slice.
-type zslModel []zsetPair
+type zslModel []pair
 
 func (m zslModel) index(score float64, member string) (int, bool) {
-	return slices.BinarySearchFunc(m, zsetPair{member, score}, func(a, b zsetPair) int {
+	return slices.BinarySearchFunc(m, pair{member, score}, func(a, b pair) int {
 		if c := cmp.Compare(a.score, b.score); c != 0 {
 			return c
 		}
@@ -25,7 +31,7 @@ func (m zslModel) index(score float64, member string) (int, bool) {
 
 func (m *zslModel) insert(score float64, member string) {
 	i, _ := m.index(score, member)
-	*m = slices.Insert(*m, i, zsetPair{member, score})
+	*m = slices.Insert(*m, i, pair{member, score})
 }
 
 func (m *zslModel) delete(score float64, member string) bool {
@@ -36,36 +42,36 @@ func (m *zslModel) delete(score float64, member string) bool {
 	return ok
 }
 
-func zslContents(zsl *zskiplist) zslModel {
+func zslContents(zsl *List) zslModel {
 	var out zslModel
-	for x := zsl.first(); x != nil; x = x.next() {
-		out = append(out, zsetPair{x.member, x.score})
+	for x := zsl.First(); x != nil; x = x.Next() {
+		out = append(out, pair{x.member, x.score})
 	}
 	return out
 }
 
 // randomScoreRange returns a random score range over scores 0..20.
-func randomScoreRange(rng *rand.Rand) zrangeSpec {
-	r := zrangeSpec{min: float64(rng.IntN(22) - 1), max: float64(rng.IntN(22) - 1), minex: rng.IntN(2) == 0, maxex: rng.IntN(2) == 0}
+func randomScoreRange(rng *rand.Rand) ScoreRange {
+	r := ScoreRange{Min: float64(rng.IntN(22) - 1), Max: float64(rng.IntN(22) - 1), MinEx: rng.IntN(2) == 0, MaxEx: rng.IntN(2) == 0}
 	if rng.IntN(10) == 0 {
-		r.min = -1e300
+		r.Min = -1e300
 	}
 	return r
 }
 
-func randomLexRange(rng *rand.Rand) zlexSpec {
-	end := func() ([]byte, lexKind, bool) {
+func randomLexRange(rng *rand.Rand) LexRange {
+	end := func() ([]byte, LexKind, bool) {
 		switch rng.IntN(8) {
 		case 0:
-			return nil, lexMinusInf, true
+			return nil, LexMinusInf, true
 		case 1:
-			return nil, lexPlusInf, true
+			return nil, LexPlusInf, true
 		}
-		return []byte(fmt.Sprintf("m%03d", rng.IntN(60))), lexValue, rng.IntN(2) == 0
+		return []byte(fmt.Sprintf("m%03d", rng.IntN(60))), LexValue, rng.IntN(2) == 0
 	}
-	var r zlexSpec
-	r.min, r.minKind, r.minex = end()
-	r.max, r.maxKind, r.maxex = end()
+	var r LexRange
+	r.Min, r.MinKind, r.MinEx = end()
+	r.Max, r.MaxKind, r.MaxEx = end()
 	return r
 }
 
@@ -74,7 +80,7 @@ func randomLexRange(rng *rand.Rand) zlexSpec {
 func TestZskiplistModel(t *testing.T) {
 	for seed := uint64(1); seed <= 20; seed++ {
 		rng := rand.New(rand.NewPCG(seed, seed))
-		zsl := newZskiplist()
+		zsl := New()
 		var model zslModel
 		scores := map[string]float64{}
 		for op := 0; op < 3000; op++ {
@@ -83,29 +89,29 @@ func TestZskiplistModel(t *testing.T) {
 			switch k := rng.IntN(12); {
 			case k < 5: // insert or update
 				if cur, ok := scores[member]; ok {
-					zsl.updateScore(cur, member, score)
+					zsl.UpdateScore(cur, member, score)
 					model.delete(cur, member)
 				} else {
-					zsl.insert(score, member)
+					zsl.Insert(score, member)
 				}
 				model.insert(score, member)
 				scores[member] = score
 			case k < 7: // delete
 				cur, ok := scores[member]
 				if !ok {
-					require.False(t, zsl.delete(score, member))
+					require.False(t, zsl.Delete(score, member))
 					continue
 				}
-				require.True(t, zsl.delete(cur, member))
+				require.True(t, zsl.Delete(cur, member))
 				model.delete(cur, member)
 				delete(scores, member)
 			case k == 7:
 				r := randomScoreRange(rng)
 				var removed []string
-				n := zsl.deleteRangeByScore(&r, func(m string) { removed = append(removed, m) })
+				n := zsl.DeleteRangeByScore(&r, func(m string) { removed = append(removed, m) })
 				var want []string
-				model = slices.DeleteFunc(model, func(p zsetPair) bool {
-					in := r.gteMin(p.score) && r.lteMax(p.score)
+				model = slices.DeleteFunc(model, func(p pair) bool {
+					in := r.GteMin(p.score) && r.LteMax(p.score)
 					if in {
 						want = append(want, p.member)
 					}
@@ -120,7 +126,7 @@ func TestZskiplistModel(t *testing.T) {
 				start := rng.IntN(len(model)) + 1
 				end := start + rng.IntN(5)
 				var removed []string
-				zsl.deleteRangeByRank(start, end, func(m string) { removed = append(removed, m) })
+				zsl.DeleteRangeByRank(start, end, func(m string) { removed = append(removed, m) })
 				end = min(end, len(model))
 				var want []string
 				for _, p := range model[start-1 : end] {
@@ -131,49 +137,49 @@ func TestZskiplistModel(t *testing.T) {
 				require.Equal(t, want, removed)
 			}
 			if op%50 == 0 {
-				require.NoError(t, zsl.check())
+				require.NoError(t, zsl.Check())
 			}
 			zslCompare(t, zsl, model, rng)
 		}
-		require.NoError(t, zsl.check())
+		require.NoError(t, zsl.Check())
 	}
 }
 
 // zslCompare checks queries against the model.
-func zslCompare(t *testing.T, zsl *zskiplist, model zslModel, rng *rand.Rand) {
+func zslCompare(t *testing.T, zsl *List, model zslModel, rng *rand.Rand) {
 	require.Equal(t, len(model), zsl.length)
 	if len(model) == 0 {
-		require.Nil(t, zsl.first())
+		require.Nil(t, zsl.First())
 		require.Nil(t, zsl.tail)
 		return
 	}
 	i := rng.IntN(len(model))
 	p := model[i]
-	require.Equal(t, i+1, zsl.rank(p.score, p.member))
-	require.Equal(t, 0, zsl.rank(p.score+0.5, p.member))
-	x := zsl.byRank(i + 1)
+	require.Equal(t, i+1, zsl.Rank(p.score, p.member))
+	require.Equal(t, 0, zsl.Rank(p.score+0.5, p.member))
+	x := zsl.ByRank(i + 1)
 	require.NotNil(t, x)
-	require.Equal(t, p, zsetPair{x.member, x.score})
-	require.Nil(t, zsl.byRank(len(model)+1))
-	require.Equal(t, model[len(model)-1], zsetPair{zsl.tail.member, zsl.tail.score})
+	require.Equal(t, p, pair{x.member, x.score})
+	require.Nil(t, zsl.ByRank(len(model)+1))
+	require.Equal(t, model[len(model)-1], pair{zsl.tail.member, zsl.tail.score})
 
 	r := randomScoreRange(rng)
 	first, last := -1, -1
 	for j, q := range model {
-		if r.gteMin(q.score) && r.lteMax(q.score) {
+		if r.GteMin(q.score) && r.LteMax(q.score) {
 			if first < 0 {
 				first = j
 			}
 			last = j
 		}
 	}
-	if f := zsl.firstInRange(&r); first < 0 {
+	if f := zsl.FirstInRange(&r); first < 0 {
 		require.Nil(t, f)
-		require.Nil(t, zsl.lastInRange(&r))
+		require.Nil(t, zsl.LastInRange(&r))
 	} else {
-		require.Equal(t, model[first], zsetPair{f.member, f.score})
-		l := zsl.lastInRange(&r)
-		require.Equal(t, model[last], zsetPair{l.member, l.score})
+		require.Equal(t, model[first], pair{f.member, f.score})
+		l := zsl.LastInRange(&r)
+		require.Equal(t, model[last], pair{l.member, l.score})
 	}
 
 	// Lex ranges on the members of the lowest score, which are in
@@ -185,25 +191,25 @@ func zslCompare(t *testing.T, zsl *zskiplist, model zslModel, rng *rand.Rand) {
 			sameScore = append(sameScore, q)
 		}
 	}
-	tmp := newZskiplist()
+	tmp := New()
 	for _, q := range sameScore {
-		tmp.insert(q.score, q.member)
+		tmp.Insert(q.score, q.member)
 	}
 	first, last = -1, -1
 	for j, q := range sameScore {
-		if lr.gteMin(q.member) && lr.lteMax(q.member) {
+		if lr.GteMin(q.member) && lr.LteMax(q.member) {
 			if first < 0 {
 				first = j
 			}
 			last = j
 		}
 	}
-	if f := tmp.firstInLexRange(&lr); first < 0 {
+	if f := tmp.FirstInLexRange(&lr); first < 0 {
 		require.Nil(t, f)
-		require.Nil(t, tmp.lastInLexRange(&lr))
+		require.Nil(t, tmp.LastInLexRange(&lr))
 	} else {
 		require.Equal(t, sameScore[first].member, f.member)
-		require.Equal(t, sameScore[last].member, tmp.lastInLexRange(&lr).member)
+		require.Equal(t, sameScore[last].member, tmp.LastInLexRange(&lr).member)
 	}
 	if rng.IntN(20) == 0 {
 		require.Equal(t, model, zslContents(zsl))
@@ -214,24 +220,24 @@ func zslCompare(t *testing.T, zsl *zskiplist, model zslModel, rng *rand.Rand) {
 // scores, where the lex order is the skiplist's order.
 func TestZskiplistLex(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
-	zsl := newZskiplist()
+	zsl := New()
 	var model zslModel
 	for op := 0; op < 5000; op++ {
 		member := fmt.Sprintf("m%03d", rng.IntN(60))
 		_, in := model.index(0, member)
 		switch k := rng.IntN(4); {
 		case k < 2 && !in:
-			zsl.insert(0, member)
+			zsl.Insert(0, member)
 			model.insert(0, member)
 		case k == 2 && in:
-			require.True(t, zsl.delete(0, member))
+			require.True(t, zsl.Delete(0, member))
 			model.delete(0, member)
 		case k == 3:
 			r := randomLexRange(rng)
 			var removed, want []string
-			zsl.deleteRangeByLex(&r, func(m string) { removed = append(removed, m) })
-			model = slices.DeleteFunc(model, func(p zsetPair) bool {
-				in := r.gteMin(p.member) && r.lteMax(p.member)
+			zsl.DeleteRangeByLex(&r, func(m string) { removed = append(removed, m) })
+			model = slices.DeleteFunc(model, func(p pair) bool {
+				in := r.GteMin(p.member) && r.LteMax(p.member)
 				if in {
 					want = append(want, p.member)
 				}
@@ -244,16 +250,16 @@ func TestZskiplistLex(t *testing.T) {
 			require.Equal(t, model, zslContents(zsl))
 		}
 		if op%100 == 0 {
-			require.NoError(t, zsl.check())
+			require.NoError(t, zsl.Check())
 		}
 	}
 }
 
 func TestZskiplistRandomLevel(t *testing.T) {
-	counts := make([]int, zslMaxLevel+1)
+	counts := make([]int, MaxLevel+1)
 	const n = 400000
 	for range n {
-		counts[zslRandomLevel()]++
+		counts[randomLevel()]++
 	}
 	// P(level = 1) = 3/4, P(level = 2) = 3/16.
 	require.InDelta(t, 0.75, float64(counts[1])/n, 0.01)
@@ -262,20 +268,20 @@ func TestZskiplistRandomLevel(t *testing.T) {
 }
 
 func TestZskiplistNodeLevel(t *testing.T) {
-	zsl := newZskiplist()
+	zsl := New()
 	for i := range 1000 {
-		zsl.insert(float64(i), fmt.Sprint(i))
+		zsl.Insert(float64(i), fmt.Sprint(i))
 	}
 	// Count each node's levels by walking every level.
-	want := map[*zslNode]int{}
+	want := map[*Node]int{}
 	for i := 0; i < zsl.level; i++ {
 		for x := zsl.header.lvl(i).forward; x != nil; x = x.lvl(i).forward {
 			want[x]++
 		}
 	}
 	n := 0
-	for x := zsl.first(); x != nil && n < 50; x = x.next() {
-		require.Equal(t, want[x], zsl.nodeLevel(x))
+	for x := zsl.First(); x != nil && n < 50; x = x.Next() {
+		require.Equal(t, want[x], zsl.NodeLevel(x))
 		n++
 	}
 }

@@ -1,14 +1,16 @@
-package db
-
-// This file holds Redis's intset (src/intset.c), byte for byte: the encoding
-// of small sets of integers. The RDB writer dumps these bytes unchanged as
-// SET_INTSET, so the layout must match intset.c exactly:
+// Package intset is Redis's intset (src/intset.c), byte for byte: the
+// encoding of small sets of integers. The RDB writer dumps these bytes
+// unchanged as SET_INTSET, so the layout must match intset.c exactly:
 //
 //	<encoding: uint32 LE> <length: uint32 LE> <length values, LE, ascending>
 //
 // The encoding is the width of every value: 2, 4 or 8 bytes. Adding a value
 // that does not fit upgrades the whole set to the smallest width that holds
 // it; removing never downgrades, as in Redis.
+//
+// An Intset has no locking and no copy on write of its own: its owner
+// clones it before changing one a snapshot may be reading.
+package intset
 
 import (
 	"bytes"
@@ -33,18 +35,18 @@ type Intset struct {
 
 var errIntsetCorrupt = errors.New("intset integrity check failed")
 
-// NewIntset returns an empty intset of 16-bit encoding.
-func NewIntset() *Intset {
+// New returns an empty intset of 16-bit encoding.
+func New() *Intset {
 	return &Intset{b: []byte{intsetEnc16, 0, 0, 0, 0, 0, 0, 0}}
 }
 
-// IntsetFromBytes takes ownership of b and checks it as Redis's
+// FromBytes takes ownership of b and checks it as Redis's
 // intsetValidateIntegrity with deep checking: a known encoding, a length
 // that matches the size, values strictly ascending. It never panics.
 //
 // An empty intset is valid here; Redis's RDB loader rejects empty ones
 // ("Bad data format" from RESTORE), so the loader must check Len itself.
-func IntsetFromBytes(b []byte) (*Intset, error) {
+func FromBytes(b []byte) (*Intset, error) {
 	if len(b) < intsetHdrSize {
 		return nil, errIntsetCorrupt
 	}
@@ -116,12 +118,6 @@ func intsetSet(b []byte, enc, i int, v int64) {
 		binary.LittleEndian.PutUint64(b[off:], uint64(v))
 	}
 }
-
-// Min returns the smallest value; the set must not be empty.
-func (is *Intset) Min() int64 { return is.Get(0) }
-
-// Max returns the largest value; the set must not be empty.
-func (is *Intset) Max() int64 { return is.Get(is.Len() - 1) }
 
 // Random returns a uniformly chosen value; the set must not be empty.
 func (is *Intset) Random() int64 { return is.Get(rand.IntN(is.Len())) }
