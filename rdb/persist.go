@@ -85,6 +85,8 @@ func options(s *db.Server) Options {
 		Compress: s.Config.Bool("rdbcompression"),
 		Checksum: s.Config.Bool("rdbchecksum"),
 		UsedMem:  heapBytes(),
+
+		KeySaveDelay: s.Config.Int("rdb-key-save-delay"),
 	}
 }
 

@@ -3,7 +3,9 @@ package rdb
 import (
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"strconv"
+	"time"
 	"unsafe"
 
 	"github.com/redis-go/redis-server/db"
@@ -18,6 +20,21 @@ type Options struct {
 	WithReplInfo bool
 	// UsedMem is reported in the used-mem aux field.
 	UsedMem int64
+	// KeySaveDelay is rdb-key-save-delay: microseconds to sleep after each
+	// key (a negative -n sleeps 1µs once in n keys), to slow a save down in
+	// tests.
+	KeySaveDelay int64
+}
+
+// keySaveDelay sleeps as Redis's debugDelay.
+func keySaveDelay(usec int64) {
+	if usec < 0 {
+		if rand.Int64N(-usec) != 0 {
+			return
+		}
+		usec = 1
+	}
+	time.Sleep(time.Duration(usec) * time.Microsecond)
 }
 
 // Write serializes a snapshot as an RDB file. It only reads the snapshot,
@@ -51,6 +68,9 @@ func Write(w io.Writer, sn *db.Snapshot, opt Options) (int64, error) {
 				e.MillisTime(when)
 			}
 			err = WriteObject(e, unsafe.Slice(unsafe.StringData(key), len(key)), val)
+			if opt.KeySaveDelay != 0 {
+				keySaveDelay(opt.KeySaveDelay)
+			}
 			return err == nil && e.Err() == nil
 		})
 		if err != nil {

@@ -246,3 +246,28 @@ func TestMisconfAfterFailedBgsave(t *testing.T) {
 	require.NoError(t, c.Save(ctx).Err())
 	require.NoError(t, c.Set(ctx, "b", 1, 0).Err())
 }
+
+// SHUTDOWN while a slow BGSAVE runs stops the background save and still
+// writes the final dump, then exits: no FORCE needed, nothing lost.
+func TestShutdownDuringBgsave(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	ours := startIn(t, "", dir, "--save", "3600 1", "--rdb-key-save-delay", "10000")
+	c := redis.NewClient(&redis.Options{Addr: ours.Addr(), PoolSize: 1})
+	defer c.Close()
+	populate(t, c)
+	want := digestOf(t, c)
+	require.NoError(t, c.BgSave(ctx).Err())
+	info, err := c.Info(ctx, "persistence").Result()
+	require.NoError(t, err)
+	// Over a thousand keys at 10 ms each: the save cannot be over yet.
+	require.Contains(t, info, "rdb_bgsave_in_progress:1")
+	require.NoError(t, c.ConfigSet(ctx, "rdb-key-save-delay", "0").Err())
+	ours.stop()
+	require.Contains(t, ours.output(), "Saving the final RDB snapshot before exiting.")
+	require.Contains(t, ours.output(), "DB saved on disk")
+	again := startIn(t, "", dir)
+	c2 := redis.NewClient(&redis.Options{Addr: again.Addr()})
+	defer c2.Close()
+	require.Equal(t, want, digestOf(t, c2))
+}

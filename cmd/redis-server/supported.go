@@ -18,5 +18,5 @@ var supportedDirectives = []string{
 	"repl-diskless-sync", "repl-diskless-sync-delay", "repl-diskless-sync-max-replicas",
 	"repl-backlog-size", "repl-backlog-ttl", "repl-ping-replica-period", "min-replicas-to-write",
 	"min-replicas-max-lag", "replica-priority", "replica-announced", "shutdown-timeout",
-	"repl-disable-tcp-nodelay", "client-output-buffer-limit", "always-show-logo",
+	"repl-disable-tcp-nodelay", "client-output-buffer-limit", "always-show-logo", "rdb-key-save-delay",
 }
