@@ -170,7 +170,8 @@ func appendSparseZeros(seq []byte, n int) []byte {
 // newHLL returns an empty HLL: sparse, one XZERO covering every register,
 // a valid cached cardinality of 0.
 func newHLL() []byte {
-	h := make([]byte, hllHdrSize, hllHdrSize+2*((hllRegisters+hllSparseXZeroMaxLen-1)/hllSparseXZeroMaxLen))
+	// A raw string, as Redis's createHLLObject makes.
+	h := make([]byte, hllHdrSize, max(rawMinCap, hllHdrSize+2*((hllRegisters+hllSparseXZeroMaxLen-1)/hllSparseXZeroMaxLen)))
 	copy(h, "HYLL")
 	h[4] = hllSparse
 	for left := hllRegisters; left > 0; {
@@ -521,13 +522,21 @@ func hllValue(c *Client, v any) ([]byte, bool) {
 	return nil, false
 }
 
-// unshareHLL returns h, or a copy of it while a snapshot may share the
-// value (the copy must then be stored).
-func (s *Server) unshareHLL(h []byte) []byte {
-	if s.COW != nil && s.COW.Live > 0 {
-		return append(make([]byte, 0, len(h)+3), h...)
+// unshareHLL is Redis's dbUnshareStringValue for the HLL h under key,
+// which every PFADD, PFCOUNT, PFMERGE (of its destination) and PFDEBUG
+// does first: it returns h itself when h is a raw string no snapshot
+// shares, else a raw copy that it stores under key without signaling. So
+// the key's OBJECT ENCODING is raw from then on, as in Redis, even when the
+// command changes nothing (an HLL loaded from an RDB is embstr up to 44
+// bytes).
+func (c *Client) unshareHLL(key, h []byte) []byte {
+	if cap(h) >= rawMinCap && !snapshotLive(c.DB) {
+		return h
 	}
-	return h
+	cp := make([]byte, len(h), max(len(h)+3, rawMinCap))
+	copy(cp, h)
+	c.DB.keys.Set(string(key), cp)
+	return cp
 }
 
 func (s *Server) hllSparseMaxBytes() int {
@@ -547,7 +556,7 @@ func pfaddCommand(c *Client) {
 		if h, ok = hllValue(c, v); !ok {
 			return
 		}
-		h = s.unshareHLL(h)
+		h = c.unshareHLL(key, h)
 	}
 	maxBytes := s.hllSparseMaxBytes()
 	for _, ele := range c.Argv[2:] {
@@ -594,6 +603,7 @@ func pfcountCommand(c *Client) {
 	if !ok {
 		return
 	}
+	h = c.unshareHLL(key, h)
 	if hllValidCache(h) {
 		c.Int(int64(binary.LittleEndian.Uint64(h[8:16])))
 		return
@@ -605,7 +615,6 @@ func pfcountCommand(c *Client) {
 	}
 	// Caching the cardinality changes the string: it is a write, to
 	// propagate, even though PFCOUNT is a read-only command.
-	h = s.unshareHLL(h)
 	binary.LittleEndian.PutUint64(h[8:16], card)
 	c.DB.Overwrite(key, h)
 	s.Dirty++
@@ -665,7 +674,7 @@ func pfmergeCommand(c *Client) {
 		if h, ok = hllValue(c, v); !ok {
 			return
 		}
-		h = s.unshareHLL(h)
+		h = c.unshareHLL(dest, h)
 	}
 	if useDense {
 		var ok bool
@@ -709,6 +718,7 @@ func pfdebugCommand(c *Client) {
 	if !ok {
 		return
 	}
+	h = c.unshareHLL(key, h)
 	sub := c.Arg(1)
 	switch strings.ToLower(sub) {
 	case "getreg":
