@@ -703,7 +703,9 @@ func incrbyfloatCommand(c *Client) {
 		c.Error("ERR increment would produce NaN or Infinity")
 		return
 	}
-	res := appendLongDouble(nil, sum)
+	// A copy of its own length: Redis makes the result embstr up to 44
+	// bytes, while the formatting may leave a capacity that reads as raw.
+	res := bytes.Clone(appendLongDouble(nil, sum))
 	if v == nil {
 		db.Add(key, res)
 	} else {
