@@ -285,7 +285,7 @@ func ReadValue(d *Decoder, t byte, srv *db.Server) (any, error) {
 		if err != nil {
 			return nil, corrupt("listpack: %v", err)
 		}
-		return hashFromPairs(srv, lpEntries(lp), lp)
+		return hashFromPairs(srv, lpEntries(lp), lp, false)
 	case TypeHashZiplist, TypeHashZipmap:
 		b, err := d.String()
 		if err != nil {
@@ -300,7 +300,7 @@ func ReadValue(d *Decoder, t byte, srv *db.Server) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return hashFromPairs(srv, els, nil)
+		return hashFromPairs(srv, els, nil, t == TypeHashZipmap)
 	case TypeZset, TypeZset2, TypeZsetZiplist, TypeZsetListpack:
 		return readZset(d, t, srv)
 	case TypeModule, TypeModule2:
@@ -335,9 +335,13 @@ func lpEntries(lp *listpack.Listpack) [][]byte {
 	return out
 }
 
-// hashFromPairs builds a hash from alternating fields and values, reusing
-// lp as is when it is within the listpack limits.
-func hashFromPairs(srv *db.Server, els [][]byte, lp *listpack.Listpack) (any, error) {
+// hashFromPairs builds a hash from the alternating fields and values of a
+// listpack (lp), a ziplist or a zipmap, converted as rdbLoadObject does: a
+// listpack or a ziplist becomes a hash table only past
+// hash-max-listpack-entries, however long its strings (a dump written with
+// a larger hash-max-listpack-value keeps its listpacks); a zipmap also
+// past hash-max-listpack-value (checkLengths).
+func hashFromPairs(srv *db.Server, els [][]byte, lp *listpack.Listpack, checkLengths bool) (any, error) {
 	if len(els) == 0 || len(els)%2 != 0 {
 		return nil, corrupt("hash with %d entries", len(els))
 	}
@@ -346,7 +350,7 @@ func hashFromPairs(srv *db.Server, els [][]byte, lp *listpack.Listpack) (any, er
 	small := len(els)/2 <= maxEntries
 	seen := make(map[string]struct{}, len(els)/2)
 	for i, e := range els {
-		if len(e) > maxValue {
+		if checkLengths && len(e) > maxValue {
 			small = false
 		}
 		if i%2 == 0 {
@@ -356,17 +360,20 @@ func hashFromPairs(srv *db.Server, els [][]byte, lp *listpack.Listpack) (any, er
 			seen[string(e)] = struct{}{}
 		}
 	}
-	if small && lp != nil {
-		return db.NewHashFromListpack(lp), nil
-	}
-	h := db.NewHash()
 	if !small {
-		h = db.NewHashTable(srv.COW, len(els)/2)
+		h := db.NewHashTable(srv.COW, len(els)/2)
+		for i := 0; i < len(els); i += 2 {
+			h.Set(srv, els[i], els[i+1])
+		}
+		return h, nil
 	}
-	for i := 0; i < len(els); i += 2 {
-		h.Set(srv, els[i], els[i+1])
+	if lp == nil {
+		lp = listpack.New()
+		for _, e := range els {
+			lp.Append(e)
+		}
 	}
-	return h, nil
+	return db.NewHashFromListpack(lp), nil
 }
 
 func readQuicklist(d *Decoder, t byte, srv *db.Server) (any, error) {

@@ -158,3 +158,32 @@ func FuzzRestorePayload(f *testing.F) {
 		ParsePayload(append(p, crc[:]...), srv)
 	})
 }
+
+// A hash dumped as a listpack by a server with a larger
+// hash-max-listpack-value loads as a listpack: Redis 7.0 converts a
+// listpack (or ziplist) hash at load only past hash-max-listpack-entries,
+// whatever the lengths of its strings.
+func TestLoadListpackHashKeepsLongValues(t *testing.T) {
+	cfg := config.New()
+	require.NoError(t, cfg.Set([][2]string{{"hash-max-listpack-value", "300"}}))
+	big := db.NewServer(cfg)
+	h := db.NewHash()
+	h.Set(big, []byte("f"), bytes.Repeat([]byte("v"), 100))
+	require.Equal(t, "listpack", db.EncodingName(h))
+	p, err := DumpPayload(h, false)
+	require.NoError(t, err)
+
+	srv := newServer(t) // hash-max-listpack-value 64
+	got, err := ParsePayload(p, srv)
+	require.NoError(t, err)
+	require.Equal(t, "listpack", db.EncodingName(got))
+
+	// Past the entries limit of the loading server, a hash table.
+	require.NoError(t, srv.Config.Set([][2]string{{"hash-max-listpack-entries", "1"}}))
+	h.Set(big, []byte("g"), []byte("v"))
+	p, err = DumpPayload(h, false)
+	require.NoError(t, err)
+	got, err = ParsePayload(p, srv)
+	require.NoError(t, err)
+	require.Equal(t, "hashtable", db.EncodingName(got), "2 entries, limit 1")
+}
