@@ -3,11 +3,13 @@
 #   make build   bin/redis-server
 #   make run     build, then start it with the repo's redis.conf
 #   make test    gofmt, go vet, unit tests (race, invariants), integration tests
-#   make fuzz    each Fuzz* target for FUZZTIME (30s)
+#   make fuzz    each Fuzz* target for FUZZTIME (30s), then the differential
+#                test of tests/ (DIFF_KEYS keys a round) for as long
 #   make bench   redis-benchmark against bin/redis-server and redis-server, compared
 #
 # The tests and the benchmark need Redis's own binaries; when one is
-# missing, make installs Debian's redis-server and redis-tools packages.
+# missing, make installs Debian's redis-server, redis-tools and
+# redis-sentinel packages.
 
 GO       ?= go
 BIN      := bin/redis-server
@@ -44,22 +46,28 @@ unit:
 integration:
 	$(GO) test -count=1 -timeout 6m ./tests
 
-fuzz:
+# The differential test (tests/differential_test.go) runs rounds of fresh
+# seeds against real Redis for FUZZTIME, with DIFF_KEYS keys a round.
+DIFF_KEYS ?= 10000
+
+fuzz: redis-tools
 	@set -e; for dir in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -r -n1 dirname | sort -u); do \
 		for f in $$(grep -h '^func Fuzz' $$dir/*_test.go | sed 's/^func \(Fuzz[A-Za-z0-9_]*\).*/\1/'); do \
 			echo "== $$dir $$f for $(FUZZTIME)"; \
 			$(GO) test -tags invariants -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$dir; \
 		done; \
 	done
+	@echo "== ./tests TestDifferential for $(FUZZTIME), $(DIFF_KEYS) keys a round"
+	DIFF_TIME=$(FUZZTIME) DIFF_KEYS=$(DIFF_KEYS) $(GO) test -count=1 -timeout 0 -run '^TestDifferential$$' ./tests
 
 # BENCH_N sets the base number of requests per test (default 100000).
 bench: build redis-tools
 	$(GO) run ./cmd/benchcmp -ours $(BIN) -redis redis-server
 
 redis-tools:
-	@if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null || ! command -v redis-benchmark >/dev/null; then \
-		echo "Installing Debian's redis-server and redis-tools (the reference Redis 7.0)"; \
-		$(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y redis-server redis-tools; \
+	@if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null || ! command -v redis-benchmark >/dev/null || ! command -v redis-sentinel >/dev/null; then \
+		echo "Installing Debian's redis-server, redis-tools and redis-sentinel (the reference Redis 7.0)"; \
+		$(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y redis-server redis-tools redis-sentinel; \
 	fi
 
 clean:
