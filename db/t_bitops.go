@@ -278,7 +278,12 @@ func bitposCommand(c *Client) {
 		if isBit {
 			start, end = bitRange(start, end, n*8)
 		} else {
-			start, end = bitRange(start, end, n)
+			// An empty byte range is empty before it is made bits: a
+			// huge start would overflow start*8.
+			if start, end = bitRange(start, end, n); start > end {
+				c.Int(-1)
+				return
+			}
 			start, end = start*8, end*8+7
 		}
 	default:

@@ -762,11 +762,10 @@ func lcsCommand(c *Client) {
 		return
 	}
 	alen, blen := len(a), len(b)
-	// Redis fails when it cannot allocate the table; Go would die, so a
-	// table past 4GB is refused up front.
+	// As Redis 7.0, the table may take at most proto-max-bulk-len bytes.
 	size := uint64(alen+1) * uint64(blen+1)
-	if size > 1<<30 {
-		c.Error("ERR Insufficient memory, failed allocating transient memory for LCS")
+	if size*4 > uint64(c.srv.protoMaxBulk) {
+		c.Error("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len")
 		return
 	}
 	// dp[i*(blen+1)+j] is the LCS length of a[:i] and b[:j].

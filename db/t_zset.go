@@ -1301,11 +1301,12 @@ func zmpopGeneric(c *Client, numkeysIdx int, block bool) {
 	if !ok {
 		return
 	}
-	whereIdx := int64(numkeysIdx) + numkeys + 1
-	if whereIdx >= int64(len(c.Argv)) {
+	// Compared before adding: numkeys may be LONG_MAX.
+	if numkeys >= int64(len(c.Argv)-numkeysIdx-1) {
 		c.Error(ErrSyntax)
 		return
 	}
+	whereIdx := int64(numkeysIdx) + numkeys + 1
 	var where zsetWhere
 	switch a := c.Argv[whereIdx]; {
 	case optIs(a, "min"):
