@@ -355,22 +355,20 @@ func addrString(a net.Addr) string {
 	return a.String()
 }
 
-// protectedModeDenial returns the error Redis sends to a non-loopback client
-// when protected mode is on, no password is set and bind is the default.
+// protectedModeDenial returns the error Redis 7.0 sends to a client that
+// is not local when protected mode is on and no password is set, whatever
+// bind says. Local is 127.0.0.1, ::1 or a unix socket, as Redis's
+// islocalClient: not the rest of 127.0.0.0/8.
 func (l *Loop) protectedModeDenial(c gnet.Conn) string {
 	cfg := l.srv.Config
-	if !cfg.Bool("protected-mode") || cfg.String("requirepass") != "" || !l.defaultBind() {
+	if !cfg.Bool("protected-mode") || cfg.String("requirepass") != "" {
 		return ""
 	}
 	ta, ok := c.RemoteAddr().(*net.TCPAddr)
-	if !ok || ta.IP.IsLoopback() {
+	if !ok || ta.IP.Equal(net.IPv4(127, 0, 0, 1)) || ta.IP.Equal(net.IPv6loopback) {
 		return ""
 	}
 	return "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside."
-}
-
-func (l *Loop) defaultBind() bool {
-	return strings.Join(l.srv.Config.Strings("bind"), " ") == "* -::*"
 }
 
 // ListenAddrs turns bind addresses and a port into gnet addresses. A

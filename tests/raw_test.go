@@ -7,11 +7,14 @@ package tests
 import (
 	"bufio"
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -170,4 +173,39 @@ func TestRawBigValue(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, size, len(got))
 	assert.True(t, got == string(value), "GET returned different bytes")
+}
+
+// TestProtectedMode: with protected-mode on and no password, only
+// 127.0.0.1, ::1 and unix sockets are local, whatever bind says: a client
+// from 127.0.0.2 is told DENIED and disconnected, as by Redis 7.0.
+func TestProtectedMode(t *testing.T) {
+	s := startServer(t, "--bind", "127.0.0.1 127.0.0.2", "--protected-mode", "yes")
+	// pingFrom returns the first reply line and whether the server then
+	// closed the connection.
+	pingFrom := func(ip string) (string, bool) {
+		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}, Timeout: 2 * time.Second}
+		c, err := d.Dial("tcp", net.JoinHostPort(ip, strconv.Itoa(s.Port)))
+		require.NoError(t, err)
+		defer c.Close()
+		require.NoError(t, c.SetDeadline(time.Now().Add(5*time.Second)))
+		_, err = c.Write([]byte("PING\r\n"))
+		require.NoError(t, err)
+		r := bufio.NewReader(c)
+		line, err := r.ReadString('\n')
+		require.NoError(t, err)
+		require.NoError(t, c.SetDeadline(time.Now().Add(500*time.Millisecond)))
+		_, err = r.ReadByte()
+		// A close with our request unread may come as a reset.
+		return line, err == io.EOF || errors.Is(err, syscall.ECONNRESET)
+	}
+	line, closed := pingFrom("127.0.0.2")
+	require.True(t, strings.HasPrefix(line, "-DENIED Redis is running in protected mode"), line)
+	require.True(t, closed)
+	line, closed = pingFrom("127.0.0.1")
+	require.Equal(t, "+PONG\r\n", line)
+	require.False(t, closed)
+	require.NoError(t, s.client(t, 2).ConfigSet(context.Background(), "requirepass", "pw").Err())
+	line, closed = pingFrom("127.0.0.2")
+	require.Equal(t, "-NOAUTH Authentication required.\r\n", line)
+	require.False(t, closed)
 }
