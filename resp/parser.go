@@ -108,8 +108,11 @@ func (p *Parser) multibulk(buf []byte) ([][]byte, int, error) {
 			return nil, 0, err
 		}
 		count, ok := num.ParseInt(line[1:])
-		if !ok || count > maxMultibulk || (!p.Authenticated && count > unauthMaxArgs) {
+		if !ok || count > maxMultibulk {
 			return nil, 0, protoErr("invalid multibulk length")
+		}
+		if !p.Authenticated && count > unauthMaxArgs {
+			return nil, 0, protoErr("unauthenticated multibulk length")
 		}
 		if count <= 0 {
 			return p.argv[:0], next, nil
@@ -137,6 +140,10 @@ func (p *Parser) multibulk(buf []byte) ([][]byte, int, error) {
 			p.Reset()
 			return nil, 0, protoErr("invalid bulk length")
 		}
+		if !p.Authenticated && size > unauthMaxBulk {
+			p.Reset()
+			return nil, 0, protoErr("unauthenticated bulk length")
+		}
 		// Like Redis, the two bytes after the payload are skipped unchecked.
 		end := next + int(size)
 		if end+2 > len(buf) {
@@ -156,9 +163,6 @@ func (p *Parser) multibulk(buf []byte) ([][]byte, int, error) {
 }
 
 func (p *Parser) maxBulk() int64 {
-	if !p.Authenticated {
-		return unauthMaxBulk
-	}
 	if p.MaxBulk <= 0 {
 		return 512 << 20
 	}

@@ -74,13 +74,23 @@ func TestParser(t *testing.T) {
 	}
 }
 
+// Before AUTH, Redis 7.0 refuses more than 10 arguments and bulks over
+// 16384 bytes, with their own words (checked against redis-server
+// --requirepass).
 func TestParserUnauthenticatedLimits(t *testing.T) {
 	p := &Parser{}
 	_, _, err := p.Next([]byte("*11\r\n"))
-	require.EqualError(t, err, "ERR Protocol error: invalid multibulk length")
+	require.EqualError(t, err, "ERR Protocol error: unauthenticated multibulk length")
 	p = &Parser{}
 	_, _, err = p.Next([]byte("*1\r\n$16385\r\n"))
+	require.EqualError(t, err, "ERR Protocol error: unauthenticated bulk length")
+	p = &Parser{}
+	_, _, err = p.Next([]byte("*1\r\n$-1\r\n"))
 	require.EqualError(t, err, "ERR Protocol error: invalid bulk length")
+	p = &Parser{Authenticated: true}
+	_, n, err := p.Next([]byte("*11\r\n"))
+	require.NoError(t, err)
+	require.Zero(t, n)
 }
 
 func TestParserLargePipeline(t *testing.T) {
