@@ -44,23 +44,7 @@ func RegisterDebug(name string, arity int, proc func(c *Client)) {
 	debugSubcommands[name] = debugSubcommand{arity, proc}
 }
 
-const errDebugNotAllowed = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."
-
-func debugAllowed(c *Client) bool {
-	switch c.srv.Config.String("enable-debug-command") {
-	case "yes":
-		return true
-	case "local":
-		return isLocalClient(c)
-	}
-	return false
-}
-
 func debugCommand(c *Client) {
-	if !debugAllowed(c) {
-		c.Error(errDebugNotAllowed)
-		return
-	}
 	sub, ok := debugSubcommands[strings.ToLower(string(c.Argv[1]))]
 	if !ok || sub.arity > 0 && len(c.Argv) != sub.arity || len(c.Argv) < -sub.arity {
 		replySubcommandSyntaxError(c)

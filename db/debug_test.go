@@ -20,16 +20,33 @@ func argvOf(line string) [][]byte {
 func TestDebugGate(t *testing.T) {
 	r := newLocalRunner(t)
 	require.NoError(t, r.srv.Config.LoadString("enable-debug-command no"))
-	assert.Equal(t, []string{"-" + errDebugNotAllowed}, r.do("x", argvOf("DEBUG HELP")))
+	assert.Equal(t, []string{"-ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."}, r.do("x", argvOf("DEBUG HELP")))
 
 	require.NoError(t, r.srv.Config.LoadString("enable-debug-command local"))
 	assert.Equal(t, "  +DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", r.do("x", argvOf("DEBUG HELP"))[1])
 	remote := r.srv.NewClient(nopConn{}, "10.1.2.3:5555", "10.0.0.1:6379", 99)
 	r.clients["remote"] = remote
-	assert.Equal(t, []string{"-" + errDebugNotAllowed}, r.do("remote", argvOf("DEBUG HELP")))
+	assert.Equal(t, []string{"-ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."}, r.do("remote", argvOf("DEBUG HELP")))
 
 	require.NoError(t, r.srv.Config.LoadString("enable-debug-command yes"))
 	assert.Equal(t, "  +DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", r.do("remote", argvOf("DEBUG HELP"))[1])
+}
+
+// The DEBUG and MODULE gates come before authentication, as in Redis 7.0
+// (checked with redis-cli against redis-server --requirepass): a client
+// that has not authenticated learns the command is disabled, not NOAUTH.
+func TestProtectedCommandsBeforeAuth(t *testing.T) {
+	r := newLocalRunner(t)
+	require.NoError(t, r.srv.Config.LoadString("enable-debug-command no\nenable-module-command no\nrequirepass pw\n"))
+	require.NoError(t, r.srv.SettingsChanged())
+	assert.Equal(t, []string{"-ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."}, r.do("x", argvOf("DEBUG SLEEP 0")))
+	assert.Equal(t, []string{"-ERR MODULE command not allowed. If the enable-module-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."}, r.do("x", argvOf("MODULE LOAD /x")))
+	assert.Equal(t, []string{"-NOAUTH Authentication required."}, r.do("x", argvOf("MODULE LIST")))
+	assert.Equal(t, []string{"+OK"}, r.do("x", argvOf("AUTH pw")))
+	assert.Equal(t, []string{"*0"}, r.do("x", argvOf("MODULE LIST")))
+	require.NoError(t, r.srv.Config.LoadString("enable-module-command yes\n"))
+	assert.Equal(t, []string{"-ERR Error loading the extension. Please check the server logs."}, r.do("x", argvOf("MODULE LOAD /x")))
+	assert.Equal(t, []string{"-ERR Error unloading module: no such module with that name"}, r.do("x", argvOf("MODULE UNLOAD foo")))
 }
 
 func TestDebugCommands(t *testing.T) {

@@ -139,6 +139,10 @@ func (s *Server) processCommand(c *Client) {
 		s.reject(c, "ERR wrong number of arguments for '"+cmd.FullName()+"' command")
 		return
 	}
+	if msg := protectedRejection(c, cmd); msg != "" {
+		s.reject(c, msg)
+		return
+	}
 	if c.authRequired() && !cmd.Has(FlagNoAuth) {
 		s.reject(c, ErrNoAuth)
 		return
