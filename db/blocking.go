@@ -172,7 +172,12 @@ func timeoutMs(b []byte) (ms int64, ok bool) {
 	if new(big.Float).Abs(f).Cmp(bigMaxInt64) >= 0 {
 		return math.MinInt64, true
 	}
-	ms, _ = f.Int64()
+	// ceill, as Redis: a timeout under a millisecond is one, not zero
+	// (which would block forever).
+	ms, acc := f.Int64()
+	if acc == big.Below {
+		ms++
+	}
 	return ms, true
 }
 
