@@ -11,6 +11,7 @@ package db
 import (
 	"crypto/sha256"
 	"crypto/subtle"
+	"math"
 )
 
 func init() {
@@ -50,8 +51,12 @@ func echoCommand(c *Client) { c.Bulk(c.Argv[1]) }
 
 func selectCommand(c *Client) {
 	id, ok := ParseInt(c.Argv[1])
-	if !ok {
+	switch {
+	case !ok:
 		c.Error(ErrNotInteger)
+		return
+	case id < math.MinInt32 || id > math.MaxInt32: // getIntFromObjectOrReply
+		c.Error("ERR value is out of range, value must between -2147483648 and 2147483647")
 		return
 	}
 	if !c.SelectDB(int(id)) {
