@@ -94,6 +94,7 @@ func restoreCommand(c *db.Client) {
 	s := c.Srv()
 	key := c.Argv[1]
 	replace, absTTL := false, false
+	idle, freq := false, false // only one of the two: LRU or LFU
 	for i := 4; i < len(c.Argv); i++ {
 		more := i+1 < len(c.Argv)
 		switch strings.ToLower(c.Arg(i)) {
@@ -102,7 +103,7 @@ func restoreCommand(c *db.Client) {
 		case "absttl":
 			absTTL = true
 		case "idletime":
-			if !more {
+			if !more || freq {
 				c.Error(db.ErrSyntax)
 				return
 			}
@@ -114,8 +115,9 @@ func restoreCommand(c *db.Client) {
 				c.Error("ERR Invalid IDLETIME value, must be >= 0")
 				return
 			}
+			idle = true
 		case "freq":
-			if !more {
+			if !more || idle {
 				c.Error(db.ErrSyntax)
 				return
 			}
@@ -127,6 +129,7 @@ func restoreCommand(c *db.Client) {
 				c.Error("ERR Invalid FREQ value, must be >= 0 and <= 255")
 				return
 			}
+			freq = true
 		default:
 			c.Error(db.ErrSyntax)
 			return

@@ -271,3 +271,34 @@ func TestShutdownDuringBgsave(t *testing.T) {
 	defer c2.Close()
 	require.Equal(t, want, digestOf(t, c2))
 }
+
+// RESTORE takes IDLETIME or FREQ, not both (an object has an LRU clock or
+// an LFU counter), in either order, with Redis's errors.
+func TestRestoreIdletimeOrFreq(t *testing.T) {
+	ctx := context.Background()
+	s := startIn(t, "", t.TempDir())
+	c := redis.NewClient(&redis.Options{Addr: s.Addr()})
+	defer c.Close()
+	require.NoError(t, c.Set(ctx, "b", "x", 0).Err())
+	p, err := c.Dump(ctx, "b").Result()
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		args []any
+		want string
+	}{
+		{[]any{"IDLETIME", 1, "FREQ", 1}, "ERR syntax error"},
+		{[]any{"FREQ", 1, "IDLETIME", 1}, "ERR syntax error"},
+		{[]any{"IDLETIME", -1}, "ERR Invalid IDLETIME value, must be >= 0"},
+		{[]any{"FREQ", 256}, "ERR Invalid FREQ value, must be >= 0 and <= 255"},
+		{[]any{"FREQ", 5}, "OK"},
+		{[]any{"IDLETIME", int64(9223372036854775807), "REPLACE"}, "OK"},
+	} {
+		args := append([]any{"RESTORE", "r", 0, p}, tc.args...)
+		if tc.want == "OK" {
+			args = append(args, "REPLACE")
+			require.NoError(t, c.Do(ctx, args...).Err(), "%v", tc.args)
+			continue
+		}
+		require.EqualError(t, c.Do(ctx, args...).Err(), tc.want, "%v", tc.args)
+	}
+}
