@@ -240,3 +240,16 @@ func TestUnimplementedSafetyDirectivesWarn(t *testing.T) {
 	assert.Contains(t, s.output(), "Config directive 'appendonly' is accepted but not implemented yet: it has no effect")
 	s.stop()
 }
+
+// TestRelativeLogfileIsInDir: a relative logfile is opened in dir, as
+// Redis has moved there before it opens the log.
+func TestRelativeLogfileIsInDir(t *testing.T) {
+	name := fmt.Sprintf("relative-%d.log", os.Getpid())
+	s := startServer(t, "--logfile", name)
+	s.stop()
+	b, err := os.ReadFile(filepath.Join(s.Dir, name))
+	require.NoError(t, err)
+	assert.Contains(t, string(b), "Ready to accept connections")
+	_, err = os.Stat(name)
+	assert.True(t, os.IsNotExist(err), "the log is not in the working directory")
+}

@@ -176,10 +176,13 @@ func setupLogging(cfg *config.Config) error {
 		logger.SetLevel(lvl)
 	}
 	if f := cfg.String("logfile"); f != "" {
+		// A relative path is in dir, where Redis has already gone when it
+		// opens the log.
 		path := f
 		if !filepath.IsAbs(path) {
-			if wd, err := os.Getwd(); err == nil {
-				path = filepath.Join(wd, f)
+			path = filepath.Join(cfg.String("dir"), f)
+			if wd, err := os.Getwd(); err == nil && !filepath.IsAbs(path) {
+				path = filepath.Join(wd, path)
 			}
 		}
 		if err := logger.SetFile(path); err != nil {
