@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -208,4 +209,33 @@ func TestProtectedMode(t *testing.T) {
 	line, closed = pingFrom("127.0.0.2")
 	require.Equal(t, "-NOAUTH Authentication required.\r\n", line)
 	require.False(t, closed)
+}
+
+// TestFormerCrashers: each command once took the whole server down (a
+// panic on the loop or an allocation of gigabytes); now each gets an
+// answer and the server goes on serving its data.
+func TestFormerCrashers(t *testing.T) {
+	ctx := context.Background()
+	s := startServer(t)
+	c := s.client(t, 2)
+	require.NoError(t, c.Set(ctx, "b", "x", 0).Err())
+	require.NoError(t, c.ZAdd(ctx, "z", redis.Z{Score: 1, Member: "a"}).Err())
+	long := strings.Repeat("ab", 16<<10)
+	require.NoError(t, c.Set(ctx, "la", long, 0).Err())
+	require.NoError(t, c.Set(ctx, "lb", long[1:]+"c", 0).Err())
+	for _, cmd := range [][]any{
+		{"ZMPOP", "9223372036854775807", "z", "MIN"},
+		{"ZMPOP", "9223372036854775806", "z", "MIN"},
+		{"BZMPOP", "0", "9223372036854775807", "z", "MIN"},
+		{"BITPOS", "b", "1", "9223372036854775807"},
+		{"BITPOS", "b", "1", "1152921504606846976"},
+		{"BITPOS", "b", "1", "2305843009213693952"},
+		{"LCS", "la", "lb"},
+	} {
+		err := c.Do(ctx, cmd...).Err()
+		require.True(t, err == nil || strings.HasPrefix(err.Error(), "ERR "), "%v: %v", cmd, err)
+		require.True(t, pingOnce(s.Port), "%v", cmd)
+	}
+	require.Equal(t, "x", c.Get(ctx, "b").Val())
+	require.Equal(t, int64(1), c.ZCard(ctx, "z").Val())
 }
