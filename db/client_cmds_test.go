@@ -247,7 +247,7 @@ func TestAuth(t *testing.T) {
 	c := r.client("c")
 	big := "*11\r\n" + strings.Repeat("$1\r\nx\r\n", 11)
 	r.srv.ProcessInput(c, []byte(big))
-	require.Equal(t, "-ERR Protocol error: invalid multibulk length\r\n", string(c.Buf))
+	require.Equal(t, "-ERR Protocol error: unauthenticated multibulk length\r\n", string(c.Buf))
 
 	// RESET deauthenticates while a password is set.
 	require.Equal(t, "+RESET\r\n", connDo(r, "a", "RESET"))
