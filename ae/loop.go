@@ -239,7 +239,12 @@ func (l *Loop) OnTraffic(c gnet.Conn) gnet.Action {
 		ctx.LastActive = time.Now()
 		l.srv.ProcessInput(ctx, data)
 		c.Discard(-1)
-		act := l.flush(c, ctx)
+		act := gnet.None
+		if l.srv.HoldReplies {
+			l.deferFlush(ctx)
+		} else {
+			act = l.flush(c, ctx)
+		}
 		l.flushPending()
 		if l.stopping.Load() {
 			return gnet.Shutdown
@@ -296,30 +301,44 @@ func (l *Loop) flushPending() {
 		if !ok {
 			continue
 		}
-		if cl.Flags&db.ClientReplica != 0 && !cl.Closing() {
-			l.deferReplica(cl)
+		if l.srv.HoldReplies || cl.Flags&db.ClientReplica != 0 && !cl.Closing() {
+			l.deferFlush(cl)
 			continue
 		}
 		if l.flush(cn.c, cl) == gnet.Close {
 			cn.c.Close()
 		}
 	}
+	if l.srv.HoldReplies {
+		l.scheduleBeforeSleep()
+	}
 }
 
-// deferReplica delays writing the replication stream to a replica until
-// the events of this poll are handled, as Redis writes in beforeSleep:
-// the writes of many clients reach the replica in one system call, not
-// one per command. The flush runs as a task, which gnet runs after the
-// I/O events of the current iteration.
-func (l *Loop) deferReplica(cl *db.Client) {
+// deferFlush delays writing a client's output until the events of this
+// poll are handled, as Redis writes its replies after beforeSleep:
+//   - the replication stream: the writes of many clients reach a replica
+//     in one system call, not one per command;
+//   - every reply while the AOF holds writes not yet on disk
+//     (db.Server.HoldReplies): the AOF is written (and with appendfsync
+//     always, fsynced) once for all of them before any is answered.
+func (l *Loop) deferFlush(cl *db.Client) {
 	l.deferred = append(l.deferred, cl)
+	l.scheduleBeforeSleep()
+}
+
+// scheduleBeforeSleep runs the server's BeforeSleep and then writes the
+// deferred output, as a task, which gnet runs after the I/O events of the
+// current iteration.
+func (l *Loop) scheduleBeforeSleep() {
 	if l.deferScheduled {
 		return
 	}
 	l.deferScheduled = true
 	l.Execute(func() {
+		l.deferScheduled = false
+		l.srv.BeforeSleep()
 		list := l.deferred
-		l.deferred, l.deferScheduled = nil, false
+		l.deferred = nil
 		for _, r := range list {
 			if cn, ok := r.Conn.(*conn); ok && l.flush(cn.c, r) == gnet.Close {
 				cn.c.Close()

@@ -99,9 +99,10 @@ type blockKey struct {
 func (s *Server) BlockedClients() int { return len(s.blocking.clients) }
 
 // denyBlocking reports whether c's command must not block: inside MULTI,
-// in a script, or from our master. It then answers as if it timed out.
+// in a script, from our master or from the AOF. It then answers as if it
+// timed out.
 func (c *Client) denyBlocking() bool {
-	return c.Flags&(ClientMulti|ClientScript|ClientMaster) != 0
+	return c.Flags&(ClientMulti|ClientScript|ClientMaster|ClientAOF) != 0
 }
 
 // blockTimeoutArg parses argv[i] as a timeout in seconds (a float; 0 for
@@ -366,7 +367,7 @@ func (s *Server) reprocessBlocked(c *Client, key []byte) {
 	bs.cmd.Proc(c)
 	s.nowMs = 0
 	if s.Dirty > dirty {
-		s.propagateCall(c)
+		s.propagateCall(c, PropagateAll)
 	}
 	if s.prop.nesting--; s.prop.nesting == 0 {
 		s.propagatePending()

@@ -277,7 +277,7 @@ func TestBlockingPipelinedInput(t *testing.T) {
 func TestBlockingPropagation(t *testing.T) {
 	r := newBlockingRunner(t)
 	var log []string
-	r.srv.AddPropagator(func(dbid int, argv [][]byte) {
+	r.srv.AddPropagator(PropagateAll, func(dbid int, argv [][]byte) {
 		log = append(log, fmt.Sprintf("%d %s", dbid, bytes.Join(argv, []byte(" "))))
 	})
 	r.do("b", "SELECT 3")

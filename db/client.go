@@ -31,6 +31,7 @@ const (
 	ClientPaused                                 // waiting for CLIENT UNPAUSE
 	ClientProtected                              // cannot be closed now (running a command)
 	ClientScript                                 // the client running a script's commands (MONITOR shows "lua")
+	ClientAOF                                    // the client replaying the AOF: never blocks, never replies
 )
 
 // Conn is what the executor needs from a client's connection; package ae
@@ -76,7 +77,7 @@ type Client struct {
 	postponedArgv [][]byte
 	// forcePropagate propagates the command even if Dirty did not grow
 	// (Redis's forceCommandPropagation: FLUSHDB on an empty db).
-	forcePropagate bool
+	forcePropagate PropagateTarget
 	// preventPropagate keeps call() from propagating the command, which
 	// propagated its effect itself (Redis's preventCommandPropagation).
 	preventPropagate bool

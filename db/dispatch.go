@@ -152,9 +152,11 @@ func (s *Server) processCommand(c *Client) {
 		return
 	}
 	isWrite := cmd.Has(FlagWrite) || c.Flags&ClientMulti != 0 && cmd.Name == "exec" && c.Multi.hasWriteCmd()
-	if (isWrite || cmd.Name == "ping") && !s.IsReplica && s.Persister.DiskError() {
-		s.reject(c, ErrMisconf)
-		return
+	if isWrite || cmd.Name == "ping" {
+		if msg := s.diskError(); msg != "" && !s.IsReplica {
+			s.reject(c, msg)
+			return
+		}
 	}
 	if isWrite && s.Replication.NoReplicas() {
 		s.reject(c, "NOREPLICAS Not enough good replicas to write.")
@@ -282,16 +284,23 @@ func (s *Server) call(c *Client) {
 	}
 	// EXEC is never propagated itself: its commands are, as one unit
 	// (execCommand in multi.go).
-	// Writes from our master are not propagated: replication proxies the
+	// Writes from our master go to the AOF only: replication proxies the
 	// master's stream as it arrived (Replication.MasterStream).
-	if (s.Dirty > dirty || c.forcePropagate) && !c.preventPropagate && cmd.Name != "exec" && c.Flags&ClientMaster == 0 {
-		s.propagateCall(c)
+	target := c.forcePropagate
+	if s.Dirty > dirty {
+		target = PropagateAll
+	}
+	if c.Flags&ClientMaster != 0 {
+		target &= PropagateAOF
+	}
+	if target != 0 && !c.preventPropagate && cmd.Name != "exec" {
+		s.propagateCall(c, target)
 	}
 	if s.prop.nesting--; s.prop.nesting == 0 {
 		s.propagatePending()
 	}
 	s.Executing = prevExec // after propagating: WAIT knows whose write it was
-	c.forcePropagate, c.preventPropagate = false, false
+	c.forcePropagate, c.preventPropagate = 0, false
 	s.handleClientsBlockedOnKeys() // serve the keys this command filled (blocking.go)
 	switch {
 	case c.Flags&ClientReplySkip != 0:

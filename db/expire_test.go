@@ -15,7 +15,7 @@ type propagationLog struct {
 }
 
 func (p *propagationLog) install(s *Server) {
-	s.AddPropagator(func(dbid int, argv [][]byte) {
+	s.AddPropagator(PropagateAll, func(dbid int, argv [][]byte) {
 		parts := make([]string, len(argv))
 		for i, a := range argv {
 			parts[i] = string(a)

@@ -321,7 +321,8 @@ type PersistenceInfo struct {
 	LoadingStart       int64 // unix seconds the load started
 	LoadingTotalBytes  int64 // size of the file being loaded
 	LoadingLoaded      int64 // bytes loaded so far
-	AOFEnabled         bool  // aof_enabled
+	AOFEnabled         bool  // aof_enabled: the AOF is on or waits for its first rewrite
+	AOFConfigured      bool  // appendonly yes: INFO shows the aof sizes
 	AOFRewriteRunning  bool  // aof_rewrite_in_progress
 	AOFRewriteSched    bool  // aof_rewrite_scheduled
 	AOFRewriteStart    int64 // unix seconds the running rewrite started
@@ -336,6 +337,7 @@ type PersistenceInfo struct {
 	AOFPendingFsync    int64 // aof_pending_bio_fsync
 	AOFDelayedFsync    int64 // aof_delayed_fsync
 	LastCOWSize        int64 // rdb_last_cow_size, when not tracked by COW
+	AOFLastCOWSize     int64 // aof_last_cow_size
 }
 
 // newPersistenceInfo is the state of a server that has not saved yet: as
@@ -399,10 +401,10 @@ func (s *Server) infoPersistence(b *infoBuilder) {
 	b.int("aof_rewrites", p.AOFRewrites)
 	b.int("aof_rewrites_consecutive_failures", p.AOFRewriteFailures)
 	b.str("aof_last_write_status", okErr(p.AOFLastWriteOK))
-	b.int("aof_last_cow_size", 0)
+	b.int("aof_last_cow_size", p.AOFLastCOWSize)
 	b.int("module_fork_in_progress", 0)
 	b.int("module_fork_last_cow_size", 0)
-	if p.AOFEnabled {
+	if p.AOFConfigured {
 		b.int("aof_current_size", p.AOFCurrentSize)
 		b.int("aof_base_size", p.AOFBaseSize)
 		b.bool("aof_pending_rewrite", p.AOFRewriteSched)

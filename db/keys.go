@@ -453,7 +453,7 @@ func flushdbCommand(c *Client) {
 	}
 	c.srv.touchWatchedKeysInDB(c.DB, nil)
 	c.srv.Dirty += int64(c.DB.Flush())
-	c.forcePropagate = true
+	c.forcePropagate = PropagateAll
 	c.OK()
 }
 
@@ -475,7 +475,7 @@ func flushallCommand(c *Client) {
 	for _, fn := range s.flushallHooks {
 		fn()
 	}
-	c.forcePropagate = true
+	c.forcePropagate = PropagateAll
 	c.OK()
 }
 

@@ -62,18 +62,15 @@ func (db *DB) isExpired(key []byte) bool {
 // master's DEL, hiding the key from reads meanwhile, except for the master
 // client, which must see the key its commands refer to.
 func (db *DB) expireIfNeeded(key []byte) bool {
-	if !db.isExpired(key) {
+	s := db.srv
+	if s.Loading || !db.isExpired(key) { // a load sees every key, as Redis's keyIsExpired
 		return false
 	}
-	s := db.srv
 	if s.IsReplica {
 		if s.Executing != nil && s.Executing.Flags&ClientMaster != 0 {
 			return false
 		}
 		return true
-	}
-	if s.Loading {
-		return false
 	}
 	db.deleteExpired(key)
 	return true

@@ -29,7 +29,7 @@ func rawDo(r *localRunner, name string, args ...string) string {
 // "dbid cmd args...".
 func recordPropagation(r *localRunner) *[]string {
 	var got []string
-	r.srv.AddPropagator(func(dbid int, argv [][]byte) {
+	r.srv.AddPropagator(PropagateAll, func(dbid int, argv [][]byte) {
 		parts := []string{fmt.Sprint(dbid)}
 		for _, a := range argv {
 			parts = append(parts, string(a))

@@ -14,24 +14,44 @@
 //
 // Commands that nest (EXEC, later scripts) add to the unit of the call
 // that runs them: the nesting counter says when the outermost call ends.
+//
+// Each write has targets, as Redis's PROPAGATE_AOF|PROPAGATE_REPL: PUBLISH
+// goes to the replicas only, and what our master sent goes to the AOF only
+// (replication proxies the master's stream as it arrived).
 
 package db
 
-// A Propagator receives the replication stream as commands: dbid is the
-// database they apply to, or -1 for none; argv is borrowed for the call.
+// A Propagator receives the writes as commands: dbid is the database they
+// apply to, or -1 for none; argv is borrowed for the call.
 type Propagator func(dbid int, argv [][]byte)
+
+// PropagateTarget says where a write goes.
+type PropagateTarget uint8
+
+const (
+	PropagateAOF  PropagateTarget = 1 << iota // the append only file
+	PropagateRepl                             // the replicas and the backlog
+
+	PropagateAll = PropagateAOF | PropagateRepl
+)
 
 // propagation is the Server's propagation state.
 type propagation struct {
-	to      []Propagator
+	to      []propagator
 	pending []propagatedOp // the unit being collected
 	nesting int            // calls in progress
 }
 
+type propagator struct {
+	target PropagateTarget
+	fn     Propagator
+}
+
 // propagatedOp is a write waiting in the unit, its argv owned.
 type propagatedOp struct {
-	dbid int
-	argv [][]byte
+	dbid   int
+	argv   [][]byte
+	target PropagateTarget
 }
 
 var (
@@ -39,43 +59,54 @@ var (
 	argEXEC  = [][]byte{[]byte("EXEC")}
 )
 
-// AddPropagator makes p receive every write (the replication stream, the
-// AOF). The order of calls is the order of the stream.
-func (s *Server) AddPropagator(p Propagator) { s.prop.to = append(s.prop.to, p) }
+// AddPropagator makes p receive every write for target (the replication
+// stream, the AOF). The order of calls is the order of the stream.
+func (s *Server) AddPropagator(target PropagateTarget, p Propagator) {
+	s.prop.to = append(s.prop.to, propagator{target, p})
+}
 
 // propagating reports whether anything receives the writes: a command may
 // skip collecting its effects otherwise.
 func (s *Server) propagating() bool { return len(s.prop.to) > 0 }
 
 // AlsoPropagate adds a write to the unit of the command being run, or
-// sends it now outside a command. argv is copied.
+// sends it now outside a command. argv is copied. A write made by a
+// command of our master goes to the AOF only.
 func (s *Server) AlsoPropagate(dbid int, argv [][]byte) {
+	target := PropagateAll
+	if c := s.Executing; c != nil && c.Flags&ClientMaster != 0 {
+		target = PropagateAOF
+	}
+	s.alsoPropagate(dbid, argv, target)
+}
+
+func (s *Server) alsoPropagate(dbid int, argv [][]byte, target PropagateTarget) {
 	if !s.propagating() {
 		return
 	}
 	if s.prop.nesting == 0 {
-		s.propagateNow(dbid, argv)
+		s.propagateNow(dbid, argv, target)
 		return
 	}
 	own := make([][]byte, len(argv))
 	for i, a := range argv {
 		own[i] = append([]byte(nil), a...)
 	}
-	s.prop.pending = append(s.prop.pending, propagatedOp{dbid, own})
+	s.prop.pending = append(s.prop.pending, propagatedOp{dbid, own, target})
 }
 
 // propagateCall adds the command c ran to its unit. The common case, the
 // only write of an outermost call, goes out at once without a copy: its
 // argv is valid until the call returns.
-func (s *Server) propagateCall(c *Client) {
+func (s *Server) propagateCall(c *Client, target PropagateTarget) {
 	if !s.propagating() {
 		return
 	}
 	if s.prop.nesting == 1 && len(s.prop.pending) == 0 {
-		s.propagateNow(c.DB.ID, c.Argv)
+		s.propagateNow(c.DB.ID, c.Argv, target)
 		return
 	}
-	s.AlsoPropagate(c.DB.ID, c.Argv)
+	s.alsoPropagate(c.DB.ID, c.Argv, target)
 }
 
 // propagatePending sends the unit the outermost call collected.
@@ -85,21 +116,34 @@ func (s *Server) propagatePending() {
 		return
 	}
 	wrap := len(ops) > 1
+	var all PropagateTarget
+	for _, op := range ops {
+		all |= op.target
+	}
 	if wrap {
-		s.propagateNow(ops[0].dbid, argMULTI)
+		s.propagateNow(ops[0].dbid, argMULTI, all)
 	}
 	for _, op := range ops {
-		s.propagateNow(op.dbid, op.argv)
+		s.propagateNow(op.dbid, op.argv, op.target)
 	}
 	if wrap {
-		s.propagateNow(ops[len(ops)-1].dbid, argEXEC)
+		s.propagateNow(ops[len(ops)-1].dbid, argEXEC, all)
 	}
 	clear(ops)
 	s.prop.pending = ops[:0]
 }
 
-func (s *Server) propagateNow(dbid int, argv [][]byte) {
+// dropPending forgets the unit collected: what an AOF load replays is
+// already in the AOF.
+func (s *Server) dropPending() {
+	clear(s.prop.pending)
+	s.prop.pending = s.prop.pending[:0]
+}
+
+func (s *Server) propagateNow(dbid int, argv [][]byte, target PropagateTarget) {
 	for _, p := range s.prop.to {
-		p(dbid, argv)
+		if p.target&target != 0 {
+			p.fn(dbid, argv)
+		}
 	}
 }

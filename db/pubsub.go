@@ -357,13 +357,13 @@ func punsubscribeCommand(c *Client) {
 // that their own subscribers get the message.
 func publishCommand(c *Client) {
 	n := c.srv.Publish(c.Argv[1], c.Argv[2])
-	c.forcePropagate = true
+	c.forcePropagate = PropagateRepl
 	c.Int(int64(n))
 }
 
 func spublishCommand(c *Client) {
 	n := c.srv.publishShard(c.Argv[1], c.Argv[2])
-	c.forcePropagate = true
+	c.forcePropagate = PropagateRepl
 	c.Int(int64(n))
 }
 

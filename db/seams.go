@@ -58,9 +58,6 @@ type ShutdownReplicas interface {
 
 // Persister is what the executor asks of persistence (package rdb).
 type Persister interface {
-	// DiskError reports whether writes must be refused with MISCONF
-	// because the last background save failed.
-	DiskError() bool
 	// SerializedLength is DEBUG OBJECT's serializedlength: the bytes the
 	// value takes in a snapshot.
 	SerializedLength(v any) int
@@ -74,11 +71,81 @@ type seams struct {
 	// Persister answers for persistence; rdb.Attach replaces the default
 	// (no save ever failed, estimated lengths).
 	Persister Persister
+	// AOF is the append only file (package aof) once attached: how its
+	// commands find it.
+	AOF any
 
 	cronHooks       []func(now time.Time)
 	flushallHooks   []func()
 	clientFreeHooks []func(c *Client)
 	shutdownHooks   []ShutdownHook
+	beforeSleep     []func()
+	diskErrors      []func() string
+	syncLoadHooks   []func(loading bool)
+
+	// HoldReplies is set by a subsystem that must do its BeforeSleep work
+	// before any reply of this iteration is written (the AOF's buffer):
+	// the loop then writes the replies after BeforeSleep.
+	HoldReplies bool
+	// child is the background job that stands for Redis's child process.
+	child ChildKind
+}
+
+// ChildKind is the background job running, as Redis's child_type: one at
+// a time, as Redis forks one child at a time.
+type ChildKind int
+
+const (
+	ChildNone ChildKind = iota
+	ChildRDB            // BGSAVE, or an RDB streamed to replicas
+	ChildAOF            // BGREWRITEAOF
+)
+
+// ActiveChild returns the background job running (Redis's
+// hasActiveChildProcess when not ChildNone).
+func (s *Server) ActiveChild() ChildKind { return s.child }
+
+// SetActiveChild records that a background job started (or, with
+// ChildNone, ended).
+func (s *Server) SetActiveChild(k ChildKind) { s.child = k }
+
+// OnBeforeSleep runs fn once per event-loop iteration, after the commands
+// of the iteration and before their replies are written, as Redis's
+// beforeSleep (the AOF writes and fsyncs its buffer there).
+func (s *Server) OnBeforeSleep(fn func()) { s.beforeSleep = append(s.beforeSleep, fn) }
+
+// BeforeSleep runs the OnBeforeSleep duties; the loop calls it.
+func (s *Server) BeforeSleep() {
+	s.HoldReplies = false
+	for _, fn := range s.beforeSleep {
+		fn()
+	}
+}
+
+// OnDiskError makes fn able to refuse writes (and PING) with MISCONF: it
+// returns the error to reply, "" when the disk is fine. The first in
+// registration order that objects answers.
+func (s *Server) OnDiskError(fn func() string) { s.diskErrors = append(s.diskErrors, fn) }
+
+func (s *Server) diskError() string {
+	for _, fn := range s.diskErrors {
+		if msg := fn(); msg != "" {
+			return msg
+		}
+	}
+	return ""
+}
+
+// OnSyncLoad runs fn(true) before a replica replaces its dataset with
+// the RDB of a full sync and fn(false) after it loaded it (the AOF stops,
+// then restarts with a rewrite).
+func (s *Server) OnSyncLoad(fn func(loading bool)) { s.syncLoadHooks = append(s.syncLoadHooks, fn) }
+
+// SyncLoad runs the OnSyncLoad duties; replication calls it.
+func (s *Server) SyncLoad(loading bool) {
+	for _, fn := range s.syncLoadHooks {
+		fn(loading)
+	}
 }
 
 // ShutdownHook runs before the process exits; returning an error cancels
@@ -137,7 +204,6 @@ func (standalone) MasterStream(c *Client, raw []byte) {}
 func (standalone) InSync() bool                       { return true }
 func (standalone) AskAcks()                           {}
 func (standalone) Report()                            {}
-func (standalone) DiskError() bool                    { return false }
 func (standalone) SerializedLength(v any) int         { return estimateRDBLen(v) }
 
 // NotifyKeyspaceEvent publishes a keyspace event (for commands outside db).

@@ -15,7 +15,7 @@ import (
 func propagated(t *testing.T, cmds ...string) []string {
 	r := newLocalRunner(t)
 	var got []string
-	r.srv.AddPropagator(func(dbid int, argv [][]byte) {
+	r.srv.AddPropagator(PropagateAll, func(dbid int, argv [][]byte) {
 		parts := make([]string, len(argv))
 		for i, a := range argv {
 			parts[i] = string(a)

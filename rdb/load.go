@@ -23,6 +23,7 @@ type LoadInfo struct {
 	ReplStreamDB int
 	HasReplInfo  bool
 	Aux          map[string]string
+	Bytes        int64 // the length of the RDB read, up to its checksum
 }
 
 // Load reads an RDB stream into fresh databases and returns them without
@@ -132,6 +133,7 @@ func Load(r io.Reader, srv *db.Server, now int64, skipExpired bool) ([]*db.DB, *
 					return nil, nil, fmt.Errorf("Wrong RDB checksum expected: (%x) got (%x). Aborting now.", got, want)
 				}
 			}
+			info.Bytes = d.n
 			return dbs, info, nil
 		}
 		key, err := d.String()

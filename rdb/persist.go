@@ -51,6 +51,7 @@ func Attach(srv *db.Server) *Persister {
 	srv.OnCron(p.savePointsCron)
 	srv.OnShutdown(p.saveOnShutdown)
 	srv.OnFlushall(p.saveAfterFlushall)
+	srv.OnDiskError(p.diskError)
 	return p
 }
 
@@ -177,13 +178,21 @@ func (p *Persister) Save() error {
 	return nil
 }
 
+// ErrChildActive is Background's error while another background job (an
+// AOF rewrite) runs, as Redis's BGSAVE answers.
+var ErrChildActive = errors.New("ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.")
+
 // Background starts a BGSAVE. It must run on the loop.
 func (p *Persister) Background() error {
 	if p.running {
 		return errors.New("ERR Background save already in progress")
 	}
 	s := p.srv
+	if s.ActiveChild() != db.ChildNone {
+		return ErrChildActive
+	}
 	sn, opt := p.takeSnapshot()
+	s.SetActiveChild(db.ChildRDB)
 	p.running, p.dirtyAtStart, p.lastTry = true, s.Dirty, time.Now()
 	p.cancel.Store(false)
 	info := &s.Persistence
@@ -212,6 +221,7 @@ func (p *Persister) backgroundDone(sn *db.Snapshot, err error, took time.Duratio
 	}
 	sn.Release()
 	p.running = false
+	s.SetActiveChild(db.ChildNone)
 	info.BgsaveInProgress = false
 	info.LastBgsaveTimeSec = int64(took.Seconds())
 	info.SaveKeysProcessed = info.SaveKeysTotal
@@ -232,12 +242,6 @@ func (p *Persister) backgroundDone(sn *db.Snapshot, err error, took time.Duratio
 	}
 	for _, fn := range p.bgsaveDone {
 		fn(err)
-	}
-	if p.scheduled {
-		p.scheduled = false
-		if err := p.Background(); err != nil {
-			logger.Warningf("%v", err)
-		}
 	}
 }
 
@@ -273,12 +277,16 @@ func bgsaveCommand(c *db.Client) {
 		}
 	}
 	if p.running {
+		c.Error("ERR Background save already in progress")
+		return
+	}
+	if c.Srv().ActiveChild() != db.ChildNone {
 		if schedule {
 			p.scheduled = true
 			c.Status("Background saving scheduled")
 			return
 		}
-		c.Error("ERR Background save already in progress")
+		c.Error(ErrChildActive.Error())
 		return
 	}
 	if err := p.Background(); err != nil {
@@ -291,11 +299,18 @@ func bgsaveCommand(c *db.Client) {
 // savePointsCron starts a BGSAVE when a save point is reached, as
 // serverCron does: "N changes in M seconds".
 func (p *Persister) savePointsCron(now time.Time) {
-	if p.running {
-		return
-	}
 	s := p.srv
 	info := &s.Persistence
+	if s.ActiveChild() != db.ChildNone {
+		return
+	}
+	if p.scheduled && (info.LastBgsaveOK || now.Sub(p.lastTry) > 5*time.Second) {
+		// BGSAVE SCHEDULE, once the job that was running ended.
+		if err := p.Background(); err == nil {
+			p.scheduled = false
+		}
+		return
+	}
 	for _, sp := range s.Config.SaveParams() {
 		if s.Dirty >= int64(sp.Changes) && now.Unix()-info.LastSave > int64(sp.Seconds) &&
 			(info.LastBgsaveOK || now.Sub(p.lastTry) > 5*time.Second) {
@@ -342,12 +357,14 @@ func (p *Persister) saveAfterFlushall() {
 	s.Dirty = dirty
 }
 
-// DiskError reports whether writes must be refused with MISCONF: the last
-// background save failed, stop-writes-on-bgsave-error is on and saving is
-// configured (db.Persister).
-func (p *Persister) DiskError() bool {
+// diskError refuses writes with MISCONF when the last background save
+// failed, stop-writes-on-bgsave-error is on and saving is configured.
+func (p *Persister) diskError() string {
 	s := p.srv
-	return !s.Persistence.LastBgsaveOK && s.Config.Bool("stop-writes-on-bgsave-error") && len(s.Config.SaveParams()) > 0
+	if !s.Persistence.LastBgsaveOK && s.Config.Bool("stop-writes-on-bgsave-error") && len(s.Config.SaveParams()) > 0 {
+		return db.ErrMisconf
+	}
+	return ""
 }
 
 // LoadAtStartup loads the dump file if there is one, with Redis's log

@@ -20,6 +20,9 @@ type Options struct {
 	WithReplInfo bool
 	// UsedMem is reported in the used-mem aux field.
 	UsedMem int64
+	// AOFBase marks the file as the base of an AOF (aof-base 1), as the
+	// RDB preamble of a rewrite is.
+	AOFBase bool
 	// KeySaveDelay is rdb-key-save-delay: microseconds to sleep after each
 	// key (a negative -n sleeps 1µs once in n keys), to slow a save down in
 	// tests.
@@ -51,7 +54,11 @@ func Write(w io.Writer, sn *db.Snapshot, opt Options) (int64, error) {
 		e.Aux("repl-id", []byte(sn.ReplID))
 		e.AuxInt("repl-offset", sn.ReplOffset)
 	}
-	e.AuxInt("aof-base", 0)
+	aofBase := int64(0)
+	if opt.AOFBase {
+		aofBase = 1
+	}
+	e.AuxInt("aof-base", aofBase)
 	for _, d := range sn.DBs {
 		if d.Keys.Len() == 0 {
 			continue

@@ -147,7 +147,7 @@ func (r *Repl) installMaster() {
 	// Redis's replicationCron runs its loop 0 right at startup, before any
 	// replica can attach: the first PING comes one period later.
 	r.cronLoops = 1
-	s.AddPropagator(r.propagate)
+	s.AddPropagator(db.PropagateRepl, r.propagate)
 	s.OnCron(r.masterCron)
 	s.OnClientFree(r.clientGone)
 	r.rdb.OnBgsaveDone(r.bgsaveDone)

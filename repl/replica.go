@@ -340,6 +340,7 @@ func (r *Repl) attemptDone(a *attempt, res *syncResult, c *db.Client, raw io.Wri
 	} else if !r.loadFullSync(res) {
 		// Redis exits here; we keep serving the old data, and let the
 		// cron retry in a second rather than fetch the RDB in a loop.
+		r.srv.SyncLoad(false)
 		c.Flags |= db.ClientCloseASAP
 		return
 	}
@@ -353,6 +354,7 @@ func (r *Repl) attemptDone(a *attempt, res *syncResult, c *db.Client, raw io.Wri
 		logger.Noticef("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.")
 	} else {
 		logger.Noticef("MASTER <-> REPLICA sync: Finished with success")
+		r.srv.SyncLoad(false) // the AOF restarts, with a rewrite
 		if res.eofMark { // the master starts the stream on our first ACK
 			r.sendAck(l.Reploff)
 		}
@@ -383,6 +385,7 @@ func (r *Repl) continueMaster(res *syncResult) {
 func (r *Repl) loadFullSync(res *syncResult) bool {
 	l, s := r.link, r.srv
 	defer os.Remove(res.tmpfile) // renamed first when loaded
+	s.SyncLoad(true) // the AOF stops
 	// The new master's data and history replace ours: nobody can continue
 	// from us any more.
 	r.discardCachedMaster()

@@ -84,6 +84,8 @@ func (r *Repl) fullResync(rep *Replica) {
 		logger.Noticef("Current BGSAVE has socket target. Waiting for next BGSAVE for SYNC")
 	case cfg.Bool("repl-diskless-sync") && rep.capaEOF && cfg.Int("repl-diskless-sync-delay") > 0:
 		logger.Noticef("Delay next BGSAVE for diskless SYNC")
+	case r.childActive(): // an AOF rewrite: the cron starts it afterwards
+		logger.Noticef("No BGSAVE in progress, but another BG operation is active. BGSAVE for replication delayed")
 	default:
 		r.startSync(rep.capaEOF, rep.noData)
 	}
@@ -104,7 +106,7 @@ func (r *Repl) setupFullResync(rep *Replica, offset int64) {
 
 // childActive reports whether an RDB is being made, Redis's
 // hasActiveChildProcess.
-func (r *Repl) childActive() bool { return r.rdb.InProgress() || r.diskless != nil }
+func (r *Repl) childActive() bool { return r.srv.ActiveChild() != db.ChildNone || r.diskless != nil }
 
 // startPendingSync starts an RDB for the replicas waiting for one, as
 // Redis's replicationStartPendingFork: at once for disk transfers; for
@@ -268,6 +270,7 @@ func (r *Repl) startDiskless(noData bool) error {
 	}
 	d := &disklessSync{targets: targets, sn: sn, start: start}
 	r.diskless = d
+	r.srv.SetActiveChild(db.ChildRDB)
 	logger.Noticef("Background RDB transfer started by pid %d", os.Getpid())
 	mark := randomMark()
 	write := sn
@@ -349,6 +352,7 @@ func (r *Repl) disklessDone(d *disklessSync, err error) {
 	s := r.srv
 	d.sn.Release()
 	r.diskless = nil
+	r.srv.SetActiveChild(db.ChildNone)
 	alive := 0
 	for _, t := range d.targets {
 		if t.err == nil {
