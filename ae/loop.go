@@ -39,6 +39,9 @@ type Loop struct {
 	earlyMu        sync.Mutex
 	early          []func()
 	earlyDone      bool
+	// OnListening runs when the engine is about to accept connections,
+	// before any is served (Redis's "Ready to accept connections").
+	OnListening func()
 	// OnReady runs on the loop once it accepts connections.
 	OnReady func()
 }
@@ -80,6 +83,9 @@ func (l *Loop) Port() int { return l.port }
 // OnTick, once gnet's reactors are running.
 func (l *Loop) OnBoot(eng gnet.Engine) gnet.Action {
 	l.eng = eng
+	if l.OnListening != nil {
+		l.OnListening()
+	}
 	return gnet.None
 }
 

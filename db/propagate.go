@@ -133,11 +133,11 @@ func (s *Server) propagatePending() {
 	s.prop.pending = ops[:0]
 }
 
-// dropPending forgets the unit collected: what an AOF load replays is
-// already in the AOF.
-func (s *Server) dropPending() {
-	clear(s.prop.pending)
-	s.prop.pending = s.prop.pending[:0]
+// dropPending forgets what the unit collected after its first mark
+// writes: what an AOF load replays is already in the AOF.
+func (s *Server) dropPending(mark int) {
+	clear(s.prop.pending[mark:])
+	s.prop.pending = s.prop.pending[:mark]
 }
 
 func (s *Server) propagateNow(dbid int, argv [][]byte, target PropagateTarget) {

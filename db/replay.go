@@ -35,6 +35,7 @@ func (s *Server) Replay(c *Client, argv [][]byte) error {
 	}
 	c.Argv, c.Cmd = argv, cmd
 	c.argvOwned = false
+	mark := len(s.prop.pending) // DEBUG LOADAOF replays inside a command
 	s.prop.nesting++
 	if c.Flags&ClientMulti != 0 && cmd.Name != "exec" && cmd.Name != "multi" {
 		s.queueMultiCommand(c)
@@ -47,9 +48,7 @@ func (s *Server) Replay(c *Client, argv [][]byte) error {
 		s.Executing = prev
 	}
 	s.prop.nesting--
-	if s.prop.nesting == 0 {
-		s.dropPending()
-	}
+	s.dropPending(mark)
 	c.Buf = c.Buf[:0]
 	c.Argv, c.Cmd = nil, nil
 	c.forcePropagate, c.preventPropagate = 0, false

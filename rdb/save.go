@@ -5,6 +5,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"strconv"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -23,6 +24,8 @@ type Options struct {
 	// AOFBase marks the file as the base of an AOF (aof-base 1), as the
 	// RDB preamble of a rewrite is.
 	AOFBase bool
+	// Cancel, when set, stops the write after the key being written.
+	Cancel *atomic.Bool
 	// KeySaveDelay is rdb-key-save-delay: microseconds to sleep after each
 	// key (a negative -n sleeps 1µs once in n keys), to slow a save down in
 	// tests.
@@ -77,6 +80,9 @@ func Write(w io.Writer, sn *db.Snapshot, opt Options) (int64, error) {
 			err = WriteObject(e, unsafe.Slice(unsafe.StringData(key), len(key)), val)
 			if opt.KeySaveDelay != 0 {
 				keySaveDelay(opt.KeySaveDelay)
+			}
+			if err == nil && opt.Cancel != nil && opt.Cancel.Load() {
+				err = errCancelled
 			}
 			return err == nil && e.Err() == nil
 		})

@@ -17,6 +17,7 @@ import (
 	"syscall"
 
 	"github.com/redis-go/redis-server/ae"
+	"github.com/redis-go/redis-server/aof"
 	"github.com/redis-go/redis-server/config"
 	"github.com/redis-go/redis-server/db"
 	"github.com/redis-go/redis-server/logger"
@@ -122,16 +123,19 @@ func run(args []string) int {
 	logger.Warningf("Server initialized")
 	loop := ae.New(srv, usable, port)
 	persistence := rdb.Attach(srv) // before replication, which uses it
+	appendOnly := aof.Attach(srv)
 	replication := repl.New(srv, loop)
-	if err := persistence.LoadAtStartup(); err != nil {
+	if appendOnly.Enabled() { // the AOF, not the dump file, is the data
+		if err := appendOnly.LoadAtStartup(); err != nil {
+			return 1
+		}
+	} else if err := persistence.LoadAtStartup(); err != nil {
 		logger.Warningf("%v", err)
 		return 1
 	}
 
-	loop.OnReady = func() {
-		logger.Noticef("Ready to accept connections")
-		replication.Start()
-	}
+	loop.OnListening = func() { logger.Noticef("Ready to accept connections") }
+	loop.OnReady = replication.Start
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
 	go func() {

@@ -19,4 +19,7 @@ var supportedDirectives = []string{
 	"repl-backlog-size", "repl-backlog-ttl", "repl-ping-replica-period", "min-replicas-to-write",
 	"min-replicas-max-lag", "replica-priority", "replica-announced", "shutdown-timeout",
 	"repl-disable-tcp-nodelay", "client-output-buffer-limit", "always-show-logo", "rdb-key-save-delay",
+	"appendonly", "appendfsync", "appendfilename", "appenddirname", "no-appendfsync-on-rewrite",
+	"auto-aof-rewrite-percentage", "auto-aof-rewrite-min-size", "aof-load-truncated",
+	"aof-use-rdb-preamble", "aof-rewrite-incremental-fsync", "aof-timestamp-enabled", "aof-disable-auto-gc",
 }
