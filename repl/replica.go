@@ -355,7 +355,8 @@ func (r *Repl) attemptDone(a *attempt, res *syncResult, c *db.Client, raw io.Wri
 	} else {
 		logger.Noticef("MASTER <-> REPLICA sync: Finished with success")
 		r.srv.SyncLoad(false) // the AOF restarts, with a rewrite
-		if res.eofMark { // the master starts the stream on our first ACK
+		// The master starts the stream on our first ACK.
+		if res.eofMark {
 			r.sendAck(l.Reploff)
 		}
 	}
@@ -385,7 +386,8 @@ func (r *Repl) continueMaster(res *syncResult) {
 func (r *Repl) loadFullSync(res *syncResult) bool {
 	l, s := r.link, r.srv
 	defer os.Remove(res.tmpfile) // renamed first when loaded
-	s.SyncLoad(true) // the AOF stops
+	// The AOF stops while the dataset is replaced.
+	s.SyncLoad(true)
 	// The new master's data and history replace ours: nobody can continue
 	// from us any more.
 	r.discardCachedMaster()

@@ -16,7 +16,10 @@
 // time a replica takes to come online after a full sync of -repl-keys
 // keys, disk-based and diskless, and SET throughput with 0, 1 and 2
 // replicas attached, with the replicas' lag sampled during the run.
-// -sections picks the parts to run: suite,rss,repl.
+// The persistence section (persist.go) compares SAVE, loading and BGSAVE;
+// the AOF section (aof.go) SET under appendfsync everysec and always,
+// BGREWRITEAOF and the startup from an AOF.
+// -sections picks the parts to run: suite,rss,persist,aof,repl.
 //
 // The numbers depend on the machine and on what else runs on it: quote
 // the ratios, not the absolute numbers.
@@ -50,6 +53,9 @@ type options struct {
 	replRuns    int             // runs of each replication measurement; the median is shown
 	persistKeys int             // keys saved and loaded in the persistence section
 	persistN    int             // SET requests per latency run in the persistence section
+	aofKeys     int             // keys rewritten and loaded in the AOF section
+	aofN        int             // SET requests per latency run in the AOF section
+	aofRuns     int             // runs of each AOF measurement; the median is shown
 }
 
 func main() {
@@ -93,7 +99,7 @@ func parseFlags(args []string) (*options, error) {
 	tests := fs.String("tests", "", "comma-separated tests to run (as redis-benchmark -t names them: set,get,lrange_100,...; default: all)")
 	fs.IntVar(&opt.rssN, "rss-n", 1000000, "SETs before measuring RSS on fresh servers (0: skip)")
 	fs.DurationVar(&opt.timeout, "timeout", 2*time.Minute, "time limit of one redis-benchmark run")
-	sections := fs.String("sections", "suite,rss,persist,repl", "parts to run: suite (redis-benchmark's tests), rss (memory), persist (RDB save/load/BGSAVE), repl (replication)")
+	sections := fs.String("sections", "suite,rss,persist,aof,repl", "parts to run: suite (redis-benchmark's tests), rss (memory), persist (RDB save/load/BGSAVE), aof (appendfsync, BGREWRITEAOF, startup from an AOF), repl (replication)")
 	fs.StringVar(&opt.replica, "replica", "", "the replicas' binary in the replication section (default: -redis)")
 	fs.IntVar(&opt.replKeys, "repl-keys", 1000000, "keys on the master for the full sync timing (0: skip)")
 	fs.IntVar(&opt.replN, "repl-n", -1, "SET requests per run with 0, 1 and 2 replicas attached (-1: 1.5 times -n; 0: skip)")
@@ -101,6 +107,9 @@ func parseFlags(args []string) (*options, error) {
 	fs.IntVar(&opt.replRuns, "repl-runs", 3, "runs of each replication measurement; the median is shown")
 	fs.IntVar(&opt.persistKeys, "persist-keys", 1000000, "keys saved, loaded and snapshotted in the persistence section")
 	fs.IntVar(&opt.persistN, "persist-n", 200000, "SET requests per latency run in the persistence section")
+	fs.IntVar(&opt.aofKeys, "aof-keys", 1000000, "keys rewritten by BGREWRITEAOF and loaded at startup in the AOF section")
+	fs.IntVar(&opt.aofN, "aof-n", 100000, "SET requests per latency run in the AOF section (a fifth with appendfsync always)")
+	fs.IntVar(&opt.aofRuns, "aof-runs", 3, "runs of each AOF measurement but the one during BGREWRITEAOF; the median is shown")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -110,14 +119,17 @@ func parseFlags(args []string) (*options, error) {
 	if opt.replRuns < 1 {
 		return nil, fmt.Errorf("-repl-runs %d: want at least 1", opt.replRuns)
 	}
+	if opt.aofRuns < 1 {
+		return nil, fmt.Errorf("-aof-runs %d: want at least 1", opt.aofRuns)
+	}
 	if opt.replica == "" {
 		opt.replica = opt.redis
 	}
 	opt.sections = map[string]bool{}
 	for _, name := range strings.Split(*sections, ",") {
 		name = strings.TrimSpace(name)
-		if name != "suite" && name != "rss" && name != "repl" && name != "persist" {
-			return nil, fmt.Errorf("-sections %q: the sections are suite, rss, persist and repl", *sections)
+		if name != "suite" && name != "rss" && name != "repl" && name != "persist" && name != "aof" {
+			return nil, fmt.Errorf("-sections %q: the sections are suite, rss, persist, aof and repl", *sections)
 		}
 		opt.sections[name] = true
 	}
@@ -175,6 +187,9 @@ func run(opt *options) error {
 	}
 	if opt.sections["persist"] {
 		runPersistence(opt)
+	}
+	if opt.sections["aof"] {
+		runAOF(opt, ticks)
 	}
 	if opt.sections["repl"] {
 		runReplication(opt, ticks)

@@ -52,7 +52,7 @@ func TestWriteSetsReadOKs(t *testing.T) {
 func TestReplFlags(t *testing.T) {
 	opt, err := parseFlags([]string{"-n", "1000"})
 	require.NoError(t, err)
-	assert.Equal(t, map[string]bool{"suite": true, "rss": true, "persist": true, "repl": true}, opt.sections)
+	assert.Equal(t, map[string]bool{"suite": true, "rss": true, "persist": true, "aof": true, "repl": true}, opt.sections)
 	assert.Equal(t, 1500, opt.replN)
 	assert.Equal(t, 1000000, opt.replKeys)
 	assert.Equal(t, opt.redis, opt.replica)
@@ -66,4 +66,18 @@ func TestReplFlags(t *testing.T) {
 
 	_, err = parseFlags([]string{"-sections", "suite,nope"})
 	assert.Error(t, err)
+}
+
+func TestAOFFlagsAndMedian(t *testing.T) {
+	opt, err := parseFlags([]string{"-sections", "aof", "-aof-runs", "5"})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]bool{"aof": true}, opt.sections)
+	assert.Equal(t, 5, opt.aofRuns)
+	assert.Equal(t, 1000000, opt.aofKeys)
+	_, err = parseFlags([]string{"-aof-runs", "0"})
+	assert.Error(t, err)
+
+	runs := []result{{rps: 3, p99: 9}, {rps: 1, p99: 1}, {rps: 2, p99: 5}}
+	assert.Equal(t, result{rps: 2, p99: 5}, medianResult(runs))
+	assert.Equal(t, "timeout", medianResult(append(runs, result{status: "timeout"})).status)
 }
