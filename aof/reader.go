@@ -165,8 +165,8 @@ func (r *Reader) rdBulk(n uint64) error {
 // rdArgv copies the arguments out of r.data into one fresh block.
 func (r *Reader) rdArgv() [][]byte {
 	argv := make([][]byte, len(r.ends))
-	block := make([]byte, len(r.data))
-	copy(block, r.data)
+	// append, unlike make and copy, does not clear the block first.
+	block := append(make([]byte, 0, 0), r.data...)
 	prev := 0
 	for i, end := range r.ends {
 		argv[i] = block[prev:end:end]

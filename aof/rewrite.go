@@ -350,7 +350,11 @@ func (a *AOF) installBase(tmp string) {
 		}
 		logger.Noticef("Successfully renamed the temporary AOF incr file %s into %s", tempIncr, incrName)
 	}
-	next.MarkIncrsHistory()
+	if a.fd >= 0 {
+		next.MarkIncrsHistory() // all but the one being appended to
+	} else {
+		next.MarkAllIncrsHistory()
+	}
 	if err := WriteManifest(a.dirname, a.filename, next); err != nil {
 		logger.Warningf("%v", err)
 		os.Remove(basePath)
