@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/redis-go/redis-server/db"
@@ -273,9 +274,7 @@ func (a *AOF) loadFile(name string) loadStatus {
 			}
 			return a.unrecoverable(name, err)
 		}
-		if info.Aux["aof-base"] == "1" {
-			logger.Noticef("RDB is base AOF")
-		}
+		logRDBLoaded(info)
 		s.ReplaceDBs(dbs)
 		tailFrom = info.Bytes
 		s.Persistence.LoadingLoaded += info.Bytes
@@ -334,6 +333,27 @@ func (a *AOF) replay(name, path string, f io.Reader, from int64, truncOK bool) l
 		return a.unexpectedEOF(name, path, beforeMulti, truncOK)
 	}
 	return loadOK
+}
+
+// logRDBLoaded logs what Redis's rdbLoad logs of an RDB base or preamble:
+// its aux fields, then the keys loaded.
+func logRDBLoaded(info *rdb.LoadInfo) {
+	if v := info.Aux["redis-ver"]; v != "" {
+		logger.Noticef("Loading RDB produced by version %s", v)
+	}
+	if ct, err := strconv.ParseInt(info.Aux["ctime"], 10, 64); err == nil {
+		logger.Noticef("RDB age %d seconds", max(time.Now().Unix()-ct, 0))
+	}
+	if um, err := strconv.ParseInt(info.Aux["used-mem"], 10, 64); err == nil {
+		logger.Noticef("RDB memory usage when created %.2f Mb", float64(um)/(1024*1024))
+	}
+	if n, _ := strconv.ParseInt(info.Aux["aof-preamble"], 10, 64); n != 0 {
+		logger.Noticef("RDB has an AOF tail")
+	}
+	if n, _ := strconv.ParseInt(info.Aux["aof-base"], 10, 64); n != 0 {
+		logger.Noticef("RDB is base AOF")
+	}
+	logger.Noticef("Done loading RDB, keys loaded: %d, keys expired: %d.", info.Keys, info.ExpiredSkip)
 }
 
 func isCommand(arg []byte, name string) bool {
