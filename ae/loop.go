@@ -249,6 +249,9 @@ func (l *Loop) OnTraffic(c gnet.Conn) gnet.Action {
 		if l.srv.HoldReplies {
 			l.deferFlush(ctx)
 		} else {
+			if l.srv.BeforeReply {
+				l.srv.BeforeSleep()
+			}
 			act = l.flush(c, ctx)
 		}
 		l.flushPending()
@@ -302,6 +305,9 @@ func (l *Loop) flush(c gnet.Conn, cl *db.Client) gnet.Action {
 // (pub/sub messages, unblocked clients, MONITOR) and closes the clients
 // marked for closing.
 func (l *Loop) flushPending() {
+	if l.srv.BeforeReply && !l.srv.HoldReplies {
+		l.srv.BeforeSleep()
+	}
 	for _, cl := range l.srv.TakePending() {
 		cn, ok := cl.Conn.(*conn)
 		if !ok {
@@ -324,9 +330,13 @@ func (l *Loop) flushPending() {
 // poll are handled, as Redis writes its replies after beforeSleep:
 //   - the replication stream: the writes of many clients reach a replica
 //     in one system call, not one per command;
-//   - every reply while the AOF holds writes not yet on disk
-//     (db.Server.HoldReplies): the AOF is written (and with appendfsync
-//     always, fsynced) once for all of them before any is answered.
+//   - every reply while the AOF holds writes not fsynced yet under
+//     appendfsync always (db.Server.HoldReplies): the AOF is written and
+//     fsynced once for all of them before any is answered.
+//
+// Under everysec (db.Server.BeforeReply) the AOF buffer is written just
+// before a reply instead: one write(2) per client read, not one per
+// iteration, but no wait for the end of the iteration.
 func (l *Loop) deferFlush(cl *db.Client) {
 	l.deferred = append(l.deferred, cl)
 	l.scheduleBeforeSleep()

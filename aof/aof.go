@@ -164,7 +164,13 @@ func (a *AOF) feed(dbid int, argv [][]byte) {
 		a.selectedDB = dbid
 	}
 	a.buf = resp.AppendCommand(a.buf, argv...)
-	a.srv.HoldReplies = true
+	// Nothing is answered before the AOF holds it: with always, after one
+	// fsync for the whole iteration; else just after the write(2).
+	if a.policy == fsyncAlways {
+		a.srv.HoldReplies = true
+	} else {
+		a.srv.BeforeReply = true
+	}
 }
 
 func (a *AOF) flushIfOn(force bool) {

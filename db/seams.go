@@ -84,9 +84,15 @@ type seams struct {
 	syncLoadHooks   []func(loading bool)
 
 	// HoldReplies is set by a subsystem that must do its BeforeSleep work
-	// before any reply of this iteration is written (the AOF's buffer):
-	// the loop then writes the replies after BeforeSleep.
+	// once for the whole iteration before any of its replies is written
+	// (the AOF's write and fsync under appendfsync always): the loop then
+	// writes the replies after BeforeSleep, at the end of the iteration.
 	HoldReplies bool
+	// BeforeReply is set by a subsystem whose BeforeSleep work must be done
+	// before the next reply is written but need not wait for the end of
+	// the iteration (the AOF's write under everysec): the loop runs
+	// BeforeSleep before writing.
+	BeforeReply bool
 	// child is the background job that stands for Redis's child process.
 	child ChildKind
 }
@@ -116,7 +122,7 @@ func (s *Server) OnBeforeSleep(fn func()) { s.beforeSleep = append(s.beforeSleep
 
 // BeforeSleep runs the OnBeforeSleep duties; the loop calls it.
 func (s *Server) BeforeSleep() {
-	s.HoldReplies = false
+	s.HoldReplies, s.BeforeReply = false, false
 	for _, fn := range s.beforeSleep {
 		fn()
 	}
