@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/redis-go/redis-server/resp"
 )
 
 // FileType is the type of a file in the manifest, as the single byte Redis
@@ -141,7 +143,7 @@ func ParseManifest(data []byte) (*Manifest, error) {
 		if len(line) == 0 {
 			return fail("Invalid AOF manifest file format")
 		}
-		args, ok := mfSplitArgs(line)
+		args, ok := resp.SplitArgs(line, nil)
 		if !ok || len(args) < 6 || len(args)%2 != 0 {
 			return fail("Invalid AOF manifest file format")
 		}
@@ -387,7 +389,7 @@ func mfCloneList(l []*FileInfo) []*FileInfo {
 func mfFormat(b *strings.Builder, fi *FileInfo) {
 	b.WriteString("file ")
 	if mfNeedsRepr(fi.Name) {
-		mfRepr(b, fi.Name)
+		b.WriteString(resp.Repr(fi.Name))
 	} else {
 		b.WriteString(fi.Name)
 	}
@@ -411,38 +413,6 @@ func mfNeedsRepr(s string) bool {
 		}
 	}
 	return false
-}
-
-// mfRepr is sdscatrepr: the string quoted, with C escapes.
-func mfRepr(b *strings.Builder, s string) {
-	const hex = "0123456789abcdef"
-	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '\\', '"':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		case '\a':
-			b.WriteString(`\a`)
-		case '\b':
-			b.WriteString(`\b`)
-		default:
-			if mfPrintable(c) {
-				b.WriteByte(c)
-			} else {
-				b.WriteString(`\x`)
-				b.WriteByte(hex[c>>4])
-				b.WriteByte(hex[c&15])
-			}
-		}
-	}
-	b.WriteByte('"')
 }
 
 // mfChunkLen is the length of what fgets(buf, 1025, fp) returns: up to and
@@ -524,113 +494,4 @@ func mfStrtoll(s []byte) int64 {
 		return 1<<63 - 1
 	}
 	return int64(v)
-}
-
-// mfSplitArgs is sdssplitargs: words separated by C spaces, "double quoted"
-// with C escapes (\xHH, \n, \r, \t, \b, \a, \<any>) or 'single quoted'
-// (\' only); a closing quote must be followed by a space or the end.
-// ok is false for unbalanced quotes or a closing quote followed by
-// something else. line holds no NUL byte (it comes from a C string).
-func mfSplitArgs(line []byte) (args [][]byte, ok bool) {
-	// at is line[i] or 0 past the end, like reading a C string.
-	at := func(i int) byte {
-		if i < len(line) {
-			return line[i]
-		}
-		return 0
-	}
-	p := 0
-	for {
-		for p < len(line) && mfIsSpace(line[p]) {
-			p++
-		}
-		if p >= len(line) {
-			return args, true
-		}
-		var cur []byte
-		inq, insq, done := false, false, false
-		for !done {
-			c := at(p)
-			switch {
-			case inq:
-				switch {
-				case c == '\\' && at(p+1) == 'x' && mfIsHex(at(p+2)) && mfIsHex(at(p+3)):
-					cur = append(cur, mfHexVal(at(p+2))<<4|mfHexVal(at(p+3)))
-					p += 3
-				case c == '\\' && at(p+1) != 0:
-					p++
-					switch e := line[p]; e {
-					case 'n':
-						cur = append(cur, '\n')
-					case 'r':
-						cur = append(cur, '\r')
-					case 't':
-						cur = append(cur, '\t')
-					case 'b':
-						cur = append(cur, '\b')
-					case 'a':
-						cur = append(cur, '\a')
-					default:
-						cur = append(cur, e)
-					}
-				case c == '"':
-					if n := at(p + 1); n != 0 && !mfIsSpace(n) {
-						return nil, false
-					}
-					done = true
-				case c == 0:
-					return nil, false
-				default:
-					cur = append(cur, c)
-				}
-			case insq:
-				switch {
-				case c == '\\' && at(p+1) == '\'':
-					p++
-					cur = append(cur, '\'')
-				case c == '\'':
-					if n := at(p + 1); n != 0 && !mfIsSpace(n) {
-						return nil, false
-					}
-					done = true
-				case c == 0:
-					return nil, false
-				default:
-					cur = append(cur, c)
-				}
-			default:
-				switch c {
-				case ' ', '\n', '\r', '\t', 0:
-					done = true
-				case '"':
-					inq = true
-				case '\'':
-					insq = true
-				default:
-					cur = append(cur, c)
-				}
-			}
-			if p < len(line) {
-				p++
-			}
-		}
-		if cur == nil {
-			cur = []byte{}
-		}
-		args = append(args, cur)
-	}
-}
-
-func mfIsHex(c byte) bool {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
-}
-
-func mfHexVal(c byte) byte {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0'
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10
-	}
-	return c - 'A' + 10
 }

@@ -6,7 +6,6 @@ package config
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/redis-go/redis-server/resp"
@@ -36,38 +35,8 @@ func splitArgs(line string) ([]string, error) {
 	return args, nil
 }
 
-// repr quotes s the way sdscatrepr does: always in double quotes, with
-// escapes for the characters splitArgs would otherwise take apart and \xHH
-// for anything not printable ASCII.
-func repr(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '\\', '"':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		case '\a':
-			b.WriteString(`\a`)
-		case '\b':
-			b.WriteString(`\b`)
-		default:
-			if c >= 0x20 && c <= 0x7e {
-				b.WriteByte(c)
-			} else {
-				fmt.Fprintf(&b, `\x%02x`, c)
-			}
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
-}
+// repr quotes s the way sdscatrepr does, so that splitArgs gives it back.
+func repr(s string) string { return resp.Repr(s) }
 
 // isSpace is C's isspace in the "C" locale.
 func isSpace(c byte) bool {
