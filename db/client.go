@@ -81,6 +81,9 @@ type Client struct {
 	// preventPropagate keeps call() from propagating the command, which
 	// propagated its effect itself (Redis's preventCommandPropagation).
 	preventPropagate bool
+	// ScriptRepl is where the writes of a script client go
+	// (redis.set_repl); other clients' go everywhere.
+	ScriptRepl PropagateTarget
 
 	// Transactions (MULTI/WATCH), pub/sub and blocking keep their state in
 	// these fields; see multi.go, pubsub.go and blocking.go.

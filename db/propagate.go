@@ -84,6 +84,12 @@ func (s *Server) alsoPropagate(dbid int, argv [][]byte, target PropagateTarget) 
 	if !s.propagating() {
 		return
 	}
+	if c := s.Executing; c != nil && c.Flags&ClientScript != 0 {
+		target &= c.ScriptRepl // redis.set_repl
+	}
+	if target == 0 {
+		return
+	}
 	if s.prop.nesting == 0 {
 		s.propagateNow(dbid, argv, target)
 		return
@@ -101,6 +107,11 @@ func (s *Server) alsoPropagate(dbid int, argv [][]byte, target PropagateTarget) 
 func (s *Server) propagateCall(c *Client, target PropagateTarget) {
 	if !s.propagating() {
 		return
+	}
+	if c.Flags&ClientScript != 0 {
+		if target &= c.ScriptRepl; target == 0 {
+			return
+		}
 	}
 	if s.prop.nesting == 1 && len(s.prop.pending) == 0 {
 		s.propagateNow(c.DB.ID, c.Argv, target)

@@ -74,6 +74,8 @@ type seams struct {
 	// AOF is the append only file (package aof) once attached: how its
 	// commands find it.
 	AOF any
+	// Scripting is the script engine (package lua) once attached.
+	Scripting any
 
 	cronHooks       []func(now time.Time)
 	flushallHooks   []func()

@@ -53,6 +53,21 @@ func (w *Writer) Error(msg string) {
 	w.crlf()
 }
 
+// ErrorAsIs appends msg as an error reply without adding a code, as
+// Redis's addReplyErrorFormat("-%s") (a script's error tables), newlines
+// turned into spaces.
+func (w *Writer) ErrorAsIs(msg string) {
+	w.Buf = append(w.Buf, '-')
+	for i := 0; i < len(msg); i++ {
+		c := msg[i]
+		if c == '\r' || c == '\n' {
+			c = ' '
+		}
+		w.Buf = append(w.Buf, c)
+	}
+	w.crlf()
+}
+
 // hasErrorCode reports whether msg starts with an upper-case word, the error
 // code ("ERR", "WRONGTYPE", "NOAUTH").
 func hasErrorCode(msg string) bool {
@@ -233,13 +248,18 @@ func trimZeros(s []byte) []byte {
 }
 
 // Verbatim appends a verbatim string ("txt" format): a bulk string in RESP2.
-func (w *Writer) Verbatim(s string) {
+func (w *Writer) Verbatim(s string) { w.VerbatimFormat(s, "txt") }
+
+// VerbatimFormat appends a verbatim string of a three-letter format (a
+// script's verbatim_string): a bulk string in RESP2.
+func (w *Writer) VerbatimFormat(s, format string) {
 	if w.Proto != 3 {
 		w.BulkString(s)
 		return
 	}
 	w.header('=', int64(len(s)+4))
-	w.Buf = append(w.Buf, "txt:"...)
+	w.Buf = append(w.Buf, format...)
+	w.Buf = append(w.Buf, ':')
 	w.Buf = append(w.Buf, s...)
 	w.crlf()
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/redis-go/redis-server/config"
 	"github.com/redis-go/redis-server/db"
 	"github.com/redis-go/redis-server/logger"
+	"github.com/redis-go/redis-server/lua"
 	"github.com/redis-go/redis-server/rdb"
 	"github.com/redis-go/redis-server/repl"
 )
@@ -124,6 +125,7 @@ func run(args []string) int {
 	loop := ae.New(srv, usable, port)
 	persistence := rdb.Attach(srv) // before replication, which uses it
 	appendOnly := aof.Attach(srv)
+	lua.Attach(srv)
 	replication := repl.New(srv, loop)
 	if appendOnly.Enabled() { // the AOF, not the dump file, is the data
 		if err := appendOnly.LoadAtStartup(); err != nil {

@@ -1,0 +1,163 @@
+// Scripts: how a script engine (package lua) runs Redis commands, as
+// Redis's script.c. A script runs inside the call of EVAL (or FCALL) on the
+// executor; each redis.call goes through ScriptCall, which applies the
+// rules of commands called from scripts (scriptCall: arity, noscript,
+// read-only scripts, a read-only replica, MISCONF, a stale replica) and
+// runs the command with call() as a client of no connection, the script
+// client, whose reply it hands back as RESP bytes. The writes a script
+// makes are nested in EXEC's way: they reach the AOF and the replicas as
+// one unit, wrapped in MULTI/EXEC (effects replication, Redis 7.0's only
+// mode); EVAL itself is never propagated.
+
+package db
+
+import (
+	"strings"
+)
+
+// ScriptRun is the state of one script's run.
+type ScriptRun struct {
+	Caller *Client // the client that called EVAL / FCALL
+	C      *Client // the script client its commands run as
+	// ReadOnly refuses write commands (EVAL_RO, FCALL_RO, no-writes).
+	ReadOnly bool
+	// AllowStale lets the script run commands on a stale replica.
+	AllowStale bool
+	// WriteDirty is set once the script ran a write command: later
+	// writes may no longer be refused for the server's state.
+	WriteDirty bool
+}
+
+// NewScriptClient returns the client a script's commands run as: not
+// registered among the connections, never blocking (ClientScript).
+func (s *Server) NewScriptClient() *Client {
+	c := &Client{ID: -2, srv: s, DB: s.DBs[0], User: "default", Authenticated: true}
+	c.Proto = 2
+	c.Flags = ClientScript
+	c.ScriptRepl = PropagateAll
+	return c
+}
+
+// BeginScript prepares the script client for a run called by caller: its
+// db, RESP 2 and full propagation, as Redis resets them for each run.
+func (s *Server) BeginScript(run *ScriptRun) {
+	c := run.C
+	c.DB = run.Caller.DB
+	if c.DB.srv != s { // the databases were replaced since (FLUSHALL ASYNC, a load)
+		c.DB = s.DBs[run.Caller.DB.ID]
+	}
+	c.Proto = 2
+	c.ScriptRepl = PropagateAll
+	c.Buf = c.Buf[:0]
+}
+
+// ScriptCall runs argv (borrowed for the call) from a script and returns
+// its reply as RESP bytes, valid until the next call, or the error Redis
+// raises in the script for a command a script may not run (err then has
+// no reply).
+func (s *Server) ScriptCall(run *ScriptRun, argv [][]byte) (reply []byte, err string) {
+	c := run.C
+	cmd := lookupCommand(argv)
+	if cmd == nil || cmd.Sub != nil && len(argv) >= 2 {
+		return nil, "Unknown Redis command called from script"
+	}
+	if cmd.Arity > 0 && len(argv) != cmd.Arity || len(argv) < -cmd.Arity {
+		return nil, "Wrong number of args calling Redis command from script"
+	}
+	c.Cmd = cmd
+	if cmd.Has(FlagNoScript) {
+		cmd.RejectedCalls++
+		return nil, "This Redis command is not allowed from script"
+	}
+	if s.IsReplica && !s.MasterLinkUp && !s.ServeStaleData && !cmd.Has(FlagStale) && !run.AllowStale {
+		cmd.RejectedCalls++
+		return nil, "Can not execute the command on a stale replica"
+	}
+	if msg := s.scriptWriteAllowed(run, cmd); msg != "" {
+		cmd.RejectedCalls++
+		return nil, msg
+	}
+	if cmd.Has(FlagWrite) {
+		run.WriteDirty = true
+	}
+	c.Argv = argv
+	c.Buf = c.Buf[:0]
+	s.call(c)
+	c.Argv = nil
+	return c.Buf, ""
+}
+
+// scriptWriteAllowed is scriptVerifyWriteCommandAllow: writes are refused
+// in read-only scripts, and, until the script wrote, on a read-only
+// replica, with MISCONF and with NOREPLICAS.
+func (s *Server) scriptWriteAllowed(run *ScriptRun, cmd *Command) string {
+	if run.ReadOnly && cmd.Has(FlagWrite|FlagMayReplicate) {
+		return "Write commands are not allowed from read-only scripts."
+	}
+	if !cmd.Has(FlagWrite) || run.WriteDirty {
+		return ""
+	}
+	if s.IsReplica && s.ReplicaReadOnly && run.Caller.Flags&ClientMaster == 0 {
+		return "-" + ErrReadOnly
+	}
+	if msg := s.diskError(); msg != "" {
+		return "-" + msg
+	}
+	if s.Replication.NoReplicas() {
+		return "-NOREPLICAS Not enough good replicas to write."
+	}
+	return ""
+}
+
+// ScriptFlagsCheck is what Redis checks before running a script that
+// declared flags (scriptPrepareForRun): "" when it may run. write is the
+// script's lack of no-writes; ro is EVAL_RO/FCALL_RO.
+func (s *Server) ScriptFlagsCheck(caller *Client, write, ro, allowStale, allowOOM bool) string {
+	if s.IsReplica && !s.MasterLinkUp && !s.ServeStaleData && !allowStale {
+		return "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+	}
+	if !write {
+		return ""
+	}
+	if s.IsReplica && s.ReplicaReadOnly && caller.Flags&ClientMaster == 0 {
+		return "-READONLY Can not run script with write flag on readonly replica"
+	}
+	if msg := s.diskError(); msg != "" {
+		return "-" + msg
+	}
+	if ro {
+		return "Can not execute a script with write flag using *_ro command."
+	}
+	if s.Replication.NoReplicas() {
+		return "-NOREPLICAS Not enough good replicas to write."
+	}
+	return ""
+}
+
+// CommandExists reports whether argv names a command (and subcommand)
+// of the table.
+func CommandExists(argv [][]byte) bool {
+	cmd := lookupCommand(argv)
+	return cmd != nil && !(cmd.Sub != nil && len(argv) >= 2)
+}
+
+// PreventPropagation keeps call() from propagating c's command itself:
+// EVAL's effects travel as the commands its script ran.
+func (c *Client) PreventPropagation() { c.preventPropagate = true }
+
+// ReplyRaw appends protocol bytes to c's reply as they are (a script's
+// reply, built by the engine).
+func (c *Client) ReplyRaw(b []byte) { c.Buf = append(c.Buf, b...) }
+
+// ErrorReply answers msg as Redis's addReplyErrorFormat does: "-ERR "
+// first unless msg starts with '-', newlines turned into spaces, and the
+// error counted in errorstats.
+func (s *Server) ErrorReply(c *Client, msg string) {
+	if strings.HasPrefix(msg, "-") {
+		msg = msg[1:]
+	} else {
+		msg = "ERR " + msg
+	}
+	c.ErrorAsIs(msg)
+	s.countError(msg)
+}

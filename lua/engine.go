@@ -1,0 +1,197 @@
+package lua
+
+import (
+	"crypto/sha1"
+	"encoding/hex"
+	"fmt"
+	"math"
+	"strings"
+
+	glua "github.com/yuin/gopher-lua"
+
+	"github.com/redis-go/redis-server/db"
+	"github.com/redis-go/redis-server/logger"
+)
+
+// Engine is the scripting of one server: its interpreter, the script
+// cache and the run in progress.
+type Engine struct {
+	srv     *db.Server
+	L       *glua.LState
+	scripts map[string]*script // by sha1
+	order   []string           // shas in creation order (SCRIPT FLUSH frees them)
+	client  *db.Client         // the script client
+	run     *db.ScriptRun      // the script running, nil between runs
+	errFn   *glua.LFunction    // the error handler of every run
+	rand    uint64             // redisLrand48's state
+}
+
+// script is a cached script: its body and compiled function.
+type script struct {
+	body  string
+	fn    *glua.LFunction
+	flags scriptFlags
+}
+
+// Attach gives srv its scripting engine. It must run before the loop does.
+func Attach(srv *db.Server) *Engine {
+	e := &Engine{srv: srv, scripts: map[string]*script{}, rand: 0x1234ABCD330E}
+	e.client = srv.NewScriptClient()
+	e.reset()
+	srv.Scripting = e
+	return e
+}
+
+// Of returns the engine attached to srv.
+func Of(srv *db.Server) *Engine {
+	e, _ := srv.Scripting.(*Engine)
+	return e
+}
+
+// reset creates a fresh interpreter: at startup and on SCRIPT FLUSH.
+func (e *Engine) reset() {
+	if e.L != nil {
+		e.L.Close()
+	}
+	e.scripts = map[string]*script{}
+	e.order = nil
+	L := glua.NewState(glua.Options{SkipOpenLibs: true})
+	for _, lib := range []struct {
+		name string
+		fn   glua.LGFunction
+	}{{glua.BaseLibName, glua.OpenBase}, {glua.TabLibName, glua.OpenTable},
+		{glua.StringLibName, glua.OpenString}, {glua.MathLibName, glua.OpenMath}} {
+		L.Push(L.NewFunction(lib.fn))
+		L.Push(glua.LString(lib.name))
+		L.Call(1, 0)
+	}
+	openRedisLibs(L)
+	e.L = L
+	mathLib := L.GetGlobal("math").(*glua.LTable)
+	mathLib.RawSetString("random", L.NewFunction(e.mathRandom))
+	mathLib.RawSetString("randomseed", L.NewFunction(e.mathRandomSeed))
+	L.SetGlobal("redis", e.redisAPI())
+	L.SetGlobal("gcinfo", L.NewFunction(func(L *glua.LState) int {
+		L.Push(glua.LNumber(0))
+		return 1
+	}))
+	e.errFn = L.NewFunction(e.errorHandler)
+	e.sandbox()
+}
+
+// allowedGlobals are the globals Redis 7.0 leaves to scripts (its allow
+// lists); the rest of what the libraries define is removed.
+var allowedGlobals = map[string]bool{
+	"string": true, "cjson": true, "bit": true, "cmsgpack": true, "math": true, "table": true,
+	"struct": true, "redis": true, "xpcall": true, "tostring": true, "getfenv": true,
+	"setmetatable": true, "next": true, "assert": true, "tonumber": true, "rawequal": true,
+	"collectgarbage": true, "getmetatable": true, "rawset": true, "pcall": true, "coroutine": true,
+	"type": true, "_G": true, "select": true, "unpack": true, "gcinfo": true, "pairs": true,
+	"rawget": true, "loadstring": true, "ipairs": true, "_VERSION": true, "setfenv": true,
+	"load": true, "error": true, "newproxy": true,
+}
+
+// sandbox removes what Redis does not allow and protects the globals:
+// reading one that does not exist is an error, and so is setting one.
+func (e *Engine) sandbox() {
+	L := e.L
+	g := L.G.Global
+	var drop []glua.LValue
+	g.ForEach(func(k, _ glua.LValue) {
+		if s, ok := k.(glua.LString); !ok || !allowedGlobals[string(s)] {
+			drop = append(drop, k)
+		}
+	})
+	for _, k := range drop {
+		g.RawSet(k, glua.LNil)
+	}
+	mt := L.NewTable()
+	mt.RawSetString("__index", L.NewFunction(func(L *glua.LState) int {
+		L.RaiseError("Script attempted to access nonexistent global variable '%s'", L.CheckAny(2).String())
+		return 0
+	}))
+	mt.RawSetString("__newindex", L.NewFunction(func(L *glua.LState) int {
+		L.RaiseError("Attempt to modify a readonly table")
+		return 0
+	}))
+	L.SetMetatable(g, mt)
+}
+
+// sha1hex is the script's name: the hex SHA1 of its body.
+func sha1hex(body string) string {
+	sum := sha1.Sum([]byte(body))
+	return hex.EncodeToString(sum[:])
+}
+
+// errorHandler is Redis's __redis__err__handler: the error becomes a
+// table {err=..., source=..., line=...} naming where it was raised.
+func (e *Engine) errorHandler(L *glua.LState) int {
+	errv := L.Get(1)
+	t, ok := errv.(*glua.LTable)
+	if !ok {
+		t = L.NewTable()
+		t.RawSetString("err", glua.LString("ERR "+luaToString(errv)))
+	}
+	for level := 1; level < 4; level++ {
+		dbg, ok := L.GetStack(level)
+		if !ok {
+			break
+		}
+		if _, err := L.GetInfo("Sl", dbg, glua.LNil); err != nil {
+			break
+		}
+		if dbg.What == "G" || dbg.CurrentLine < 0 {
+			continue
+		}
+		src := dbg.Source
+		if !strings.HasPrefix(src, "@") {
+			src = "@" + src
+		}
+		t.RawSetString("source", glua.LString(src))
+		t.RawSetString("line", glua.LNumber(dbg.CurrentLine))
+		break
+	}
+	L.Push(t)
+	return 1
+}
+
+// luaToString is tostring for error values.
+func luaToString(v glua.LValue) string {
+	if n, ok := v.(glua.LNumber); ok {
+		return formatNumber(float64(n))
+	}
+	return v.String()
+}
+
+// formatNumber is Lua 5.1's tostring of a number ("%.14g").
+func formatNumber(f float64) string {
+	switch {
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	case math.IsNaN(f):
+		return "nan"
+	}
+	return fmt.Sprintf("%.14g", f)
+}
+
+// errorTable is Redis's luaPushError: an error as the table {err=...}
+// with an error code ("-CODE msg" keeps CODE, else ERR).
+func errorTable(L *glua.LState, msg string) *glua.LTable {
+	code := "ERR"
+	if strings.HasPrefix(msg, "-") {
+		if i := strings.IndexByte(msg, ' '); i >= 0 {
+			code, msg = msg[1:i], msg[i+1:]
+		} else {
+			msg = msg[1:]
+		}
+	}
+	msg = strings.Trim(msg, "\r\n")
+	t := L.NewTable()
+	t.RawSetString("err", glua.LString(code+" "+msg))
+	return t
+}
+
+// logLevels maps redis.LOG_* to the logger's levels.
+var logLevels = []int{logger.Debug, logger.Verbose, logger.Notice, logger.Warning}

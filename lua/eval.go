@@ -1,0 +1,286 @@
+package lua
+
+// EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT, as Redis's eval.c.
+
+import (
+	"strconv"
+	"strings"
+
+	glua "github.com/yuin/gopher-lua"
+
+	"github.com/redis-go/redis-server/db"
+	"github.com/redis-go/redis-server/resp"
+)
+
+func init() {
+	db.RegisterCommand("eval", func(c *db.Client) { evalCommand(c, false, false) })
+	db.RegisterCommand("evalsha", func(c *db.Client) { evalCommand(c, true, false) })
+	db.RegisterCommand("eval_ro", func(c *db.Client) { evalCommand(c, false, true) })
+	db.RegisterCommand("evalsha_ro", func(c *db.Client) { evalCommand(c, true, true) })
+	db.RegisterCommand("script|load", scriptLoadCommand)
+	db.RegisterCommand("script|exists", scriptExistsCommand)
+	db.RegisterCommand("script|flush", scriptFlushCommand)
+	db.RegisterCommand("script|kill", scriptKillCommand)
+	db.RegisterCommand("script|help", scriptHelpCommand)
+}
+
+// scriptFlags are the flags a script declares in its shebang.
+type scriptFlags int
+
+const (
+	flagNoWrites scriptFlags = 1 << iota
+	flagAllowOOM
+	flagAllowStale
+	flagNoCluster
+	flagAllowCrossSlot
+	flagCompat // no shebang: EVAL's historical behaviour
+)
+
+var flagNames = map[string]scriptFlags{
+	"no-writes": flagNoWrites, "allow-oom": flagAllowOOM, "allow-stale": flagAllowStale,
+	"no-cluster": flagNoCluster, "allow-cross-slot-keys": flagAllowCrossSlot,
+}
+
+// shebangFlags parses a "#!lua flags=..." first line (evalExtractShebangFlags):
+// the flags and the length of the line, which the compiled body skips.
+func shebangFlags(body string) (scriptFlags, int, string) {
+	if !strings.HasPrefix(body, "#!") {
+		return flagCompat, 0, ""
+	}
+	end := strings.IndexByte(body, '\n')
+	if end < 0 {
+		return 0, 0, "Invalid script shebang"
+	}
+	parts, ok := resp.SplitArgs([]byte(body[:end]), nil)
+	if !ok || len(parts) == 0 {
+		return 0, 0, "Invalid engine in script shebang"
+	}
+	if string(parts[0]) != "#!lua" {
+		return 0, 0, "Unexpected engine in script shebang: " + string(parts[0])
+	}
+	var flags scriptFlags
+	for _, p := range parts[1:] {
+		opt, ok := strings.CutPrefix(string(p), "flags=")
+		if !ok {
+			return 0, 0, "Unknown lua shebang option: " + string(p)
+		}
+		for _, f := range strings.Split(opt, ",") {
+			if f == "" && opt == "" {
+				break
+			}
+			v, ok := flagNames[f]
+			if !ok {
+				return 0, 0, "Unexpected flag in script shebang: " + f
+			}
+			flags |= v
+		}
+	}
+	return flags, end, ""
+}
+
+// create compiles body into the cache (luaCreateFunction): its sha, or
+// the error to reply.
+func (e *Engine) create(body string) (string, string) {
+	sha := sha1hex(body)
+	if _, ok := e.scripts[sha]; ok {
+		return sha, ""
+	}
+	flags, skip, err := shebangFlags(body)
+	if err != "" {
+		return "", err
+	}
+	// The shebang line is skipped but its newline kept, so that line
+	// numbers are the user's.
+	fn, cerr := e.L.Load(strings.NewReader(body[skip:]), "user_script")
+	if cerr != nil {
+		return "", "Error compiling script (new function): " + compileError(cerr)
+	}
+	e.scripts[sha] = &script{body: body, fn: fn, flags: flags}
+	e.order = append(e.order, sha)
+	return sha, ""
+}
+
+// compileError is the message of a syntax error as Lua 5.1 gives it.
+func compileError(err error) string {
+	msg := err.Error()
+	if ae, ok := err.(*glua.ApiError); ok && ae.Object != nil {
+		msg = ae.Object.String()
+	}
+	return strings.TrimSpace(msg)
+}
+
+// evalCommand is EVAL, EVALSHA and their _RO variants
+// (evalGenericCommand).
+func evalCommand(c *db.Client, bySha, ro bool) {
+	s := c.Srv()
+	e := Of(s)
+	numkeys, err := strconv.ParseInt(c.Arg(2), 10, 64)
+	if err != nil {
+		c.Error(db.ErrNotInteger)
+		return
+	}
+	if numkeys > int64(len(c.Argv)-3) {
+		c.Error("ERR Number of keys can't be greater than number of args")
+		return
+	}
+	if numkeys < 0 {
+		c.Error("ERR Number of keys can't be negative")
+		return
+	}
+	var sc *script
+	if bySha {
+		sc = e.scripts[strings.ToLower(c.Arg(1))]
+		if sc == nil {
+			c.Error("NOSCRIPT No matching script. Please use EVAL.")
+			return
+		}
+	} else {
+		sha, msg := e.create(c.Arg(1))
+		if msg != "" {
+			s.ErrorReply(c, msg)
+			return
+		}
+		sc = e.scripts[sha]
+	}
+	c.PreventPropagation() // its writes travel as themselves
+	keys := c.Argv[3 : 3+numkeys]
+	args := c.Argv[3+numkeys:]
+	e.runScript(c, sc, keys, args, ro)
+}
+
+// runScript runs a cached script for c (scriptPrepareForRun,
+// luaCallFunction, scriptResetRun).
+func (e *Engine) runScript(c *db.Client, sc *script, keys, args [][]byte, ro bool) {
+	s := e.srv
+	compat := sc.flags&flagCompat != 0
+	if !compat {
+		if msg := s.ScriptFlagsCheck(c, sc.flags&flagNoWrites == 0, ro, sc.flags&flagAllowStale != 0, sc.flags&flagAllowOOM != 0); msg != "" {
+			s.ErrorReply(c, msg)
+			return
+		}
+	}
+	run := &db.ScriptRun{
+		Caller: c, C: e.client,
+		ReadOnly:   ro || !compat && sc.flags&flagNoWrites != 0,
+		AllowStale: !compat && sc.flags&flagAllowStale != 0,
+	}
+	s.BeginScript(run)
+	e.run = run
+	defer func() { e.run = nil }()
+	L := e.L
+	g := L.G.Global
+	g.RawSetString("KEYS", bytesArray(L, keys))
+	g.RawSetString("ARGV", bytesArray(L, args))
+	L.Push(sc.fn)
+	err := L.PCall(0, 1, e.errFn)
+	if err != nil {
+		e.replyRunError(c, sc, err)
+		return
+	}
+	v := L.Get(-1)
+	L.Pop(1)
+	e.writeReply(c, v, run.C.Proto)
+}
+
+func bytesArray(L *glua.LState, items [][]byte) *glua.LTable {
+	t := L.CreateTable(len(items), 0)
+	for i, b := range items {
+		t.RawSetInt(i+1, glua.LString(b))
+	}
+	return t
+}
+
+// replyRunError answers the error a script raised: "-<err> script: <sha>,
+// on <source>:<line>." when the handler could say where.
+func (e *Engine) replyRunError(c *db.Client, sc *script, err error) {
+	ae, ok := err.(*glua.ApiError)
+	t, isTable := glua.LValue(nil), false
+	if ok {
+		_, isTable = ae.Object.(*glua.LTable)
+		t = ae.Object
+	}
+	if !isTable {
+		msg := "execution failure"
+		if ok && ae.Object != nil {
+			msg = luaToString(ae.Object)
+		}
+		if len(msg) > 100 {
+			msg = msg[:100]
+		}
+		e.srv.ErrorReply(c, "Error running script f_"+sha1hex(sc.body)+", "+msg+"\n")
+		return
+	}
+	tab := t.(*glua.LTable)
+	msg := luaToString(tab.RawGetString("err"))
+	if _, ok := tab.RawGetString("err").(glua.LString); !ok {
+		msg = "ERR " + luaToString(tab)
+	}
+	src, sok := tab.RawGetString("source").(glua.LString)
+	line := tab.RawGetString("line")
+	if _, lok := line.(glua.LNumber); sok && lok {
+		msg += " script: " + sha1hex(sc.body) + ", on " + string(src) + ":" + luaToString(line) + "."
+	}
+	e.srv.ErrorReply(c, "-"+msg)
+}
+
+func scriptLoadCommand(c *db.Client) {
+	sha, msg := Of(c.Srv()).create(c.Arg(2))
+	if msg != "" {
+		c.Srv().ErrorReply(c, msg)
+		return
+	}
+	c.BulkString(sha)
+}
+
+func scriptExistsCommand(c *db.Client) {
+	e := Of(c.Srv())
+	c.ArrayLen(len(c.Argv) - 2)
+	for _, a := range c.Argv[2:] {
+		if _, ok := e.scripts[strings.ToLower(string(a))]; ok {
+			c.Int(1)
+		} else {
+			c.Int(0)
+		}
+	}
+}
+
+func scriptFlushCommand(c *db.Client) {
+	if len(c.Argv) > 3 || len(c.Argv) == 3 && !c.ArgIs(2, "sync") && !c.ArgIs(2, "async") {
+		c.Error("ERR SCRIPT FLUSH only support SYNC|ASYNC option")
+		return
+	}
+	Of(c.Srv()).reset()
+	c.OK()
+}
+
+// scriptKillCommand is SCRIPT KILL. Scripts run to their end on the loop,
+// so there is never one to kill when a command is read.
+func scriptKillCommand(c *db.Client) {
+	c.Error("NOTBUSY No scripts in execution right now.")
+}
+
+func scriptHelpCommand(c *db.Client) {
+	lines := []string{
+		"SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+		"DEBUG (YES|SYNC|NO)",
+		"    Set the debug mode for subsequent scripts executed.",
+		"EXISTS <sha1> [<sha1> ...]",
+		"    Return information about the existence of the scripts in the script cache.",
+		"FLUSH [ASYNC|SYNC]",
+		"    Flush the Lua scripts cache. Very dangerous on replicas.",
+		"    When called without the optional mode argument, the behavior is determined by the",
+		"    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+		"    * ASYNC: Asynchronously flush the scripts cache.",
+		"    * SYNC: Synchronously flush the scripts cache.",
+		"KILL",
+		"    Kill the currently executing Lua script.",
+		"LOAD <script>",
+		"    Load a script into the scripts cache without executing it.",
+		"HELP",
+		"    Prints this help.",
+	}
+	c.ArrayLen(len(lines))
+	for _, l := range lines {
+		c.Status(l)
+	}
+}

@@ -1,0 +1,197 @@
+package lua
+
+// Conversions between Redis replies and Lua values, both ways exactly as
+// Redis's script_lua.c: redisProtocolToLuaType for what redis.call
+// returns, luaReplyToRedisReply for what a script returns.
+
+import (
+	"bytes"
+	"strconv"
+	"strings"
+
+	glua "github.com/yuin/gopher-lua"
+
+	"github.com/redis-go/redis-server/db"
+)
+
+// parseReply converts one RESP reply at the start of b into a Lua value
+// and returns it with the bytes it took.
+func parseReply(L *glua.LState, b []byte) (glua.LValue, int) {
+	if len(b) < 3 {
+		return glua.LNil, len(b)
+	}
+	i := bytes.IndexByte(b, '\n')
+	if i < 0 {
+		return glua.LNil, len(b)
+	}
+	line := b[1 : i-1]
+	n := i + 1
+	switch b[0] {
+	case ':':
+		v, _ := strconv.ParseInt(string(line), 10, 64)
+		return glua.LNumber(v), n
+	case '$':
+		l, _ := strconv.Atoi(string(line))
+		if l < 0 {
+			return glua.LFalse, n
+		}
+		return glua.LString(b[n : n+l]), n + l + 2
+	case '+':
+		t := L.NewTable()
+		t.RawSetString("ok", glua.LString(line))
+		return t, n
+	case '-':
+		t := errorTable(L, "-"+string(line))
+		t.RawSetString("ignore_error_stats_update", glua.LTrue)
+		return t, n
+	case '*', '~', '%', '>':
+		l, _ := strconv.Atoi(string(line))
+		if l < 0 {
+			return glua.LFalse, n
+		}
+		switch b[0] {
+		case '%':
+			m := L.NewTable()
+			for j := 0; j < l; j++ {
+				k, used := parseReply(L, b[n:])
+				n += used
+				v, used := parseReply(L, b[n:])
+				n += used
+				m.RawSet(k, v)
+			}
+			t := L.NewTable()
+			t.RawSetString("map", m)
+			return t, n
+		case '~':
+			s := L.NewTable()
+			for j := 0; j < l; j++ {
+				k, used := parseReply(L, b[n:])
+				n += used
+				s.RawSet(k, glua.LTrue)
+			}
+			t := L.NewTable()
+			t.RawSetString("set", s)
+			return t, n
+		}
+		t := L.CreateTable(l, 0)
+		for j := 0; j < l; j++ {
+			v, used := parseReply(L, b[n:])
+			n += used
+			t.RawSetInt(j+1, v)
+		}
+		return t, n
+	case '_':
+		return glua.LNil, n
+	case '#':
+		return glua.LBool(len(line) > 0 && line[0] == 't'), n
+	case ',':
+		f, _ := strconv.ParseFloat(strings.Replace(string(line), "inf", "Inf", 1), 64)
+		t := L.NewTable()
+		t.RawSetString("double", glua.LNumber(f))
+		return t, n
+	case '(':
+		t := L.NewTable()
+		t.RawSetString("big_number", glua.LString(line))
+		return t, n
+	case '=':
+		l, _ := strconv.Atoi(string(line))
+		body := b[n : n+l]
+		v := L.NewTable()
+		v.RawSetString("string", glua.LString(body[4:]))
+		v.RawSetString("format", glua.LString(body[:3]))
+		t := L.NewTable()
+		t.RawSetString("verbatim_string", v)
+		return t, n + l + 2
+	case '|': // attributes are skipped
+		l, _ := strconv.Atoi(string(line))
+		for j := 0; j < 2*l; j++ {
+			_, used := parseReply(L, b[n:])
+			n += used
+		}
+		v, used := parseReply(L, b[n:])
+		return v, n + used
+	}
+	return glua.LNil, n
+}
+
+// writeReply answers c with the Lua value v (luaReplyToRedisReply);
+// scriptProto is the RESP the script chose with redis.setresp.
+func (e *Engine) writeReply(c *db.Client, v glua.LValue, scriptProto int) {
+	switch v := v.(type) {
+	case glua.LString:
+		c.Bulk([]byte(v))
+	case glua.LBool:
+		switch {
+		case scriptProto == 3:
+			c.Bool(bool(v))
+		case bool(v):
+			c.Int(1)
+		default:
+			c.Null()
+		}
+	case glua.LNumber:
+		c.Int(int64(v))
+	case *glua.LTable:
+		e.writeTable(c, v, scriptProto)
+	default:
+		c.Null()
+	}
+}
+
+func (e *Engine) writeTable(c *db.Client, t *glua.LTable, scriptProto int) {
+	if s, ok := t.RawGetString("err").(glua.LString); ok {
+		msg := string(s)
+		e.srv.ErrorReply(c, "-"+msg)
+		return
+	}
+	if s, ok := t.RawGetString("ok").(glua.LString); ok {
+		c.Status(strings.NewReplacer("\r", " ", "\n", " ").Replace(string(s)))
+		return
+	}
+	if f, ok := t.RawGetString("double").(glua.LNumber); ok {
+		c.Double(float64(f))
+		return
+	}
+	if s, ok := t.RawGetString("big_number").(glua.LString); ok {
+		c.BigNumber(strings.NewReplacer("\r", " ", "\n", " ").Replace(string(s)))
+		return
+	}
+	if vt, ok := t.RawGetString("verbatim_string").(*glua.LTable); ok {
+		f, fok := vt.RawGetString("format").(glua.LString)
+		s, sok := vt.RawGetString("string").(glua.LString)
+		if fok && sok {
+			c.VerbatimFormat(string(s), string(f))
+			return
+		}
+	}
+	if m, ok := t.RawGetString("map").(*glua.LTable); ok {
+		var keys, vals []glua.LValue
+		m.ForEach(func(k, v glua.LValue) {
+			keys = append(keys, k)
+			vals = append(vals, v)
+		})
+		c.MapLen(len(keys))
+		for i := range keys {
+			e.writeReply(c, keys[i], scriptProto)
+			e.writeReply(c, vals[i], scriptProto)
+		}
+		return
+	}
+	if s, ok := t.RawGetString("set").(*glua.LTable); ok {
+		var keys []glua.LValue
+		s.ForEach(func(k, _ glua.LValue) { keys = append(keys, k) })
+		c.SetLen(len(keys))
+		for _, k := range keys {
+			e.writeReply(c, k, scriptProto)
+		}
+		return
+	}
+	n := 0
+	for t.RawGetInt(n+1) != glua.LNil {
+		n++
+	}
+	c.ArrayLen(n)
+	for i := 1; i <= n; i++ {
+		e.writeReply(c, t.RawGetInt(i), scriptProto)
+	}
+}
