@@ -91,7 +91,7 @@ func (s *Server) ScriptCall(run *ScriptRun, argv [][]byte) (reply []byte, err st
 // in read-only scripts, and, until the script wrote, on a read-only
 // replica, with MISCONF and with NOREPLICAS.
 func (s *Server) scriptWriteAllowed(run *ScriptRun, cmd *Command) string {
-	if run.ReadOnly && cmd.Has(FlagWrite|FlagMayReplicate) {
+	if run.ReadOnly && cmdMayReplicate(cmd) {
 		return "Write commands are not allowed from read-only scripts."
 	}
 	if !cmd.Has(FlagWrite) || run.WriteDirty {

@@ -55,12 +55,16 @@ func (e *Engine) reset() {
 	}
 	e.scripts = map[string]*script{}
 	e.order = nil
-	L := glua.NewState(glua.Options{SkipOpenLibs: true})
+	// Lua 5.1's limits: 8000 values on the stack (LUAI_MAXCSTACK), deep
+	// recursion up to LUAI_MAXCALLS; the registry grows as needed.
+	L := glua.NewState(glua.Options{SkipOpenLibs: true, CallStackSize: 20000, MinimizeStackMemory: true,
+		RegistrySize: 1 << 10, RegistryMaxSize: 1 << 16})
 	for _, lib := range []struct {
 		name string
 		fn   glua.LGFunction
 	}{{glua.BaseLibName, glua.OpenBase}, {glua.TabLibName, glua.OpenTable},
-		{glua.StringLibName, glua.OpenString}, {glua.MathLibName, glua.OpenMath}} {
+		{glua.StringLibName, glua.OpenString}, {glua.MathLibName, glua.OpenMath},
+		{glua.CoroutineLibName, glua.OpenCoroutine}} {
 		L.Push(L.NewFunction(lib.fn))
 		L.Push(glua.LString(lib.name))
 		L.Call(1, 0)
@@ -71,12 +75,103 @@ func (e *Engine) reset() {
 	mathLib.RawSetString("random", L.NewFunction(e.mathRandom))
 	mathLib.RawSetString("randomseed", L.NewFunction(e.mathRandomSeed))
 	L.SetGlobal("redis", e.redisAPI())
+	L.SetGlobal("unpack", L.NewFunction(luaUnpack))
+	L.SetGlobal("error", L.NewFunction(luaErrorFn))
+	L.SetGlobal("pcall", L.NewFunction(luaPcall))
+	L.SetGlobal("tostring", L.NewFunction(luaTostring))
 	L.SetGlobal("gcinfo", L.NewFunction(func(L *glua.LState) int {
 		L.Push(glua.LNumber(0))
 		return 1
 	}))
 	e.errFn = L.NewFunction(e.errorHandler)
 	e.sandbox()
+}
+
+// luaTostring is tostring with Lua 5.1's "%.14g" for numbers (gopher-lua
+// prints them in full).
+func luaTostring(L *glua.LState) int {
+	v := L.CheckAny(1)
+	if n, ok := v.(glua.LNumber); ok {
+		L.Push(glua.LString(formatNumber(float64(n))))
+		return 1
+	}
+	if mt, ok := L.GetMetaField(v, "__tostring").(*glua.LFunction); ok {
+		L.Push(mt)
+		L.Push(v)
+		L.Call(1, 1)
+		return 1
+	}
+	L.Push(glua.LString(v.String()))
+	return 1
+}
+
+// luaErrorFn is Lua 5.1's error: a string (or number) message gets the
+// position of the function at level (1, the caller, by default) when that
+// is a Lua function; gopher-lua's would name the nearest Lua function.
+func luaErrorFn(L *glua.LState) int {
+	v := L.Get(1)
+	level := L.OptInt(2, 1)
+	switch v.(type) {
+	case glua.LString, glua.LNumber:
+		msg := luaToString(v)
+		if level > 0 {
+			if dbg, ok := L.GetStack(level); ok {
+				if _, err := L.GetInfo("Sl", dbg, glua.LNil); err == nil && dbg.What != "G" && dbg.CurrentLine > 0 {
+					msg = fmt.Sprintf("%s:%d: %s", strings.TrimPrefix(dbg.Source, "@"), dbg.CurrentLine, msg)
+				}
+			}
+		}
+		v = glua.LString(msg)
+	}
+	L.Error(v, 0)
+	return 0
+}
+
+// luaPcall is Redis's pcall (luaRedisPcall): an error table raised by
+// redis.call comes back as its err string.
+func luaPcall(L *glua.LState) int {
+	fn := L.CheckAny(1)
+	top := L.GetTop()
+	L.Insert(glua.LTrue, 1)
+	err := L.PCall(top-1, glua.MultRet, nil)
+	if err == nil {
+		return L.GetTop()
+	}
+	L.SetTop(0)
+	ev := glua.LValue(glua.LString(err.Error()))
+	if ae, ok := err.(*glua.ApiError); ok {
+		ev = ae.Object
+	}
+	if t, ok := ev.(*glua.LTable); ok {
+		if s, ok := t.RawGetString("err").(glua.LString); ok {
+			ev = s
+		}
+	}
+	_ = fn
+	L.Push(glua.LFalse)
+	L.Push(ev)
+	return 2
+}
+
+// maxStack is Lua 5.1's LUAI_MAXCSTACK: no function returns more values.
+const maxStack = 8000
+
+// luaUnpack is unpack with Lua 5.1's limit ("too many results to unpack").
+func luaUnpack(L *glua.LState) int {
+	tb := L.CheckTable(1)
+	start := L.OptInt(2, 1)
+	end := L.OptInt(3, tb.Len())
+	if start > end {
+		return 0
+	}
+	n := end - start + 1
+	if n <= 0 || n+L.GetTop() >= maxStack {
+		L.RaiseError("too many results to unpack")
+	}
+	for i := start; i <= end; i++ {
+		L.Push(tb.RawGetInt(i))
+	}
+	return n
 }
 
 // allowedGlobals are the globals Redis 7.0 leaves to scripts (its allow

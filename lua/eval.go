@@ -3,12 +3,13 @@ package lua
 // EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT, as Redis's eval.c.
 
 import (
-	"strconv"
+	"fmt"
 	"strings"
 
 	glua "github.com/yuin/gopher-lua"
 
 	"github.com/redis-go/redis-server/db"
+	"github.com/redis-go/redis-server/internal/num"
 	"github.com/redis-go/redis-server/resp"
 )
 
@@ -22,6 +23,7 @@ func init() {
 	db.RegisterCommand("script|flush", scriptFlushCommand)
 	db.RegisterCommand("script|kill", scriptKillCommand)
 	db.RegisterCommand("script|help", scriptHelpCommand)
+	db.RegisterCommand("script|debug", scriptDebugCommand)
 }
 
 // scriptFlags are the flags a script declares in its shebang.
@@ -114,8 +116,8 @@ func compileError(err error) string {
 func evalCommand(c *db.Client, bySha, ro bool) {
 	s := c.Srv()
 	e := Of(s)
-	numkeys, err := strconv.ParseInt(c.Arg(2), 10, 64)
-	if err != nil {
+	numkeys, ok := num.ParseInt(c.Argv[2])
+	if !ok {
 		c.Error(db.ErrNotInteger)
 		return
 	}
@@ -172,7 +174,7 @@ func (e *Engine) runScript(c *db.Client, sc *script, keys, args [][]byte, ro boo
 	g.RawSetString("KEYS", bytesArray(L, keys))
 	g.RawSetString("ARGV", bytesArray(L, args))
 	L.Push(sc.fn)
-	err := L.PCall(0, 1, e.errFn)
+	err := e.pcall(0, 1)
 	if err != nil {
 		e.replyRunError(c, sc, err)
 		return
@@ -180,6 +182,19 @@ func (e *Engine) runScript(c *db.Client, sc *script, keys, args [][]byte, ro boo
 	v := L.Get(-1)
 	L.Pop(1)
 	e.writeReply(c, v, run.C.Proto)
+}
+
+// pcall calls the function on the stack; a panic of the interpreter
+// itself (a limit it has no error for) becomes the script's error, and a
+// new interpreter replaces the one it may have left inconsistent.
+func (e *Engine) pcall(nargs, nret int) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &glua.ApiError{Type: glua.ApiErrorPanic, Object: glua.LString(fmt.Sprint(r))}
+			e.reset()
+		}
+	}()
+	return e.L.PCall(nargs, nret, e.errFn)
 }
 
 func bytesArray(L *glua.LState, items [][]byte) *glua.LTable {
@@ -257,6 +272,19 @@ func scriptFlushCommand(c *db.Client) {
 // so there is never one to kill when a command is read.
 func scriptKillCommand(c *db.Client) {
 	c.Error("NOTBUSY No scripts in execution right now.")
+}
+
+// scriptDebugCommand is SCRIPT DEBUG: NO is what runs anyway; the Lua
+// debugger (YES, SYNC) is not implemented, and says so.
+func scriptDebugCommand(c *db.Client) {
+	switch {
+	case c.ArgIs(2, "no"):
+		c.OK()
+	case c.ArgIs(2, "yes"), c.ArgIs(2, "sync"):
+		c.Error("ERR The Lua debugger (SCRIPT DEBUG YES|SYNC) is not supported by this server")
+	default:
+		c.Error("ERR Use SCRIPT DEBUG YES/SYNC/NO")
+	}
 }
 
 func scriptHelpCommand(c *db.Client) {
