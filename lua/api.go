@@ -125,7 +125,9 @@ func (e *Engine) callError(L *glua.LState, raiseErr bool, msg string) int {
 // an error getting "-" in front when it has no error code.
 func singleFieldTable(L *glua.LState, field string) int {
 	if L.GetTop() != 1 || L.Get(1).Type() != glua.LTString {
-		return raise(L, errorTable(L, "wrong number or type of arguments"))
+		// Returned, not raised, as Redis's luaRedisReturnSingleFieldTable.
+		L.Push(errorTable(L, "wrong number or type of arguments"))
+		return 1
 	}
 	s := L.ToString(1)
 	t := L.NewTable()
@@ -201,7 +203,7 @@ func (e *Engine) redisSetRepl(L *glua.LState) int {
 	if L.GetTop() != 1 {
 		return raise(L, errorTable(L, "redis.set_repl() requires two arguments."))
 	}
-	flags := int(L.CheckNumber(1))
+	flags := int(L.ToNumber(1)) // lua_tonumber: anything else is 0
 	if flags&^3 != 0 {
 		return raise(L, errorTable(L, "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE."))
 	}
@@ -223,11 +225,14 @@ func (e *Engine) redisACLCheckCmd(L *glua.LState) int {
 		return raise(L, errorTable(L, "redis.acl_check_cmd can only be called inside a script invocation"))
 	}
 	n := L.GetTop()
+	if n == 0 {
+		return raise(L, errorTable(L, "Please specify at least one argument for this redis lib call"))
+	}
 	argv := make([][]byte, n)
 	for i := 1; i <= n; i++ {
 		argv[i-1] = []byte(L.ToString(i))
 	}
-	if n == 0 || !db.CommandExists(argv) {
+	if !db.CommandExists(argv) {
 		return raise(L, errorTable(L, "Invalid command passed to redis.acl_check_cmd()"))
 	}
 	L.Push(glua.LTrue)
@@ -251,15 +256,15 @@ func (e *Engine) mathRandom(L *glua.LState) int {
 	case 0:
 		L.Push(glua.LNumber(r))
 	case 1:
-		u := L.CheckInt(1)
+		u := checkInt(L, 1, "random")
 		if u < 1 {
-			L.ArgError(1, "interval is empty")
+			argError(L, 1, "random", "interval is empty")
 		}
 		L.Push(glua.LNumber(math.Floor(r*float64(u)) + 1))
 	case 2:
-		l, u := L.CheckInt(1), L.CheckInt(2)
+		l, u := checkInt(L, 1, "random"), checkInt(L, 2, "random")
 		if l > u {
-			L.ArgError(2, "interval is empty")
+			argError(L, 2, "random", "interval is empty")
 		}
 		L.Push(glua.LNumber(math.Floor(r*float64(u-l+1)) + float64(l)))
 	default:
@@ -272,7 +277,30 @@ func (e *Engine) mathRandomSeed(L *glua.LState) int {
 	if e.run == nil {
 		L.RaiseError("math.randomseed can only be called inside a script invocation")
 	}
-	seed := uint64(uint32(int32(L.CheckInt(1))))
+	seed := uint64(uint32(int32(checkInt(L, 1, "randomseed"))))
 	e.rand = 0x330E | (seed&0xFFFF)<<16 | (seed>>16&0xFFFF)<<32
+	return 0
+}
+
+// argError raises Lua 5.1's "bad argument #n to 'fname' (msg)".
+func argError(L *glua.LState, n int, fname, msg string) {
+	L.RaiseError("bad argument #%d to '%s' (%s)", n, fname, msg)
+}
+
+// checkInt is luaL_checkint with Lua 5.1's messages.
+func checkInt(L *glua.LState, n int, fname string) int {
+	switch v := L.Get(n).(type) {
+	case glua.LNumber:
+		return int(v)
+	case glua.LString:
+		if f, err := strconv.ParseFloat(strings.TrimSpace(string(v)), 64); err == nil {
+			return int(f)
+		}
+	}
+	got := "no value"
+	if n <= L.GetTop() {
+		got = L.Get(n).Type().String()
+	}
+	argError(L, n, fname, "number expected, got "+got)
 	return 0
 }

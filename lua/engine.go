@@ -22,8 +22,11 @@ type Engine struct {
 	order   []string           // shas in creation order (SCRIPT FLUSH frees them)
 	client  *db.Client         // the script client
 	run     *db.ScriptRun      // the script running, nil between runs
-	errFn   *glua.LFunction    // the error handler of every run
-	rand    uint64             // redisLrand48's state
+	// protected are the tables scripts may not change (sandbox).
+	protected map[*glua.LTable]bool
+	errFn     *glua.LFunction // the error handler of every run
+	rand      uint64          // redisLrand48's state
+	functions *functions      // FUNCTION and FCALL (function.go)
 }
 
 // script is a cached script: its body and compiled function.
@@ -38,6 +41,7 @@ func Attach(srv *db.Server) *Engine {
 	e := &Engine{srv: srv, scripts: map[string]*script{}, rand: 0x1234ABCD330E}
 	e.client = srv.NewScriptClient()
 	e.reset()
+	e.functions = newFunctions(e)
 	srv.Scripting = e
 	return e
 }
@@ -69,11 +73,15 @@ func (e *Engine) reset() {
 		L.Push(glua.LString(lib.name))
 		L.Call(1, 0)
 	}
-	openRedisLibs(L)
+	OpenBit(L)
+	OpenStruct(L)
+	OpenCjson(L)
+	OpenCmsgpack(L)
 	e.L = L
 	mathLib := L.GetGlobal("math").(*glua.LTable)
 	mathLib.RawSetString("random", L.NewFunction(e.mathRandom))
 	mathLib.RawSetString("randomseed", L.NewFunction(e.mathRandomSeed))
+	mathLib.RawSetString("huge", glua.LNumber(math.Inf(1)))
 	L.SetGlobal("redis", e.redisAPI())
 	L.SetGlobal("unpack", L.NewFunction(luaUnpack))
 	L.SetGlobal("error", L.NewFunction(luaErrorFn))
@@ -85,6 +93,11 @@ func (e *Engine) reset() {
 	}))
 	e.errFn = L.NewFunction(e.errorHandler)
 	e.sandbox()
+	if e.functions != nil { // the functions' interpreter keeps its locks
+		for t := range e.functions.protected {
+			e.protected[t] = true
+		}
+	}
 }
 
 // luaTostring is tostring with Lua 5.1's "%.14g" for numbers (gopher-lua
@@ -178,12 +191,12 @@ func luaUnpack(L *glua.LState) int {
 // lists); the rest of what the libraries define is removed.
 var allowedGlobals = map[string]bool{
 	"string": true, "cjson": true, "bit": true, "cmsgpack": true, "math": true, "table": true,
-	"struct": true, "redis": true, "xpcall": true, "tostring": true, "getfenv": true,
+	"struct": true, "redis": true, "xpcall": true, "tostring": true,
 	"setmetatable": true, "next": true, "assert": true, "tonumber": true, "rawequal": true,
 	"collectgarbage": true, "getmetatable": true, "rawset": true, "pcall": true, "coroutine": true,
 	"type": true, "_G": true, "select": true, "unpack": true, "gcinfo": true, "pairs": true,
-	"rawget": true, "loadstring": true, "ipairs": true, "_VERSION": true, "setfenv": true,
-	"load": true, "error": true, "newproxy": true,
+	"rawget": true, "loadstring": true, "ipairs": true, "_VERSION": true,
+	"load": true, "error": true,
 }
 
 // sandbox removes what Redis does not allow and protects the globals:
@@ -200,16 +213,91 @@ func (e *Engine) sandbox() {
 	for _, k := range drop {
 		g.RawSet(k, glua.LNil)
 	}
-	mt := L.NewTable()
-	mt.RawSetString("__index", L.NewFunction(func(L *glua.LState) int {
-		L.RaiseError("Script attempted to access nonexistent global variable '%s'", L.CheckAny(2).String())
-		return 0
+	// Redis locks every table reachable from the globals (a readonly flag
+	// of its patched Lua). Here each is replaced by an empty proxy that
+	// reads through to it and refuses writes; rawset and setmetatable
+	// refuse the proxies; scripts and loadstring chunks see the globals
+	// through the proxy of _G, which also refuses unknown names.
+	e.protected = map[*glua.LTable]bool{}
+	libs := map[string]*glua.LTable{}
+	g.ForEach(func(k, v glua.LValue) {
+		if t, ok := v.(*glua.LTable); ok && t != g {
+			libs[k.String()] = t
+		}
+	})
+	for name, t := range libs {
+		g.RawSetString(name, e.readonly(t))
+	}
+	proxy := e.readonly(L.NewFunction(func(L *glua.LState) int {
+		k := L.CheckAny(2)
+		v := g.RawGet(k)
+		if v == glua.LNil {
+			L.RaiseError("Script attempted to access nonexistent global variable '%s'", k.String())
+		}
+		L.Push(v)
+		return 1
 	}))
-	mt.RawSetString("__newindex", L.NewFunction(func(L *glua.LState) int {
+	g.RawSetString("_G", proxy)
+	g.RawSetString("rawset", L.NewFunction(e.rawset))
+	g.RawSetString("setmetatable", L.NewFunction(e.setmetatable))
+	L.Env = proxy
+}
+
+// readonly returns an empty table that reads through index (a table or
+// an __index function) and refuses every write.
+func (e *Engine) readonly(index glua.LValue) *glua.LTable {
+	L := e.L
+	refuse := L.NewFunction(func(L *glua.LState) int {
 		L.RaiseError("Attempt to modify a readonly table")
 		return 0
-	}))
-	L.SetMetatable(g, mt)
+	})
+	lockedMT := L.NewTable() // what getmetatable shows: locked too
+	lmt := L.NewTable()
+	lmt.RawSetString("__newindex", refuse)
+	lmt.RawSetString("__metatable", lockedMT)
+	L.SetMetatable(lockedMT, lmt)
+	e.protected[lockedMT] = true
+	p := L.NewTable()
+	mt := L.NewTable()
+	mt.RawSetString("__index", index)
+	mt.RawSetString("__newindex", refuse)
+	mt.RawSetString("__metatable", lockedMT)
+	L.SetMetatable(p, mt)
+	e.protected[p] = true
+	return p
+}
+
+// errReadonly is Redis's error for a write to a locked table through the
+// API (rawset, setmetatable): no position, as lapi.c raises it.
+func errReadonly(L *glua.LState) {
+	L.Error(glua.LString("Attempt to modify a readonly table"), 0)
+}
+
+func (e *Engine) rawset(L *glua.LState) int {
+	t := L.CheckTable(1)
+	if e.protected[t] {
+		errReadonly(L)
+	}
+	t.RawSet(L.CheckAny(2), L.CheckAny(3))
+	L.Push(t)
+	return 1
+}
+
+func (e *Engine) setmetatable(L *glua.LState) int {
+	t := L.CheckTable(1)
+	if e.protected[t] {
+		errReadonly(L)
+	}
+	mt := L.Get(2)
+	if _, ok := mt.(*glua.LTable); !ok && mt != glua.LNil {
+		argError(L, 2, "setmetatable", "nil or table expected")
+	}
+	if L.GetMetaField(t, "__metatable") != glua.LNil {
+		L.RaiseError("cannot change a protected metatable")
+	}
+	L.SetMetatable(t, mt)
+	L.Push(t)
+	return 1
 }
 
 // sha1hex is the script's name: the hex SHA1 of its body.

@@ -160,7 +160,8 @@ func (e *Engine) writeTable(c *db.Client, t *glua.LTable, scriptProto int) {
 		f, fok := vt.RawGetString("format").(glua.LString)
 		s, sok := vt.RawGetString("string").(glua.LString)
 		if fok && sok {
-			c.VerbatimFormat(string(s), string(f))
+			// Three bytes of format, as Redis copies them.
+			c.VerbatimFormat(string(s), (string(f) + "   ")[:3])
 			return
 		}
 	}

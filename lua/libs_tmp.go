@@ -1,5 +1,0 @@
-package lua
-
-import glua "github.com/yuin/gopher-lua"
-
-func openRedisLibs(L *glua.LState) {}
