@@ -26,7 +26,6 @@ type Engine struct {
 	protected map[*glua.LTable]bool
 	errFn     *glua.LFunction // the error handler of every run
 	rand      uint64          // redisLrand48's state
-	functions *functions      // FUNCTION and FCALL (function.go)
 }
 
 // script is a cached script: its body and compiled function.
@@ -41,7 +40,6 @@ func Attach(srv *db.Server) *Engine {
 	e := &Engine{srv: srv, scripts: map[string]*script{}, rand: 0x1234ABCD330E}
 	e.client = srv.NewScriptClient()
 	e.reset()
-	e.functions = newFunctions(e)
 	srv.Scripting = e
 	return e
 }
@@ -93,11 +91,6 @@ func (e *Engine) reset() {
 	}))
 	e.errFn = L.NewFunction(e.errorHandler)
 	e.sandbox()
-	if e.functions != nil { // the functions' interpreter keeps its locks
-		for t := range e.functions.protected {
-			e.protected[t] = true
-		}
-	}
 }
 
 // luaTostring is tostring with Lua 5.1's "%.14g" for numbers (gopher-lua
