@@ -188,7 +188,7 @@ func (e *Engine) redisSetResp(L *glua.LState) int {
 	if L.GetTop() != 1 {
 		return raise(L, errorTable(L, "redis.setresp() requires one argument."))
 	}
-	v := L.CheckNumber(1)
+	v := L.ToNumber(1) // lua_tonumber: anything else is 0
 	if v != 2 && v != 3 {
 		return raise(L, errorTable(L, "RESP version must be 2 or 3."))
 	}

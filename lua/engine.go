@@ -24,8 +24,9 @@ type Engine struct {
 	run     *db.ScriptRun      // the script running, nil between runs
 	// protected are the tables scripts may not change (sandbox).
 	protected map[*glua.LTable]bool
-	errFn     *glua.LFunction // the error handler of every run
-	rand      uint64          // redisLrand48's state
+	behind    map[*glua.LTable]*glua.LTable // the table behind each proxy
+	errFn     *glua.LFunction               // the error handler of every run
+	rand      uint64                        // redisLrand48's state
 }
 
 // script is a cached script: its body and compiled function.
@@ -184,7 +185,7 @@ func luaUnpack(L *glua.LState) int {
 // lists); the rest of what the libraries define is removed.
 var allowedGlobals = map[string]bool{
 	"string": true, "cjson": true, "bit": true, "cmsgpack": true, "math": true, "table": true,
-	"struct": true, "redis": true, "xpcall": true, "tostring": true,
+	"struct": true, "redis": true, "xpcall": true, "tostring": true, "__redis__err__handler": true,
 	"setmetatable": true, "next": true, "assert": true, "tonumber": true, "rawequal": true,
 	"collectgarbage": true, "getmetatable": true, "rawset": true, "pcall": true, "coroutine": true,
 	"type": true, "_G": true, "select": true, "unpack": true, "gcinfo": true, "pairs": true,
@@ -212,6 +213,7 @@ func (e *Engine) sandbox() {
 	// refuse the proxies; scripts and loadstring chunks see the globals
 	// through the proxy of _G, which also refuses unknown names.
 	e.protected = map[*glua.LTable]bool{}
+	e.behind = map[*glua.LTable]*glua.LTable{}
 	libs := map[string]*glua.LTable{}
 	g.ForEach(func(k, v glua.LValue) {
 		if t, ok := v.(*glua.LTable); ok && t != g {
@@ -231,6 +233,9 @@ func (e *Engine) sandbox() {
 		return 1
 	}))
 	g.RawSetString("_G", proxy)
+	e.behind[proxy] = g
+	g.RawSetString("__redis__err__handler", e.errFn)
+	e.wrapIteration(g)
 	g.RawSetString("rawset", L.NewFunction(e.rawset))
 	g.RawSetString("setmetatable", L.NewFunction(e.setmetatable))
 	L.Env = proxy
@@ -257,7 +262,42 @@ func (e *Engine) readonly(index glua.LValue) *glua.LTable {
 	mt.RawSetString("__metatable", lockedMT)
 	L.SetMetatable(p, mt)
 	e.protected[p] = true
+	if t, ok := index.(*glua.LTable); ok {
+		e.behind[p] = t
+	}
 	return p
+}
+
+// unproxy is the table a locked proxy stands for (pairs, next and ipairs
+// walk it), or t itself.
+func (e *Engine) unproxy(t *glua.LTable) *glua.LTable {
+	if r, ok := e.behind[t]; ok {
+		return r
+	}
+	return t
+}
+
+// wrapIteration makes pairs, next and ipairs see through the proxies of
+// locked tables, as they see Redis's locked tables.
+func (e *Engine) wrapIteration(g *glua.LTable) {
+	L := e.L
+	for _, name := range []string{"pairs", "next", "ipairs"} {
+		orig, ok := g.RawGetString(name).(*glua.LFunction)
+		if !ok {
+			continue
+		}
+		g.RawSetString(name, L.NewFunction(func(L *glua.LState) int {
+			if t, ok := L.Get(1).(*glua.LTable); ok {
+				L.Replace(1, e.unproxy(t))
+			}
+			top := L.GetTop()
+			L.Push(orig)
+			L.Insert(orig, 1)
+			L.Pop(1)
+			L.Call(top, glua.MultRet)
+			return L.GetTop()
+		}))
+	}
 }
 
 // errReadonly is Redis's error for a write to a locked table through the
@@ -346,6 +386,8 @@ func formatNumber(f float64) string {
 		return "inf"
 	case math.IsInf(f, -1):
 		return "-inf"
+	case math.IsNaN(f) && math.Signbit(f):
+		return "-nan"
 	case math.IsNaN(f):
 		return "nan"
 	}

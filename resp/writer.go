@@ -185,6 +185,8 @@ func AppendDouble(b []byte, f float64) []byte {
 		return append(b, "inf"...)
 	case math.IsInf(f, -1):
 		return append(b, "-inf"...)
+	case math.IsNaN(f) && math.Signbit(f): // printf's spelling (0/0 on x86)
+		return append(b, "-nan"...)
 	case math.IsNaN(f):
 		return append(b, "nan"...)
 	}
