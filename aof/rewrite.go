@@ -50,8 +50,9 @@ type rewriteJob struct {
 type baseOptions struct {
 	rdb       bool
 	rdbOpt    rdb.Options
-	ts        int64 // the #TS annotation, 0 for none
-	keyDelay  int64 // rdb-key-save-delay
+	ts        int64    // the #TS annotation, 0 for none
+	functions []string // the libraries of functions (FUNCTION LOAD)
+	keyDelay  int64    // rdb-key-save-delay
 	autosync  bool
 	tempInDir string // the temp file written before the rename
 }
@@ -90,6 +91,7 @@ func (a *AOF) baseOptions() baseOptions {
 	if a.timestamps {
 		o.ts = time.Now().Unix()
 	}
+	o.functions = rdb.FunctionsOf(a.srv)
 	return o
 }
 
@@ -217,7 +219,7 @@ func writeBase(tmp string, sn *db.Snapshot, opt baseOptions, cancel *atomic.Bool
 				return nil
 			}
 		}
-		err = WriteCommands(bw, sn, opt.ts, after)
+		err = WriteCommands(bw, sn, opt.ts, opt.functions, after)
 	}
 	if err == nil {
 		err = bw.Flush()

@@ -33,13 +33,19 @@ import (
 const itemsPerCmd = 64
 
 // WriteCommands writes sn as the commands that rebuild it. ts > 0 adds the
-// "#TS:<ts>\r\n" annotation first (aof-timestamp-enabled). afterKey, when
+// "#TS:<ts>\r\n" annotation first (aof-timestamp-enabled), then a FUNCTION
+// LOAD for each library of functions. afterKey, when
 // not nil, is called after each key (rdb-key-save-delay, a kill): an error
 // stops the write and is returned.
-func WriteCommands(w io.Writer, sn *db.Snapshot, ts int64, afterKey func() error) error {
+func WriteCommands(w io.Writer, sn *db.Snapshot, ts int64, functions []string, afterKey func() error) error {
 	cw := cmdWriter{w: bufio.NewWriterSize(w, 64<<10)}
 	if ts > 0 {
 		cw.write(append(strconv.AppendInt(append(cw.num[:0], "#TS:"...), ts, 10), '\r', '\n'))
+	}
+	// The function libraries first, as Redis's rewriteFunctions.
+	for _, code := range functions {
+		cw.raw("*3\r\n$8\r\nFUNCTION\r\n$4\r\nLOAD\r\n")
+		cw.bulk([]byte(code))
 	}
 	for _, d := range sn.DBs {
 		if d.Keys.Len() == 0 {

@@ -79,7 +79,7 @@ func (s *testServer) rewrite(t testing.TB, ts int64) string {
 	sn := s.srv.Snapshot()
 	defer sn.Release()
 	var buf bytes.Buffer
-	require.NoError(t, WriteCommands(&buf, sn, ts, nil))
+	require.NoError(t, WriteCommands(&buf, sn, ts, nil, nil))
 	return buf.String()
 }
 
@@ -273,15 +273,15 @@ func TestWriteCommandsKeyDelayAndErrors(t *testing.T) {
 	defer sn.Release()
 	calls := 0
 	var buf bytes.Buffer
-	require.NoError(t, WriteCommands(&buf, sn, 0, func() error { calls++; return nil }))
+	require.NoError(t, WriteCommands(&buf, sn, 0, nil, func() error { calls++; return nil }))
 	require.Equal(t, 50, calls)
 
 	// The first write error is returned, and the walk stops there.
 	calls = 0
 	errDisk := errors.New("disk full")
-	require.Equal(t, errDisk, WriteCommands(&failingWriter{n: 100000, err: errDisk}, sn, 0, func() error { calls++; return nil }))
+	require.Equal(t, errDisk, WriteCommands(&failingWriter{n: 100000, err: errDisk}, sn, 0, nil, func() error { calls++; return nil }))
 	require.Less(t, calls, 50)
-	require.Equal(t, errDisk, WriteCommands(&failingWriter{n: 10, err: errDisk}, sn, 0, nil))
+	require.Equal(t, errDisk, WriteCommands(&failingWriter{n: 10, err: errDisk}, sn, 0, nil, nil))
 }
 
 // failingWriter accepts n bytes, then fails.

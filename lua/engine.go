@@ -27,6 +27,7 @@ type Engine struct {
 	behind    map[*glua.LTable]*glua.LTable // the table behind each proxy
 	errFn     *glua.LFunction               // the error handler of every run
 	rand      uint64                        // redisLrand48's state
+	functions *functions                    // FUNCTION and FCALL (function.go)
 }
 
 // script is a cached script: its body and compiled function.
@@ -41,6 +42,7 @@ func Attach(srv *db.Server) *Engine {
 	e := &Engine{srv: srv, scripts: map[string]*script{}, rand: 0x1234ABCD330E}
 	e.client = srv.NewScriptClient()
 	e.reset()
+	e.functions = newFunctions(e)
 	srv.Scripting = e
 	return e
 }
@@ -92,6 +94,11 @@ func (e *Engine) reset() {
 	}))
 	e.errFn = L.NewFunction(e.errorHandler)
 	e.sandbox()
+	if e.functions != nil { // the functions' interpreter keeps its locks
+		for t := range e.functions.protected {
+			e.protected[t] = true
+		}
+	}
 }
 
 // luaTostring is tostring with Lua 5.1's "%.14g" for numbers (gopher-lua
@@ -213,7 +220,9 @@ func (e *Engine) sandbox() {
 	// refuse the proxies; scripts and loadstring chunks see the globals
 	// through the proxy of _G, which also refuses unknown names.
 	e.protected = map[*glua.LTable]bool{}
-	e.behind = map[*glua.LTable]*glua.LTable{}
+	if e.behind == nil { // shared by the EVAL and the functions' interpreters
+		e.behind = map[*glua.LTable]*glua.LTable{}
+	}
 	libs := map[string]*glua.LTable{}
 	g.ForEach(func(k, v glua.LValue) {
 		if t, ok := v.(*glua.LTable); ok && t != g {

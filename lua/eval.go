@@ -150,33 +150,51 @@ func evalCommand(c *db.Client, bySha, ro bool) {
 	e.runScript(c, sc, keys, args, ro)
 }
 
-// runScript runs a cached script for c (scriptPrepareForRun,
-// luaCallFunction, scriptResetRun).
+// runScript runs a cached script for c.
 func (e *Engine) runScript(c *db.Client, sc *script, keys, args [][]byte, ro bool) {
+	g := e.L.G.Global
+	g.RawSetString("KEYS", bytesArray(e.L, keys))
+	g.RawSetString("ARGV", bytesArray(e.L, args))
+	e.execute(c, runSpec{L: e.L, errFn: e.errFn, fn: sc.fn, name: sha1hex(sc.body), flags: sc.flags}, ro)
+}
+
+// runSpec is what runs: a script's or a function's Lua function, in its
+// interpreter, and the name its errors give.
+type runSpec struct {
+	L     *glua.LState
+	errFn *glua.LFunction
+	fn    *glua.LFunction
+	name  string
+	flags scriptFlags
+}
+
+// execute runs sp for c with args (scriptPrepareForRun, luaCallFunction,
+// scriptResetRun): EVAL's scripts take none (KEYS and ARGV are globals),
+// functions take their keys and args tables.
+func (e *Engine) execute(c *db.Client, sp runSpec, ro bool, args ...glua.LValue) {
 	s := e.srv
-	compat := sc.flags&flagCompat != 0
+	compat := sp.flags&flagCompat != 0
 	if !compat {
-		if msg := s.ScriptFlagsCheck(c, sc.flags&flagNoWrites == 0, ro, sc.flags&flagAllowStale != 0, sc.flags&flagAllowOOM != 0); msg != "" {
+		if msg := s.ScriptFlagsCheck(c, sp.flags&flagNoWrites == 0, ro, sp.flags&flagAllowStale != 0, sp.flags&flagAllowOOM != 0); msg != "" {
 			s.ErrorReply(c, msg)
 			return
 		}
 	}
 	run := &db.ScriptRun{
 		Caller: c, C: e.client,
-		ReadOnly:   ro || !compat && sc.flags&flagNoWrites != 0,
-		AllowStale: !compat && sc.flags&flagAllowStale != 0,
+		ReadOnly:   ro || !compat && sp.flags&flagNoWrites != 0,
+		AllowStale: !compat && sp.flags&flagAllowStale != 0,
 	}
 	s.BeginScript(run)
 	e.run = run
 	defer func() { e.run = nil }()
-	L := e.L
-	g := L.G.Global
-	g.RawSetString("KEYS", bytesArray(L, keys))
-	g.RawSetString("ARGV", bytesArray(L, args))
-	L.Push(sc.fn)
-	err := e.pcall(0, 1)
-	if err != nil {
-		e.replyRunError(c, sc, err)
+	L := sp.L
+	L.Push(sp.fn)
+	for _, a := range args {
+		L.Push(a)
+	}
+	if err := e.pcall(L, sp.errFn, len(args), 1); err != nil {
+		e.replyRunError(c, sp.name, err)
 		return
 	}
 	v := L.Get(-1)
@@ -184,17 +202,21 @@ func (e *Engine) runScript(c *db.Client, sc *script, keys, args [][]byte, ro boo
 	e.writeReply(c, v, run.C.Proto)
 }
 
-// pcall calls the function on the stack; a panic of the interpreter
+// pcall calls the function on L's stack; a panic of the interpreter
 // itself (a limit it has no error for) becomes the script's error, and a
 // new interpreter replaces the one it may have left inconsistent.
-func (e *Engine) pcall(nargs, nret int) (err error) {
+func (e *Engine) pcall(L *glua.LState, errFn *glua.LFunction, nargs, nret int) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = &glua.ApiError{Type: glua.ApiErrorPanic, Object: glua.LString(fmt.Sprint(r))}
-			e.reset()
+			if L == e.L {
+				e.reset()
+			} else {
+				e.functions.rebuild()
+			}
 		}
 	}()
-	return e.L.PCall(nargs, nret, e.errFn)
+	return L.PCall(nargs, nret, errFn)
 }
 
 func bytesArray(L *glua.LState, items [][]byte) *glua.LTable {
@@ -205,9 +227,10 @@ func bytesArray(L *glua.LState, items [][]byte) *glua.LTable {
 	return t
 }
 
-// replyRunError answers the error a script raised: "-<err> script: <sha>,
-// on <source>:<line>." when the handler could say where.
-func (e *Engine) replyRunError(c *db.Client, sc *script, err error) {
+// replyRunError answers the error a script raised: "-<err> script: <name>,
+// on <source>:<line>." when the handler could say where; name is the
+// script's sha or the function's name.
+func (e *Engine) replyRunError(c *db.Client, name string, err error) {
 	ae, ok := err.(*glua.ApiError)
 	t, isTable := glua.LValue(nil), false
 	if ok {
@@ -222,7 +245,7 @@ func (e *Engine) replyRunError(c *db.Client, sc *script, err error) {
 		if len(msg) > 100 {
 			msg = msg[:100]
 		}
-		e.srv.ErrorReply(c, "Error running script f_"+sha1hex(sc.body)+", "+msg+"\n")
+		e.srv.ErrorReply(c, "Error running script "+name+", "+msg+"\n")
 		return
 	}
 	tab := t.(*glua.LTable)
@@ -233,7 +256,7 @@ func (e *Engine) replyRunError(c *db.Client, sc *script, err error) {
 	src, sok := tab.RawGetString("source").(glua.LString)
 	line := tab.RawGetString("line")
 	if _, lok := line.(glua.LNumber); sok && lok {
-		msg += " script: " + sha1hex(sc.body) + ", on " + string(src) + ":" + luaToString(line) + "."
+		msg += " script: " + name + ", on " + string(src) + ":" + luaToString(line) + "."
 	}
 	e.srv.ErrorReply(c, "-"+msg)
 }

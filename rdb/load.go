@@ -23,7 +23,8 @@ type LoadInfo struct {
 	ReplStreamDB int
 	HasReplInfo  bool
 	Aux          map[string]string
-	Bytes        int64 // the length of the RDB read, up to its checksum
+	Bytes        int64    // the length of the RDB read, up to its checksum
+	Functions    []string // the code of the function libraries
 }
 
 // Load reads an RDB stream into fresh databases and returns them without
@@ -118,8 +119,15 @@ func Load(r io.Reader, srv *db.Server, now int64, skipExpired bool) ([]*db.DB, *
 			}
 			info.aux(string(k), string(v))
 			continue
-		case OpModuleAux, OpFunction, OpFunction2:
-			return nil, nil, fmt.Errorf("the RDB file contains module data or functions (opcode %d), which this server does not support", t)
+		case OpFunction, OpFunction2:
+			code, err := ReadFunction(d, t)
+			if err != nil {
+				return nil, nil, err
+			}
+			info.Functions = append(info.Functions, code)
+			continue
+		case OpModuleAux:
+			return nil, nil, fmt.Errorf("the RDB file contains module data (opcode %d), which this server does not support", t)
 		case OpEOF:
 			if ver >= 5 {
 				want := d.CRC()
@@ -134,6 +142,13 @@ func Load(r io.Reader, srv *db.Server, now int64, skipExpired bool) ([]*db.DB, *
 				}
 			}
 			info.Bytes = d.n
+			// The libraries replace the server's, as Redis empties them
+			// before a load; only a load read whole gets that far.
+			if f, ok := srv.Scripting.(Functions); ok {
+				if msg := f.LoadFunctions(info.Functions); msg != "" {
+					return nil, nil, fmt.Errorf("Failed loading library, %s", msg)
+				}
+			}
 			return dbs, info, nil
 		}
 		key, err := d.String()
@@ -154,6 +169,41 @@ func Load(r io.Reader, srv *db.Server, now int64, skipExpired bool) ([]*db.DB, *
 		}
 		expire = -1
 	}
+}
+
+// ReadFunction reads the library of an RDB_OPCODE_FUNCTION2 record (its
+// code), or of the RDB_OPCODE_FUNCTION of 7.0's release candidates (name,
+// engine, optional description and body), as rdbFunctionLoad.
+func ReadFunction(d *Decoder, t byte) (string, error) {
+	if t == OpFunction2 {
+		code, err := d.String()
+		if err != nil {
+			return "", fmt.Errorf("Failed loading library payload: %w", err)
+		}
+		return string(code), nil
+	}
+	name, err := d.String()
+	if err != nil {
+		return "", fmt.Errorf("Failed loading library name: %w", err)
+	}
+	engine, err := d.String()
+	if err != nil {
+		return "", fmt.Errorf("Failed loading engine name: %w", err)
+	}
+	hasDesc, err := d.PlainLen()
+	if err != nil {
+		return "", fmt.Errorf("Failed loading library description indicator: %w", err)
+	}
+	if hasDesc != 0 {
+		if _, err := d.String(); err != nil {
+			return "", fmt.Errorf("Failed loading library description: %w", err)
+		}
+	}
+	body, err := d.String()
+	if err != nil {
+		return "", fmt.Errorf("Failed loading library blob: %w", err)
+	}
+	return "#!" + string(engine) + " name=" + string(name) + "\n" + string(body), nil
 }
 
 func (info *LoadInfo) aux(k, v string) {

@@ -83,9 +83,10 @@ func Path(s *db.Server) string { return s.Config.String("dbfilename") }
 
 func options(s *db.Server) Options {
 	return Options{
-		Compress: s.Config.Bool("rdbcompression"),
-		Checksum: s.Config.Bool("rdbchecksum"),
-		UsedMem:  heapBytes(),
+		Compress:  s.Config.Bool("rdbcompression"),
+		Checksum:  s.Config.Bool("rdbchecksum"),
+		UsedMem:   heapBytes(),
+		Functions: FunctionsOf(s),
 
 		KeySaveDelay: s.Config.Int("rdb-key-save-delay"),
 	}

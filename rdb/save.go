@@ -24,6 +24,9 @@ type Options struct {
 	// AOFBase marks the file as the base of an AOF (aof-base 1), as the
 	// RDB preamble of a rewrite is.
 	AOFBase bool
+	// Functions is the code of every function library, saved before the
+	// databases (FunctionsOf fills it on the loop).
+	Functions []string
 	// Cancel, when set, stops the write after the key being written.
 	Cancel *atomic.Bool
 	// KeySaveDelay is rdb-key-save-delay: microseconds to sleep after each
@@ -62,6 +65,7 @@ func Write(w io.Writer, sn *db.Snapshot, opt Options) (int64, error) {
 		aofBase = 1
 	}
 	e.AuxInt("aof-base", aofBase)
+	WriteFunctions(e, opt.Functions)
 	for _, d := range sn.DBs {
 		if d.Keys.Len() == 0 {
 			continue
@@ -172,4 +176,32 @@ func WriteValue(e *Encoder, val any) error {
 		}
 	}
 	return e.Err()
+}
+
+// WriteFunctions writes each library's code as an RDB_OPCODE_FUNCTION2
+// record (rdbSaveFunctions): in every RDB, and as FUNCTION DUMP's payload.
+func WriteFunctions(e *Encoder, codes []string) {
+	for _, code := range codes {
+		e.Byte(OpFunction2)
+		e.String([]byte(code))
+	}
+}
+
+// Functions is what the script engine (db.Server.Scripting) gives and
+// takes of its function libraries.
+type Functions interface {
+	// FunctionsCode returns the code of every library.
+	FunctionsCode() []string
+	// LoadFunctions replaces the libraries with those of a loaded RDB,
+	// or changes nothing and returns the error of the first that fails.
+	LoadFunctions(codes []string) string
+}
+
+// FunctionsOf returns the code of srv's function libraries, to save. It
+// must run on the loop.
+func FunctionsOf(srv *db.Server) []string {
+	if f, ok := srv.Scripting.(Functions); ok {
+		return f.FunctionsCode()
+	}
+	return nil
 }
