@@ -270,10 +270,14 @@ func (s *Server) infoMemory(b *infoBuilder) {
 	b.int("used_memory_lua", 32768)
 	b.int("used_memory_vm_eval", 32768)
 	b.str("used_memory_lua_human", bytesToHuman(32768))
+	scripts, functions, libraries := 0, 0, 0
+	if st, ok := s.Scripting.(ScriptStats); ok {
+		scripts, functions, libraries = st.ScriptCounts()
+	}
 	b.int("used_memory_scripts_eval", 0)
-	b.int("number_of_cached_scripts", 0)
-	b.int("number_of_functions", 0)
-	b.int("number_of_libraries", 0)
+	b.int("number_of_cached_scripts", int64(scripts))
+	b.int("number_of_functions", int64(functions))
+	b.int("number_of_libraries", int64(libraries))
 	b.int("used_memory_vm_functions", 33792)
 	b.bytes("used_memory_vm_total", 66560)
 	b.int("used_memory_functions", 200)

@@ -15,6 +15,13 @@ import (
 	"strings"
 )
 
+// ScriptStats is what INFO asks of the script engine.
+type ScriptStats interface {
+	// ScriptCounts returns the scripts in the EVAL cache, the functions
+	// and the libraries of functions.
+	ScriptCounts() (scripts, functions, libraries int)
+}
+
 // ScriptRun is the state of one script's run.
 type ScriptRun struct {
 	Caller *Client // the client that called EVAL / FCALL

@@ -47,6 +47,15 @@ func Attach(srv *db.Server) *Engine {
 	return e
 }
 
+// ScriptCounts is INFO's number_of_cached_scripts, number_of_functions
+// and number_of_libraries (db.ScriptStats).
+func (e *Engine) ScriptCounts() (scripts, functions, libraries int) {
+	if f := e.functions; f != nil {
+		functions, libraries = f.reg.functionCount(), len(f.reg.libs)
+	}
+	return len(e.scripts), functions, libraries
+}
+
 // Of returns the engine attached to srv.
 func Of(srv *db.Server) *Engine {
 	e, _ := srv.Scripting.(*Engine)
