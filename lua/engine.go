@@ -33,6 +33,7 @@ type Engine struct {
 // script is a cached script: its body and compiled function.
 type script struct {
 	body  string
+	sha   string
 	fn    *glua.LFunction
 	flags scriptFlags
 }
@@ -71,7 +72,7 @@ func (e *Engine) reset() {
 	e.order = nil
 	// Lua 5.1's limits: 8000 values on the stack (LUAI_MAXCSTACK), deep
 	// recursion up to LUAI_MAXCALLS; the registry grows as needed.
-	L := glua.NewState(glua.Options{SkipOpenLibs: true, CallStackSize: 20000, MinimizeStackMemory: true,
+	L := glua.NewState(glua.Options{SkipOpenLibs: true, CallStackSize: 20000,
 		RegistrySize: 1 << 10, RegistryMaxSize: 1 << 16})
 	for _, lib := range []struct {
 		name string
@@ -241,17 +242,16 @@ func (e *Engine) sandbox() {
 	for name, t := range libs {
 		g.RawSetString(name, e.readonly(t))
 	}
-	proxy := e.readonly(L.NewFunction(func(L *glua.LState) int {
-		k := L.CheckAny(2)
-		v := g.RawGet(k)
-		if v == glua.LNil {
-			L.RaiseError("Script attempted to access nonexistent global variable '%s'", k.String())
-		}
-		L.Push(v)
-		return 1
+	// Reads go proxy -> g (a table: no call for the names that exist) ->
+	// g's own __index for the names that do not.
+	gmt := L.NewTable()
+	gmt.RawSetString("__index", L.NewFunction(func(L *glua.LState) int {
+		L.RaiseError("Script attempted to access nonexistent global variable '%s'", L.CheckAny(2).String())
+		return 0
 	}))
+	L.SetMetatable(g, gmt)
+	proxy := e.readonly(g)
 	g.RawSetString("_G", proxy)
-	e.behind[proxy] = g
 	g.RawSetString("__redis__err__handler", e.errFn)
 	e.wrapIteration(g)
 	g.RawSetString("rawset", L.NewFunction(e.rawset))

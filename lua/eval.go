@@ -97,9 +97,17 @@ func (e *Engine) create(body string) (string, string) {
 	if cerr != nil {
 		return "", "Error compiling script (new function): " + compileError(cerr)
 	}
-	e.scripts[sha] = &script{body: body, fn: fn, flags: flags}
+	mainChunk(fn)
+	e.scripts[sha] = &script{body: body, sha: sha, fn: fn, flags: flags}
 	e.order = append(e.order, sha)
 	return sha, ""
+}
+
+// mainChunk gives a compiled chunk Lua 5.1's flags for a main chunk:
+// vararg without the compatibility "arg" table, which gopher-lua would
+// otherwise build at every call.
+func mainChunk(fn *glua.LFunction) {
+	fn.Proto.IsVarArg &^= glua.VarArgNeedsArg
 }
 
 // compileError is the message of a syntax error as Lua 5.1 gives it.
@@ -155,7 +163,7 @@ func (e *Engine) runScript(c *db.Client, sc *script, keys, args [][]byte, ro boo
 	g := e.L.G.Global
 	g.RawSetString("KEYS", bytesArray(e.L, keys))
 	g.RawSetString("ARGV", bytesArray(e.L, args))
-	e.execute(c, runSpec{L: e.L, errFn: e.errFn, fn: sc.fn, name: sha1hex(sc.body), flags: sc.flags}, ro)
+	e.execute(c, runSpec{L: e.L, errFn: e.errFn, fn: sc.fn, name: sc.sha, flags: sc.flags}, ro)
 }
 
 // runSpec is what runs: a script's or a function's Lua function, in its

@@ -327,6 +327,7 @@ func (f *functions) compile(li *library, code string) string {
 	if cerr != nil {
 		return "Error compiling function: " + compileError(cerr)
 	}
+	mainChunk(fn)
 	fn.Env = f.globals
 	f.loading = li
 	defer func() { f.loading = nil }()

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -45,6 +46,15 @@ func benchmark(opt *options, s *server, t benchTest, n, p int, ticks int64) resu
 	if !s.alive() {
 		if err := s.restart(); err != nil {
 			return result{status: "error", detail: err.Error()}
+		}
+	}
+	if len(t.setup) > 0 {
+		cli := filepath.Join(filepath.Dir(opt.benchmark), "redis-cli")
+		if _, err := exec.LookPath(cli); err != nil {
+			cli = "redis-cli"
+		}
+		if out, err := exec.Command(cli, append([]string{"-p", strconv.Itoa(s.port)}, t.setup...)...).CombinedOutput(); err != nil {
+			return result{status: "error", detail: fmt.Sprintf("setup %v: %v %s", t.setup, err, out)}
 		}
 	}
 	args := []string{"-p", strconv.Itoa(s.port), "-c", strconv.Itoa(opt.clients), "-n", strconv.Itoa(n), "-P", strconv.Itoa(p), "--csv"}

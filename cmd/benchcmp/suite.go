@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/sha1"
+	"encoding/hex"
 	"fmt"
 	"strings"
 )
@@ -15,6 +17,8 @@ type benchTest struct {
 	// first filling the list, which would mix two tests' CPU time.
 	selector string
 	cmd      []string
+	// setup runs once with redis-cli before the test (SCRIPT LOAD).
+	setup []string
 	// scale and pipeScale multiply the base number of requests without
 	// and with pipelining, so that each test runs for a second or two.
 	scale, pipeScale float64
@@ -44,6 +48,21 @@ var suite = []benchTest{
 	{key: "lrange_500", name: "LRANGE_500", cmd: []string{"lrange", "mylist", "0", "499"}, scale: 0.2, pipeScale: 0.15},
 	{key: "lrange_600", name: "LRANGE_600", cmd: []string{"lrange", "mylist", "0", "599"}, scale: 0.15, pipeScale: 0.12},
 	{key: "mset", name: "MSET (10 keys)", selector: "mset", scale: 1.5, pipeScale: 4},
+	// Scripts: one call (the EVAL caches it for the EVALSHA after it) and
+	// twenty calls a script.
+	{key: "eval_incr", name: "EVAL 1 INCR", cmd: []string{"eval", incrScript, "1", "counter"}, scale: 1, pipeScale: 8},
+	{key: "evalsha_incr", name: "EVALSHA 1 INCR", cmd: []string{"evalsha", sha1hex(incrScript), "1", "counter"}, scale: 1, pipeScale: 8},
+	{key: "evalsha_20", name: "EVALSHA 20 INCR", cmd: []string{"evalsha", sha1hex(incr20Script), "1", "counter"}, setup: []string{"script", "load", incr20Script}, scale: 0.3, pipeScale: 1},
+}
+
+const (
+	incrScript   = "return redis.call('incr', KEYS[1])"
+	incr20Script = "for i = 1, 20 do redis.call('incr', KEYS[1]) end return 1"
+)
+
+func sha1hex(s string) string {
+	sum := sha1.Sum([]byte(s))
+	return hex.EncodeToString(sum[:])
 }
 
 // requests is the number of requests of the test for base and pipeline
