@@ -119,22 +119,30 @@ func compileError(err error) string {
 	return strings.TrimSpace(msg)
 }
 
+// parseNumkeys reads the numkeys of EVAL and FCALL (argv[2]) with
+// Redis's errors; notInt is the command's for a number that is not one.
+func parseNumkeys(c *db.Client, notInt string) (int64, bool) {
+	numkeys, ok := num.ParseInt(c.Argv[2])
+	switch {
+	case !ok:
+		c.Error(notInt)
+	case numkeys > int64(len(c.Argv)-3):
+		c.Error("ERR Number of keys can't be greater than number of args")
+	case numkeys < 0:
+		c.Error("ERR Number of keys can't be negative")
+	default:
+		return numkeys, true
+	}
+	return 0, false
+}
+
 // evalCommand is EVAL, EVALSHA and their _RO variants
 // (evalGenericCommand).
 func evalCommand(c *db.Client, bySha, ro bool) {
 	s := c.Srv()
 	e := Of(s)
-	numkeys, ok := num.ParseInt(c.Argv[2])
+	numkeys, ok := parseNumkeys(c, db.ErrNotInteger)
 	if !ok {
-		c.Error(db.ErrNotInteger)
-		return
-	}
-	if numkeys > int64(len(c.Argv)-3) {
-		c.Error("ERR Number of keys can't be greater than number of args")
-		return
-	}
-	if numkeys < 0 {
-		c.Error("ERR Number of keys can't be negative")
 		return
 	}
 	var sc *script

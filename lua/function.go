@@ -19,7 +19,6 @@ import (
 
 	"github.com/redis-go/redis-server/db"
 	"github.com/redis-go/redis-server/glob"
-	"github.com/redis-go/redis-server/internal/num"
 	"github.com/redis-go/redis-server/resp"
 )
 
@@ -510,17 +509,8 @@ func fcallCommand(c *db.Client, ro bool) {
 		c.Error("ERR Function not found")
 		return
 	}
-	numkeys, ok := num.ParseInt(c.Argv[2])
+	numkeys, ok := parseNumkeys(c, "ERR Bad number of keys provided")
 	if !ok {
-		c.Error("ERR Bad number of keys provided")
-		return
-	}
-	if numkeys > int64(len(c.Argv)-3) {
-		c.Error("ERR Number of keys can't be greater than number of args")
-		return
-	}
-	if numkeys < 0 {
-		c.Error("ERR Number of keys can't be negative")
 		return
 	}
 	c.PreventPropagation() // its writes travel as themselves
