@@ -13,6 +13,7 @@ package db
 
 import (
 	"strings"
+	"sync/atomic"
 )
 
 // ScriptStats is what INFO asks of the script engine.
@@ -33,6 +34,8 @@ type ScriptRun struct {
 	// WriteDirty is set once the script ran a write command: later
 	// writes may no longer be refused for the server's state.
 	WriteDirty bool
+	// Written is WriteDirty for other goroutines (the slow-script timer).
+	Written atomic.Bool
 }
 
 // NewScriptClient returns the client a script's commands run as: not
@@ -86,6 +89,7 @@ func (s *Server) ScriptCall(run *ScriptRun, argv [][]byte) (reply []byte, err st
 	}
 	if cmd.Has(FlagWrite) {
 		run.WriteDirty = true
+		run.Written.Store(true)
 	}
 	c.Argv = argv
 	c.Buf = c.Buf[:0]

@@ -363,8 +363,12 @@ func (e *Engine) errorHandler(L *glua.LState) int {
 	errv := L.Get(1)
 	t, ok := errv.(*glua.LTable)
 	if !ok {
+		msg := luaToString(errv)
+		if isKilled(msg) { // raised as luaPushError does: no position
+			msg = killedMsg
+		}
 		t = L.NewTable()
-		t.RawSetString("err", glua.LString("ERR "+luaToString(errv)))
+		t.RawSetString("err", glua.LString("ERR "+msg))
 	}
 	for level := 1; level < 4; level++ {
 		dbg, ok := L.GetStack(level)

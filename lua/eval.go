@@ -209,7 +209,10 @@ func (e *Engine) execute(c *db.Client, sp runSpec, ro bool, args ...glua.LValue)
 	for _, a := range args {
 		L.Push(a)
 	}
-	if err := e.pcall(L, sp.errFn, len(args), 1); err != nil {
+	stop := e.watchSlow(L, run, sp.name)
+	err := e.pcall(L, sp.errFn, len(args), 1)
+	stop()
+	if err != nil {
 		e.replyRunError(c, sp.name, err)
 		return
 	}
