@@ -417,17 +417,19 @@ func (p *Persister) LoadAtStartup() error {
 }
 
 // debugReload is DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save, then load
-// the file back in place of the dataset.
+// the file back in place of the dataset; with NOFLUSH into it (a key or a
+// library already there is an error, unless MERGE replaces it).
 func debugReload(c *db.Client) {
 	s := c.Srv()
-	save := true
+	save, merge, noflush := true, false, false
 	for i := 2; i < len(c.Argv); i++ {
 		switch strings.ToLower(c.Arg(i)) {
 		case "nosave":
 			save = false
-		case "merge", "noflush":
-			c.Error("ERR DEBUG RELOAD MERGE and NOFLUSH are not supported")
-			return
+		case "merge":
+			merge = true
+		case "noflush":
+			noflush = true
 		default:
 			c.Error("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.")
 			return
@@ -445,15 +447,83 @@ func debugReload(c *db.Client) {
 		return
 	}
 	defer f.Close()
-	dbs, _, err := Load(f, s, time.Now().UnixMilli(), false)
+	before := FunctionsOf(s) // Load installs the file's libraries
+	dbs, info, err := Load(f, s, time.Now().UnixMilli(), false)
+	if err == nil && noflush {
+		err = mergeLoaded(s, dbs, before, info.Functions, merge)
+	}
 	if err != nil {
+		if fn, ok := s.Scripting.(Functions); ok && noflush {
+			fn.LoadFunctions(before)
+		}
 		logger.Warningf("Error loading the RDB dump: %v", err)
 		c.Error("ERR Error trying to load the RDB dump, check server logs.")
 		return
 	}
-	s.ReplaceDBs(dbs)
+	if !noflush {
+		s.ReplaceDBs(dbs)
+	}
 	logger.Noticef("DB reloaded by DEBUG RELOAD")
 	c.OK()
+}
+
+// mergeLoaded adds what a load read to the live data (DEBUG RELOAD
+// NOFLUSH): libraries and keys already there are errors, or replaced
+// with merge (Redis's RDBFLAGS_ALLOW_DUP).
+func mergeLoaded(s *db.Server, dbs []*db.DB, before, loaded []string, merge bool) error {
+	if fn, ok := s.Scripting.(Functions); ok {
+		libs := append([]string(nil), loaded...)
+		names := map[string]bool{}
+		for _, code := range loaded {
+			names[libraryName(code)] = true
+		}
+		for _, code := range before {
+			if merge && names[libraryName(code)] {
+				continue
+			}
+			libs = append(libs, code)
+		}
+		if msg := fn.LoadFunctions(libs); msg != "" {
+			return errors.New(msg)
+		}
+	}
+	for i, d := range dbs {
+		live := s.DBs[i]
+		var dup string
+		d.Each(func(key string, _ any) bool {
+			if !merge && live.Exists([]byte(key)) {
+				dup = key
+				return false
+			}
+			return true
+		})
+		if dup != "" {
+			return fmt.Errorf("duplicate key '%s' in db %d", dup, i)
+		}
+	}
+	for i, d := range dbs {
+		live := s.DBs[i]
+		d.Each(func(key string, val any) bool {
+			k := []byte(key)
+			live.Set(k, val, false)
+			if when := d.Expire(k); when >= 0 {
+				live.SetExpire(k, when)
+			}
+			return true
+		})
+	}
+	return nil
+}
+
+// libraryName is the name in a library's "#!lua name=<name>" first line.
+func libraryName(code string) string {
+	line, _, _ := strings.Cut(code, "\n")
+	for _, f := range strings.Fields(line) {
+		if name, ok := strings.CutPrefix(f, "name="); ok {
+			return name
+		}
+	}
+	return ""
 }
 
 func heapBytes() int64 {
