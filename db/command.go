@@ -65,7 +65,10 @@ type Command struct {
 
 	// INFO commandstats.
 	Calls, Usec, RejectedCalls, FailedCalls int64
-	latency                                 *hdrHistogram // INFO latencystats, LATENCY HISTOGRAM
+	// scriptRunner marks EVAL, FCALL and their variants: their flags come
+	// from the script they run (SetScriptRunners).
+	scriptRunner bool
+	latency      *hdrHistogram // INFO latencystats, LATENCY HISTOGRAM
 }
 
 // FullName is the name as errors and INFO show it: "get", "config|get".

@@ -151,7 +151,11 @@ func (s *Server) processCommand(c *Client) {
 		s.reject(c, "ERR Command not allowed inside a transaction")
 		return
 	}
-	isWrite := cmd.Has(FlagWrite) || c.Flags&ClientMulti != 0 && cmd.Name == "exec" && c.Multi.hasWriteCmd()
+	flags := cmd.Flags
+	if cmd.scriptRunner && s.ScriptCommandFlags != nil { // EVAL, FCALL: the script's declared flags
+		flags = s.ScriptCommandFlags(c, flags)
+	}
+	isWrite := flags&FlagWrite != 0 || c.Flags&ClientMulti != 0 && cmd.Name == "exec" && c.Multi.hasWriteCmd()
 	if isWrite || cmd.Name == "ping" {
 		if msg := s.diskError(); msg != "" && !s.IsReplica {
 			s.reject(c, msg)
@@ -175,7 +179,7 @@ func (s *Server) processCommand(c *Client) {
 		s.reject(c, "ERR Replica can't interact with the keyspace")
 		return
 	}
-	if s.IsReplica && !s.MasterLinkUp && !s.ServeStaleData && !cmd.Has(FlagStale) {
+	if s.IsReplica && !s.MasterLinkUp && !s.ServeStaleData && flags&FlagStale == 0 {
 		s.reject(c, ErrMasterDown)
 		return
 	}

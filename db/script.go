@@ -16,6 +16,17 @@ import (
 	"sync/atomic"
 )
 
+// SetScriptRunners marks the commands that run scripts (EVAL, FCALL, ...):
+// processCommand asks Server.ScriptCommandFlags for their flags, which
+// depend on the script (getCommandFlags).
+func SetScriptRunners(names ...string) {
+	for _, n := range names {
+		if cmd := commands[n]; cmd != nil {
+			cmd.scriptRunner = true
+		}
+	}
+}
+
 // ScriptStats is what INFO asks of the script engine.
 type ScriptStats interface {
 	// ScriptCounts returns the scripts in the EVAL cache, the functions

@@ -76,6 +76,10 @@ type seams struct {
 	AOF any
 	// Scripting is the script engine (package lua) once attached.
 	Scripting any
+	// ScriptCommandFlags returns the flags of a command that runs a script
+	// (EVAL, FCALL), those its script declares: write, denyoom and stale
+	// follow its no-writes, allow-oom and allow-stale (scriptFlagsToCmdFlags).
+	ScriptCommandFlags func(c *Client, flags CmdFlag) CmdFlag
 
 	cronHooks       []func(now time.Time)
 	flushallHooks   []func()

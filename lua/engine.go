@@ -45,6 +45,7 @@ func Attach(srv *db.Server) *Engine {
 	e.reset()
 	e.functions = newFunctions(e)
 	srv.Scripting = e
+	srv.ScriptCommandFlags = e.commandFlags
 	return e
 }
 

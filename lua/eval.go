@@ -24,6 +24,54 @@ func init() {
 	db.RegisterCommand("script|kill", scriptKillCommand)
 	db.RegisterCommand("script|help", scriptHelpCommand)
 	db.RegisterCommand("script|debug", scriptDebugCommand)
+	db.SetScriptRunners("eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro")
+}
+
+// commandFlags is getCommandFlags for EVAL and FCALL (evalGetCommandFlags,
+// fcallGetCommandFlags): a script that declared flags makes its command a
+// write (unless no-writes), denyoom (unless allow-oom or no-writes) and
+// stale (with allow-stale) for processCommand's checks.
+func (e *Engine) commandFlags(c *db.Client, flags db.CmdFlag) db.CmdFlag {
+	if len(c.Argv) < 2 {
+		return flags
+	}
+	var sf scriptFlags
+	switch c.Cmd.Name {
+	case "fcall", "fcall_ro":
+		fn := e.functions.reg.fns[strings.ToLower(string(c.Argv[1]))]
+		if fn == nil {
+			return flags
+		}
+		sf = fn.flags
+	case "evalsha", "evalsha_ro":
+		sc := e.scripts[strings.ToLower(string(c.Argv[1]))]
+		if sc == nil {
+			return flags
+		}
+		sf = sc.flags
+	default:
+		if sc := e.scripts[sha1hex(string(c.Argv[1]))]; sc != nil {
+			sf = sc.flags
+		} else if f, _, err := shebangFlags(string(c.Argv[1])); err == "" {
+			sf = f
+		} else {
+			return flags
+		}
+	}
+	if sf&flagCompat != 0 {
+		return flags
+	}
+	flags &^= db.FlagStale | db.FlagDenyOOM | db.FlagWrite | db.FlagMayReplicate
+	if sf&(flagAllowOOM|flagNoWrites) == 0 {
+		flags |= db.FlagDenyOOM
+	}
+	if sf&flagNoWrites == 0 {
+		flags |= db.FlagWrite
+	}
+	if sf&flagAllowStale != 0 {
+		flags |= db.FlagStale
+	}
+	return flags
 }
 
 // scriptFlags are the flags a script declares in its shebang.

@@ -331,7 +331,10 @@ func (f *functions) compile(li *library, code string) string {
 	f.loading = li
 	defer func() { f.loading = nil }()
 	L.Push(fn)
-	if err := f.e.pcall(L, nil, 0, 0); err != nil {
+	stop := withTimeout(L, loadTimeout, loadTimeoutMsg)
+	err := f.e.pcall(L, nil, 0, 0)
+	stop()
+	if err != nil {
 		msg := "ERR " + err.Error()
 		if ae, ok := err.(*glua.ApiError); ok && ae.Object != nil {
 			msg = "ERR " + luaToString(ae.Object)
@@ -341,6 +344,9 @@ func (f *functions) compile(li *library, code string) string {
 					msg = string(s)
 				}
 			}
+		}
+		if strings.HasSuffix(msg, loadTimeoutMsg) { // raised as luaPushError does
+			msg = "ERR " + loadTimeoutMsg
 		}
 		return "Error registering functions: " + msg
 	}

@@ -30,9 +30,29 @@ const killedMsg = "Script killed by user with SCRIPT KILL..."
 type killContext struct {
 	done chan struct{}
 	once sync.Once
+	err  error // what the script's error says
 }
 
 var errKilled = errors.New(killedMsg)
+
+// loadTimeoutMsg is the error of a library that runs too long at load.
+const loadTimeoutMsg = "FUNCTION LOAD timeout"
+
+// loadTimeout is how long a library's code may run when loaded (Redis's
+// 500 ms: it should only register functions).
+const loadTimeout = 500 * time.Millisecond
+
+// withTimeout makes L's run fail with msg after d; the returned function
+// disarms it.
+func withTimeout(L *glua.LState, d time.Duration, msg string) func() {
+	k := &killContext{done: make(chan struct{}), err: errors.New(msg)}
+	L.SetContext(k)
+	t := time.AfterFunc(d, func() { k.once.Do(func() { close(k.done) }) })
+	return func() {
+		t.Stop()
+		L.RemoveContext()
+	}
+}
 
 func (k *killContext) Deadline() (time.Time, bool) { return time.Time{}, false }
 func (k *killContext) Done() <-chan struct{}       { return k.done }
@@ -40,7 +60,7 @@ func (k *killContext) Value(any) any               { return nil }
 func (k *killContext) Err() error {
 	select {
 	case <-k.done:
-		return errKilled
+		return k.err
 	default:
 		return nil
 	}
@@ -53,7 +73,7 @@ func (e *Engine) watchSlow(L *glua.LState, run *db.ScriptRun, name string) func(
 	if limit <= 0 {
 		return func() {}
 	}
-	k := &killContext{done: make(chan struct{})}
+	k := &killContext{done: make(chan struct{}), err: errKilled}
 	L.SetContext(k)
 	t := time.AfterFunc(time.Duration(limit)*time.Millisecond, func() {
 		logger.Warningf("Slow script detected: still in execution after %d milliseconds. You can try killing the script using the SCRIPT KILL command. Script name is: %s.", limit, name)
