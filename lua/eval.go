@@ -24,7 +24,7 @@ func init() {
 	db.RegisterCommand("script|kill", scriptKillCommand)
 	db.RegisterCommand("script|help", scriptHelpCommand)
 	db.RegisterCommand("script|debug", scriptDebugCommand)
-	db.SetScriptRunners("eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro")
+	db.SetScriptRunners("eval", "evalsha", "eval_ro", "evalsha_ro")
 }
 
 // commandFlags is getCommandFlags for EVAL and FCALL (evalGetCommandFlags,

@@ -34,6 +34,7 @@ func init() {
 	db.RegisterCommand("function|help", functionHelpCommand)
 	db.RegisterCommand("function|dump", functionDumpCommand)
 	db.RegisterCommand("function|restore", functionRestoreCommand)
+	db.SetScriptRunners("fcall", "fcall_ro")
 }
 
 // function is a registered function.
