@@ -18,7 +18,7 @@ SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .NOTPARALLEL:
 
-.PHONY: all build run test fmt-check vet unit integration fuzz bench redis-tools clean
+.PHONY: all build run test fmt-check vet unit integration fuzz bench redis-tools client-libs clean
 
 all: build
 
@@ -28,7 +28,7 @@ build:
 run: build
 	./$(BIN) redis.conf
 
-test: redis-tools fmt-check vet unit integration
+test: redis-tools client-libs fmt-check vet unit integration
 
 fmt-check:
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt -l: these files need gofmt -w:"; echo "$$out"; exit 1; fi
@@ -44,7 +44,7 @@ unit:
 # tests/ builds the server itself (with -race -tags invariants) and starts it
 # on free ports; REDIS_SERVER_BIN=/usr/bin/redis-server runs it against Redis.
 integration:
-	$(GO) test -count=1 -timeout 10m ./tests
+	CLIENT_LIBS=$(CLIENT_LIBS) $(GO) test -count=1 -timeout 10m ./tests
 
 # The differential test (tests/differential_test.go) runs rounds of fresh
 # seeds against real Redis for FUZZTIME, with DIFF_KEYS keys a round.
@@ -70,5 +70,19 @@ redis-tools:
 		$(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y redis-server redis-tools redis-sentinel; \
 	fi
 
+# Client libraries the scripting tests drive (tests/script_libs_test.go):
+# redis-py from Debian, ioredis from npm into $(CLIENT_LIBS).
+CLIENT_LIBS ?= $(CURDIR)/.client-libs
+
+client-libs:
+	@if ! /usr/bin/python3 -c 'import redis' 2>/dev/null; then \
+		echo "Installing Debian's python3-redis (redis-py)"; \
+		$(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y python3-redis; \
+	fi
+	@if [ ! -d "$(CLIENT_LIBS)/node_modules/ioredis" ]; then \
+		echo "Installing ioredis 5 into $(CLIENT_LIBS)"; \
+		mkdir -p "$(CLIENT_LIBS)" && npm install --silent --prefix "$(CLIENT_LIBS)" ioredis@5; \
+	fi
+
 clean:
-	rm -rf bin
+	rm -rf bin .client-libs
