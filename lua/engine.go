@@ -27,6 +27,7 @@ type Engine struct {
 	behind    map[*glua.LTable]*glua.LTable // the table behind each proxy
 	errFn     *glua.LFunction               // the error handler of every run
 	rand      uint64                        // redisLrand48's state
+	watch     *watchdog                     // busy-reply-threshold (slow.go)
 	functions *functions                    // FUNCTION and FCALL (function.go)
 }
 
@@ -40,7 +41,7 @@ type script struct {
 
 // Attach gives srv its scripting engine. It must run before the loop does.
 func Attach(srv *db.Server) *Engine {
-	e := &Engine{srv: srv, scripts: map[string]*script{}, rand: 0x1234ABCD330E}
+	e := &Engine{srv: srv, scripts: map[string]*script{}, rand: 0x1234ABCD330E, watch: newWatchdog()}
 	e.client = srv.NewScriptClient()
 	e.reset()
 	e.functions = newFunctions(e)

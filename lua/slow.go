@@ -14,6 +14,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	glua "github.com/yuin/gopher-lua"
@@ -66,25 +67,92 @@ func (k *killContext) Err() error {
 	}
 }
 
-// watchSlow arms the busy-reply-threshold timer of a run; the returned
-// function disarms it once the script returned.
+// watchdog watches the script running, for all the interpreters of an
+// engine: a goroutine looks every watchInterval whether the run passed
+// busy-reply-threshold (a timer per run would cost more than a short
+// script). The interpreters check its Done between instructions.
+type watchdog struct {
+	mu      sync.Mutex
+	run     *db.ScriptRun // nil between runs
+	name    string
+	start   time.Time
+	limit   time.Duration
+	warned  bool
+	started bool
+	done    atomic.Pointer[chan struct{}]
+}
+
+const watchInterval = 20 * time.Millisecond
+
+func newWatchdog() *watchdog {
+	w := &watchdog{}
+	ch := make(chan struct{})
+	w.done.Store(&ch)
+	return w
+}
+
+func (w *watchdog) Deadline() (time.Time, bool) { return time.Time{}, false }
+func (w *watchdog) Done() <-chan struct{}       { return *w.done.Load() }
+func (w *watchdog) Value(any) any               { return nil }
+func (w *watchdog) Err() error {
+	select {
+	case <-w.Done():
+		return errKilled
+	default:
+		return nil
+	}
+}
+
+// begin starts watching a run, on the loop.
+func (w *watchdog) begin(run *db.ScriptRun, name string, limit time.Duration) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	select {
+	case <-*w.done.Load(): // the last run was killed: a new channel
+		ch := make(chan struct{})
+		w.done.Store(&ch)
+	default:
+	}
+	w.run, w.name, w.start, w.limit, w.warned = run, name, time.Now(), limit, false
+	if !w.started {
+		w.started = true
+		go w.watch()
+	}
+}
+
+// end stops watching the run, on the loop.
+func (w *watchdog) end() {
+	w.mu.Lock()
+	w.run = nil
+	w.mu.Unlock()
+}
+
+func (w *watchdog) watch() {
+	for range time.Tick(watchInterval) {
+		w.mu.Lock()
+		if w.run != nil && w.limit > 0 && !w.warned && time.Since(w.start) > w.limit {
+			w.warned = true
+			logger.Warningf("Slow script detected: still in execution after %d milliseconds. You can try killing the script using the SCRIPT KILL command. Script name is: %s.", w.limit.Milliseconds(), w.name)
+			if !w.run.Written.Load() {
+				logger.Warningf("Lua script killed by user with SCRIPT KILL.")
+				close(*w.done.Load())
+			}
+		}
+		w.mu.Unlock()
+	}
+}
+
+// watchSlow watches a run for busy-reply-threshold; the returned function
+// ends the watch once the script returned.
 func (e *Engine) watchSlow(L *glua.LState, run *db.ScriptRun, name string) func() {
 	limit := e.srv.Config.Int("busy-reply-threshold")
 	if limit <= 0 {
 		return func() {}
 	}
-	k := &killContext{done: make(chan struct{}), err: errKilled}
-	L.SetContext(k)
-	t := time.AfterFunc(time.Duration(limit)*time.Millisecond, func() {
-		logger.Warningf("Slow script detected: still in execution after %d milliseconds. You can try killing the script using the SCRIPT KILL command. Script name is: %s.", limit, name)
-		if run.Written.Load() {
-			return
-		}
-		logger.Warningf("Lua script killed by user with SCRIPT KILL.")
-		k.once.Do(func() { close(k.done) })
-	})
+	L.SetContext(e.watch)
+	e.watch.begin(run, name, time.Duration(limit)*time.Millisecond)
 	return func() {
-		t.Stop()
+		e.watch.end()
 		L.RemoveContext()
 	}
 }
