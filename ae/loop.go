@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -39,6 +40,8 @@ type Loop struct {
 	earlyMu        sync.Mutex
 	early          []func()
 	earlyDone      bool
+	parked         []func()    // tasks held back while a script is busy
+	parkedConns    []gnet.Conn // handler connections whose input waits likewise
 	// OnListening runs when the engine is about to accept connections,
 	// before any is served (Redis's "Ready to accept connections").
 	OnListening func()
@@ -67,13 +70,17 @@ func (l *Loop) Run() error {
 		gnet.WithReuseAddr(true),
 		gnet.WithTCPNoDelay(gnet.TCPNoDelay),
 		gnet.WithLoadBalancing(gnet.LeastConnections),
-		gnet.WithLogger(quietLogger{}),
+		gnet.WithLogger(quietLogger{stopping: &l.stopping}),
 		gnet.WithLogLevel(logging.ErrorLevel),
 	}
 	if ka := l.srv.Config.Int("tcp-keepalive"); ka > 0 {
 		opts = append(opts, gnet.WithTCPKeepAlive(time.Duration(ka)*time.Second))
 	}
-	return gnet.Rotate(l, l.addrs, opts...)
+	err := gnet.Rotate(l, l.addrs, opts...)
+	if l.stopping.Load() {
+		return nil // accept fails on purpose once stopping (stopListening)
+	}
+	return err
 }
 
 // Port returns the TCP port served.
@@ -129,8 +136,14 @@ func (l *Loop) connectWake() {
 }
 
 // Execute runs fn on the loop goroutine. It may be called from any
-// goroutine once the loop booted.
-func (l *Loop) Execute(fn func()) {
+// goroutine once the loop booted. While a script is busy, fn waits for
+// its end (see db/script_busy.go).
+func (l *Loop) Execute(fn func()) { l.execute(fn, false) }
+
+// ExecuteBusy is Execute for the end of a busy script, which runs at once.
+func (l *Loop) ExecuteBusy(fn func()) { l.execute(fn, true) }
+
+func (l *Loop) execute(fn func(), busy bool) {
 	select {
 	case <-l.booted:
 	default:
@@ -148,13 +161,43 @@ func (l *Loop) Execute(fn func()) {
 		return
 	}
 	l.wake.EventLoop().Execute(context.Background(), gnet.RunnableFunc(func(context.Context) error {
+		owned := l.srv.Acquire()
+		defer l.srv.Release(owned)
+		if l.srv.ScriptBusy() && !busy {
+			l.parked = append(l.parked, fn)
+			return nil
+		}
 		fn()
 		l.flushPending()
+		if !l.srv.ScriptBusy() {
+			l.unpark()
+		}
 		if l.stopping.Load() {
 			return errors.New("shutdown")
 		}
 		return nil
 	}))
+}
+
+// unpark runs what waited for a busy script, once it ended: the tasks in
+// order (one may start another busy script: the rest waits again), then
+// the handler connections' input.
+func (l *Loop) unpark() {
+	for len(l.parked) > 0 && !l.srv.ScriptBusy() {
+		fn := l.parked[0]
+		l.parked = l.parked[1:]
+		fn()
+		l.flushPending()
+	}
+	if len(l.parked) == 0 {
+		l.parked = nil
+	}
+	if !l.srv.ScriptBusy() {
+		for _, c := range l.parkedConns {
+			c.Wake(nil)
+		}
+		l.parkedConns = nil
+	}
 }
 
 // runEarly hands the work queued before boot to the loop.
@@ -201,11 +244,13 @@ func (l *Loop) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 		return nil, gnet.None
 	}
 	if e, ok := c.Context().(*enrollment); ok { // see Enroll
+		defer l.srv.Release(l.srv.Acquire())
 		return l.openEnrolled(c, e)
 	}
 	if hook := l.openHook(c); hook != nil {
 		return nil, gnet.None
 	}
+	defer l.srv.Release(l.srv.Acquire())
 	remote, local := addrString(c.RemoteAddr()), localAddr(c)
 	cl := l.srv.NewClient(&conn{c: c}, remote, local, c.Fd())
 	c.SetContext(cl)
@@ -235,16 +280,30 @@ func (l *Loop) OnTraffic(c gnet.Conn) gnet.Action {
 		c.Discard(-1)
 		return gnet.None
 	case Handler:
+		defer l.srv.Release(l.srv.Acquire())
+		if l.srv.ScriptBusy() { // read once the script ended
+			if !slices.Contains(l.parkedConns, c) {
+				l.parkedConns = append(l.parkedConns, c)
+			}
+			return gnet.None
+		}
 		data, _ := c.Peek(-1)
 		act := ctx.OnData(c, data)
 		c.Discard(-1)
 		l.flushPending()
 		return act
 	case *db.Client:
+		defer l.srv.Release(l.srv.Acquire())
 		data, _ := c.Peek(-1)
 		ctx.LastActive = time.Now()
 		l.srv.ProcessInput(ctx, data)
 		c.Discard(-1)
+		if l.srv.ScriptBusy() {
+			// No end of iteration until the script ends: its duties now,
+			// so that replies held for the AOF are not held longer.
+			l.srv.BeforeSleep()
+			l.flushDeferred()
+		}
 		act := gnet.None
 		if l.srv.HoldReplies {
 			l.deferFlush(ctx)
@@ -266,6 +325,7 @@ func (l *Loop) OnTraffic(c gnet.Conn) gnet.Action {
 
 // OnClose forgets the client.
 func (l *Loop) OnClose(c gnet.Conn, err error) gnet.Action {
+	defer l.srv.Release(l.srv.Acquire())
 	switch ctx := c.Context().(type) {
 	case *db.Client:
 		l.srv.FreeClient(ctx)
@@ -353,21 +413,43 @@ func (l *Loop) scheduleBeforeSleep() {
 	l.Execute(func() {
 		l.deferScheduled = false
 		l.srv.BeforeSleep()
-		list := l.deferred
-		l.deferred = nil
-		for _, r := range list {
-			if cn, ok := r.Conn.(*conn); ok && l.flush(cn.c, r) == gnet.Close {
-				cn.c.Close()
-			}
-		}
+		l.flushDeferred()
 	})
+}
+
+// flushDeferred writes the output deferFlush held back.
+func (l *Loop) flushDeferred() {
+	list := l.deferred
+	l.deferred = nil
+	for _, r := range list {
+		if cn, ok := r.Conn.(*conn); ok && l.flush(cn.c, r) == gnet.Close {
+			cn.c.Close()
+		}
+	}
 }
 
 // Shutdown makes Run return; the caller finishes the exit.
 func (l *Loop) Shutdown() {
 	l.stopping.Store(true)
+	l.stopListening()
 	if l.wake != nil {
 		l.wake.Wake(nil)
+	}
+}
+
+// stopListening refuses new connections at once, as Redis's exit does,
+// while gnet winds down: a client connecting after SHUTDOWN gets a
+// refusal, not a connection closed unanswered.
+func (l *Loop) stopListening() {
+	for _, a := range l.addrs {
+		network, address, ok := strings.Cut(a, "://")
+		if !ok {
+			continue
+		}
+		if fd, err := l.eng.DupListener(network, address); err == nil {
+			_ = unix.Shutdown(fd, unix.SHUT_RDWR)
+			_ = unix.Close(fd)
+		}
 	}
 }
 
@@ -449,15 +531,19 @@ func CheckListen(addr string) error {
 	return nil
 }
 
-type quietLogger struct{}
+// quietLogger passes gnet's errors to the log, but for those of a
+// shutdown under way (stopListening makes accept fail on purpose).
+type quietLogger struct{ stopping *atomic.Bool }
 
 func (quietLogger) Debugf(string, ...any) {}
 func (quietLogger) Infof(string, ...any)  {}
 func (quietLogger) Warnf(format string, args ...any) {
 	logger.Verbosef(format, args...)
 }
-func (quietLogger) Errorf(format string, args ...any) {
-	logger.Warningf(format, args...)
+func (q quietLogger) Errorf(format string, args ...any) {
+	if !q.stopping.Load() {
+		logger.Warningf(format, args...)
+	}
 }
 func (quietLogger) Fatalf(format string, args ...any) {
 	logger.Warningf(format, args...)

@@ -300,10 +300,11 @@ func (s *Server) scanDatabaseForReadyKeys(db *DB) {
 // handleClientsBlockedOnKeys serves the clients blocked on the keys made
 // ready by the command that just ran, then runs the input the served
 // clients sent meanwhile. It runs after a top-level command only: inside
-// EXEC or a script the keys wait for the end of the whole.
+// EXEC or a script (even one busy, while others run commands) the keys
+// wait for the end of the whole.
 func (s *Server) handleClientsBlockedOnKeys() {
 	b := &s.blocking
-	if b.serving || s.Executing != nil || len(b.ready) == 0 && len(b.unblocked) == 0 {
+	if b.serving || s.Executing != nil || s.busy != nil || len(b.ready) == 0 && len(b.unblocked) == 0 {
 		return
 	}
 	b.serving = true

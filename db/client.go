@@ -101,6 +101,7 @@ type Client struct {
 	// Per-client statistics for CLIENT LIST.
 	NetIn, NetOut int64
 	Commands      int64
+	scriptTime    int64 // the script client's: when its script started (BeginScript)
 }
 
 // Srv returns the server the client belongs to.

@@ -26,6 +26,9 @@ func (s *Server) ProcessInput(c *Client, data []byte) {
 	}
 	off := 0
 	for off < len(buf) && c.Flags&(ClientBlocked|ClientCloseASAP|ClientCloseAfterReply) == 0 && !s.pausedFor(c) {
+		if s.busy != nil && (s.busy.caller == c || c.Flags&ClientMaster != 0) {
+			break // the caller waits for its script, the master's stream for its end
+		}
 		argv, n, err := c.parser.Next(buf[off:])
 		if err != nil {
 			s.protocolError(c, err)
@@ -187,6 +190,10 @@ func (s *Server) processCommand(c *Client) {
 		s.reject(c, ErrLoading)
 		return
 	}
+	if s.busy != nil && !cmd.Has(FlagAllowBusy) {
+		s.reject(c, s.busyError())
+		return
+	}
 	if s.postponeIfPaused(c) { // CLIENT PAUSE: runs again when it ends
 		return
 	}
@@ -246,27 +253,52 @@ func (s *Server) countError(msg string) {
 	}
 }
 
+// callState is what call keeps of a command between running its body and
+// the bookkeeping after it: the two are apart when a busy script suspends
+// its EVAL (script_busy.go).
+type callState struct {
+	cmd       *Command
+	dirty     int64
+	outBefore int
+	prevExec  *Client
+	start     time.Time
+	argv      [][]byte
+}
+
 // call runs the command body and does the bookkeeping around it: time,
 // statistics, slow log, MONITOR, reply suppression and propagation, as
 // Redis's call().
 func (s *Server) call(c *Client) {
-	cmd := c.Cmd
-	dirty := s.Dirty
-	outBefore := len(c.Buf)
-	prevExec := s.Executing
-	if prevExec != c { // not a command of c's EXEC: those share its mark
-		c.replyMark = outBefore
+	st := callState{cmd: c.Cmd, dirty: s.Dirty, outBefore: len(c.Buf), prevExec: s.Executing}
+	if st.prevExec != c { // not a command of c's EXEC: those share its mark
+		c.replyMark = st.outBefore
 	}
 	s.Executing = c
-	start := time.Now()
-	s.nowMs = start.UnixMilli()
-	argv := c.Argv // as sent, for MONITOR, even if the command rewrites it
-	s.prop.nesting++
-	cmd.Proc(c)
-	if len(s.monitors) > 0 && !cmd.Has(FlagSkipMonitor|FlagAdmin) {
-		s.feedMonitorsArgv(c, argv)
+	st.start = time.Now()
+	s.nowMs = st.start.UnixMilli()
+	if c.scriptTime != 0 { // a script's command: the script's time
+		s.nowMs = c.scriptTime
 	}
-	dur := time.Since(start)
+	st.argv = c.Argv // as sent, for MONITOR, even if the command rewrites it
+	s.prop.nesting++
+	st.cmd.Proc(c)
+	if s.suspended(c) { // a busy script: the rest when it returns
+		s.busy.call = st
+		s.busy.call.argv = c.Argv
+		s.nowMs = 0
+		s.Executing = st.prevExec
+		return
+	}
+	s.callDone(c, st)
+}
+
+// callDone is call's part after the command body.
+func (s *Server) callDone(c *Client, st callState) {
+	cmd := st.cmd
+	if len(s.monitors) > 0 && !cmd.Has(FlagSkipMonitor|FlagAdmin) {
+		s.feedMonitorsArgv(c, st.argv)
+	}
+	dur := time.Since(st.start)
 	s.nowMs = 0
 
 	usec := dur.Microseconds()
@@ -275,9 +307,9 @@ func (s *Server) call(c *Client) {
 	c.Commands++
 	c.Last = cmd
 	s.Stats.Commands++
-	if outBefore < len(c.Buf) && c.Buf[outBefore] == '-' {
+	if st.outBefore < len(c.Buf) && c.Buf[st.outBefore] == '-' {
 		cmd.FailedCalls++
-		line := c.Buf[outBefore+1:]
+		line := c.Buf[st.outBefore+1:]
 		if i := indexCRLF(line); i >= 0 {
 			s.countError(string(line[:i]))
 		}
@@ -291,7 +323,7 @@ func (s *Server) call(c *Client) {
 	// Writes from our master go to the AOF only: replication proxies the
 	// master's stream as it arrived (Replication.MasterStream).
 	target := c.forcePropagate
-	if s.Dirty > dirty {
+	if s.Dirty > st.dirty {
 		target = PropagateAll
 	}
 	if c.Flags&ClientMaster != 0 {
@@ -303,7 +335,7 @@ func (s *Server) call(c *Client) {
 	if s.prop.nesting--; s.prop.nesting == 0 {
 		s.propagatePending()
 	}
-	s.Executing = prevExec // after propagating: WAIT knows whose write it was
+	s.Executing = st.prevExec // after propagating: WAIT knows whose write it was
 	c.forcePropagate, c.preventPropagate = 0, false
 	s.handleClientsBlockedOnKeys() // serve the keys this command filled (blocking.go)
 	switch {
@@ -317,7 +349,7 @@ func (s *Server) call(c *Client) {
 	}
 	if c.Flags&ClientMaster != 0 && c.Flags&ClientMulti == 0 {
 		// Replies to the master are not sent: the replica only acks.
-		c.Buf = c.Buf[:outBefore]
+		c.Buf = c.Buf[:st.outBefore]
 	}
 	clobberArgv(c)
 	c.argvOwned = false

@@ -12,9 +12,19 @@
 package db
 
 import (
+	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 )
+
+func init() {
+	RegisterDebug("set-disable-deny-scripts", 3, func(c *Client) {
+		n, _ := strconv.Atoi(strings.TrimSpace(string(c.Argv[2])))
+		c.srv.scriptAllowDenied = n != 0
+		c.OK()
+	})
+}
 
 // SetScriptRunners marks the commands that run scripts (EVAL, FCALL, ...):
 // processCommand asks Server.ScriptCommandFlags for their flags, which
@@ -47,6 +57,9 @@ type ScriptRun struct {
 	WriteDirty bool
 	// Written is WriteDirty for other goroutines (the slow-script timer).
 	Written atomic.Bool
+	// Async is set when the script runs on a goroutine of its own, which
+	// may become busy (script_busy.go): its commands then take ScriptMu.
+	Async bool
 }
 
 // NewScriptClient returns the client a script's commands run as: not
@@ -70,6 +83,9 @@ func (s *Server) BeginScript(run *ScriptRun) {
 	c.Proto = 2
 	c.ScriptRepl = PropagateAll
 	c.Buf = c.Buf[:0]
+	// Time stands still for the script: a key expires at its first
+	// access, not in the middle of the script (Redis's scriptTimeSnapshot).
+	c.scriptTime = time.Now().UnixMilli()
 }
 
 // ScriptCall runs argv (borrowed for the call) from a script and returns
@@ -77,6 +93,10 @@ func (s *Server) BeginScript(run *ScriptRun) {
 // raises in the script for a command a script may not run (err then has
 // no reply).
 func (s *Server) ScriptCall(run *ScriptRun, argv [][]byte) (reply []byte, err string) {
+	if run.Async {
+		s.ScriptMu.Lock()
+		defer s.ScriptMu.Unlock()
+	}
 	c := run.C
 	cmd := lookupCommand(argv)
 	if cmd == nil || cmd.Sub != nil && len(argv) >= 2 {
@@ -86,7 +106,7 @@ func (s *Server) ScriptCall(run *ScriptRun, argv [][]byte) (reply []byte, err st
 		return nil, "Wrong number of args calling Redis command from script"
 	}
 	c.Cmd = cmd
-	if cmd.Has(FlagNoScript) {
+	if cmd.Has(FlagNoScript) && !s.scriptAllowDenied {
 		cmd.RejectedCalls++
 		return nil, "This Redis command is not allowed from script"
 	}

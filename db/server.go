@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"os"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/redis-go/redis-server/config"
@@ -17,7 +18,11 @@ type Loop interface {
 	// Port returns the TCP port the server listens on.
 	Port() int
 	// Execute runs fn on the loop goroutine; any goroutine may call it.
+	// While a script is busy the loop holds it back until the script ends.
 	Execute(fn func())
+	// ExecuteBusy runs fn on the loop even while a script is busy: the
+	// script's end (script_busy.go).
+	ExecuteBusy(fn func())
 }
 
 // Stats are the counters INFO stats reports.
@@ -68,7 +73,15 @@ type Server struct {
 	nextClientID int64
 	pending      []*Client // clients with output to flush
 
-	prop  propagation // the writes on their way to replicas and AOF (propagate.go)
+	prop propagation // the writes on their way to replicas and AOF (propagate.go)
+	busy *busyRun    // the script past busy-reply-threshold (script_busy.go)
+	// ScriptMu is held by whichever goroutine owns the server: the loop,
+	// or a busy script's goroutine while it runs a command (script_busy.go).
+	ScriptMu  sync.Mutex
+	loopHolds bool // the loop holds ScriptMu (written by the loop only)
+	// scriptAllowDenied lets scripts run noscript commands (DEBUG
+	// SET-DISABLE-DENY-SCRIPTS, for tests).
+	scriptAllowDenied bool
 	seams             // where replication, persistence and others plug in (seams.go)
 
 	// Settings read on hot paths, kept in sync with Config by hooks.
@@ -189,6 +202,10 @@ func (s *Server) NewClient(conn Conn, addr, laddr string, fd int) *Client {
 // FreeClient forgets a closed connection and releases what it holds.
 func (s *Server) FreeClient(c *Client) {
 	if _, ok := s.clients[c.ID]; !ok {
+		return
+	}
+	if s.busy != nil && s.busy.caller == c { // freed when its script returns
+		s.busy.gone = true
 		return
 	}
 	delete(s.clients, c.ID)

@@ -108,6 +108,13 @@ func shutdownCommand(c *Client) {
 	if c.denyBlocking() {
 		flags |= ShutdownNow // no waiting for replicas inside MULTI
 	}
+	if s.busy != nil {
+		if flags&ShutdownNoSave == 0 { // a busy script: only NOSAVE
+			s.replyError(c, s.busyError())
+			return
+		}
+		flags |= ShutdownNow // the cron that waits for replicas does not run
+	}
 	switch err := s.PrepareForShutdown(flags); {
 	case err == errShutdownPending: // the reply comes when it ends
 		s.blockForKeys(c, nil, "none", 0)

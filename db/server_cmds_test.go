@@ -12,9 +12,10 @@ import (
 
 type fakeLoop struct{ shutdowns int }
 
-func (l *fakeLoop) Shutdown()         { l.shutdowns++ }
-func (l *fakeLoop) Port() int         { return 7001 }
-func (l *fakeLoop) Execute(fn func()) { fn() }
+func (l *fakeLoop) Shutdown()             { l.shutdowns++ }
+func (l *fakeLoop) Port() int             { return 7001 }
+func (l *fakeLoop) Execute(fn func())     { fn() }
+func (l *fakeLoop) ExecuteBusy(fn func()) { fn() }
 
 func TestTime(t *testing.T) {
 	r := newLocalRunner(t)

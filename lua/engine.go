@@ -29,6 +29,8 @@ type Engine struct {
 	rand      uint64                        // redisLrand48's state
 	watch     *watchdog                     // busy-reply-threshold (slow.go)
 	functions *functions                    // FUNCTION and FCALL (function.go)
+	jobs      chan<- *job                   // to the runner (runner.go)
+	job       *job                          // the run in progress, reused
 }
 
 // script is a cached script: its body and compiled function.
@@ -43,6 +45,7 @@ type script struct {
 func Attach(srv *db.Server) *Engine {
 	e := &Engine{srv: srv, scripts: map[string]*script{}, rand: 0x1234ABCD330E, watch: newWatchdog()}
 	e.client = srv.NewScriptClient()
+	e.job = &job{e: e, wake: make(chan struct{}, 1), ended: make(chan struct{}, 1)}
 	e.reset()
 	e.functions = newFunctions(e)
 	srv.Scripting = e
@@ -191,7 +194,7 @@ func luaUnpack(L *glua.LState) int {
 		return 0
 	}
 	n := end - start + 1
-	if n <= 0 || n+L.GetTop() >= maxStack {
+	if n <= 0 || n+L.GetTop() > maxStack { // lua_checkstack
 		L.RaiseError("too many results to unpack")
 	}
 	for i := start; i <= end; i++ {

@@ -219,7 +219,7 @@ func (e *Engine) runScript(c *db.Client, sc *script, keys, args [][]byte, ro boo
 	g := e.L.G.Global
 	g.RawSetString("KEYS", bytesArray(e.L, keys))
 	g.RawSetString("ARGV", bytesArray(e.L, args))
-	e.execute(c, runSpec{L: e.L, errFn: e.errFn, fn: sc.fn, name: sc.sha, flags: sc.flags}, ro)
+	e.execute(c, runSpec{L: e.L, errFn: e.errFn, fn: sc.fn, name: sc.sha, flags: sc.flags, eval: true}, ro)
 }
 
 // runSpec is what runs: a script's or a function's Lua function, in its
@@ -230,11 +230,13 @@ type runSpec struct {
 	fn    *glua.LFunction
 	name  string
 	flags scriptFlags
+	eval  bool // EVAL's script, not a function
 }
 
 // execute runs sp for c with args (scriptPrepareForRun, luaCallFunction,
 // scriptResetRun): EVAL's scripts take none (KEYS and ARGV are globals),
-// functions take their keys and args tables.
+// functions take their keys and args tables. A script a client calls runs
+// on the runner and may outlast the command's call (runner.go).
 func (e *Engine) execute(c *db.Client, sp runSpec, ro bool, args ...glua.LValue) {
 	s := e.srv
 	compat := sp.flags&flagCompat != 0
@@ -248,42 +250,77 @@ func (e *Engine) execute(c *db.Client, sp runSpec, ro bool, args ...glua.LValue)
 		Caller: c, C: e.client,
 		ReadOnly:   ro || !compat && sp.flags&flagNoWrites != 0,
 		AllowStale: !compat && sp.flags&flagAllowStale != 0,
+		Async:      s.ScriptMayYield(c),
 	}
 	s.BeginScript(run)
 	e.run = run
-	defer func() { e.run = nil }()
 	L := sp.L
 	L.Push(sp.fn)
 	for _, a := range args {
 		L.Push(a)
 	}
-	stop := e.watchSlow(L, run, sp.name)
-	err := e.pcall(L, sp.errFn, len(args), 1)
-	stop()
-	if err != nil {
-		e.replyRunError(c, sp.name, err)
+	j := e.job
+	j.L, j.sp, j.nargs, j.c, j.run, j.err, j.broken = L, sp, len(args), c, run, nil, false
+	var watched *job // the watchdog makes it busy
+	if run.Async {
+		watched = j
+	}
+	j.stop = e.watchSlow(L, run, watched, sp.name, sp.eval)
+	if !run.Async {
+		j.err, j.broken = e.protectedCall(L, sp.errFn, len(args), 1)
+	} else if !e.runAsync(j) {
+		return // busy: resumeJob completes it
+	}
+	e.complete(j)
+}
+
+// complete answers the command of a script that returned, on the loop.
+func (e *Engine) complete(j *job) {
+	j.stop()
+	e.run = nil
+	c, L := j.c, j.L
+	j.c, j.run = nil, nil
+	if j.broken {
+		e.repair(L)
+	}
+	if j.err != nil {
+		e.replyRunError(c, j.sp.name, j.err)
 		return
 	}
 	v := L.Get(-1)
 	L.Pop(1)
-	e.writeReply(c, v, run.C.Proto)
+	e.writeReply(c, v, e.client.Proto)
 }
 
-// pcall calls the function on L's stack; a panic of the interpreter
-// itself (a limit it has no error for) becomes the script's error, and a
-// new interpreter replaces the one it may have left inconsistent.
-func (e *Engine) pcall(L *glua.LState, errFn *glua.LFunction, nargs, nret int) (err error) {
+// pcall calls the function on L's stack; see protectedCall.
+func (e *Engine) pcall(L *glua.LState, errFn *glua.LFunction, nargs, nret int) error {
+	err, broken := e.protectedCall(L, errFn, nargs, nret)
+	if broken {
+		e.repair(L)
+	}
+	return err
+}
+
+// protectedCall calls the function on L's stack; a panic of the
+// interpreter itself (a limit it has no error for) becomes the script's
+// error, and broken says the interpreter must be repaired.
+func (e *Engine) protectedCall(L *glua.LState, errFn *glua.LFunction, nargs, nret int) (err error, broken bool) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = &glua.ApiError{Type: glua.ApiErrorPanic, Object: glua.LString(fmt.Sprint(r))}
-			if L == e.L {
-				e.reset()
-			} else {
-				e.functions.rebuild()
-			}
+			broken = true
 		}
 	}()
-	return L.PCall(nargs, nret, errFn)
+	return L.PCall(nargs, nret, errFn), false
+}
+
+// repair replaces an interpreter a panic may have left inconsistent.
+func (e *Engine) repair(L *glua.LState) {
+	if L == e.L {
+		e.reset()
+	} else {
+		e.functions.rebuild()
+	}
 }
 
 func bytesArray(L *glua.LState, items [][]byte) *glua.LTable {
@@ -358,11 +395,9 @@ func scriptFlushCommand(c *db.Client) {
 	c.OK()
 }
 
-// scriptKillCommand is SCRIPT KILL. Scripts run to their end on the loop,
-// so there is never one to kill when a command is read.
-func scriptKillCommand(c *db.Client) {
-	c.Error("NOTBUSY No scripts in execution right now.")
-}
+// scriptKillCommand is SCRIPT KILL: it stops a busy script that has not
+// written (db/script_busy.go).
+func scriptKillCommand(c *db.Client) { c.Srv().KillScript(c, true) }
 
 // scriptDebugCommand is SCRIPT DEBUG: NO is what runs anyway; the Lua
 // debugger (YES, SYNC) is not implemented, and says so.

@@ -14,6 +14,7 @@ package lua
 
 import (
 	"strings"
+	"time"
 
 	glua "github.com/yuin/gopher-lua"
 
@@ -30,7 +31,7 @@ func init() {
 	db.RegisterCommand("function|flush", functionFlushCommand)
 	db.RegisterCommand("function|list", functionListCommand)
 	db.RegisterCommand("function|stats", functionStatsCommand)
-	db.RegisterCommand("function|kill", scriptKillCommand)
+	db.RegisterCommand("function|kill", func(c *db.Client) { c.Srv().KillScript(c, false) })
 	db.RegisterCommand("function|help", functionHelpCommand)
 	db.RegisterCommand("function|dump", functionDumpCommand)
 	db.RegisterCommand("function|restore", functionRestoreCommand)
@@ -662,9 +663,27 @@ func functionListCommand(c *db.Client) {
 
 func functionStatsCommand(c *db.Client) {
 	reg := Of(c.Srv()).functions.reg
+	b, argv, running := c.Srv().RunningScript()
+	if running && b.Eval {
+		c.Srv().ErrorReply(c, "-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.")
+		return
+	}
 	c.MapLen(2)
 	c.BulkString("running_script")
-	c.Null()
+	if !running {
+		c.Null()
+	} else {
+		c.MapLen(3)
+		c.BulkString("name")
+		c.BulkString(b.Name)
+		c.BulkString("command")
+		c.ArrayLen(len(argv))
+		for _, a := range argv {
+			c.Bulk(a)
+		}
+		c.BulkString("duration_ms")
+		c.Int(time.Since(b.Started).Milliseconds())
+	}
 	c.BulkString("engines")
 	c.MapLen(1)
 	c.BulkString("LUA")

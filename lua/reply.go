@@ -117,6 +117,21 @@ func parseReply(L *glua.LState, b []byte) (glua.LValue, int) {
 // writeReply answers c with the Lua value v (luaReplyToRedisReply);
 // scriptProto is the RESP the script chose with redis.setresp.
 func (e *Engine) writeReply(c *db.Client, v glua.LValue, scriptProto int) {
+	e.writeValue(c, v, scriptProto, replyBase)
+}
+
+// Redis converts a reply on the Lua stack, which nested tables fill: a
+// table nested too deep (or holding itself) ends in an error where the
+// stack would overflow, as Redis's lua_checkstack(lua, 4) at each value.
+// top is the stack slot the value would take there: the returned value's
+// first, then one more per array level, three per map or set level.
+const replyBase = 2
+
+func (e *Engine) writeValue(c *db.Client, v glua.LValue, scriptProto, top int) {
+	if top+4 > maxStack {
+		e.srv.ErrorReply(c, "reached lua stack limit")
+		return
+	}
 	switch v := v.(type) {
 	case glua.LString:
 		c.Bulk([]byte(v))
@@ -132,13 +147,13 @@ func (e *Engine) writeReply(c *db.Client, v glua.LValue, scriptProto int) {
 	case glua.LNumber:
 		c.Int(int64(v))
 	case *glua.LTable:
-		e.writeTable(c, v, scriptProto)
+		e.writeTable(c, v, scriptProto, top)
 	default:
 		c.Null()
 	}
 }
 
-func (e *Engine) writeTable(c *db.Client, t *glua.LTable, scriptProto int) {
+func (e *Engine) writeTable(c *db.Client, t *glua.LTable, scriptProto, top int) {
 	if s, ok := t.RawGetString("err").(glua.LString); ok {
 		msg := string(s)
 		e.srv.ErrorReply(c, "-"+msg)
@@ -172,9 +187,9 @@ func (e *Engine) writeTable(c *db.Client, t *glua.LTable, scriptProto int) {
 			vals = append(vals, v)
 		})
 		c.MapLen(len(keys))
-		for i := range keys {
-			e.writeReply(c, keys[i], scriptProto)
-			e.writeReply(c, vals[i], scriptProto)
+		for i := range keys { // the stack: map, key, value, the key's copy
+			e.writeValue(c, keys[i], scriptProto, top+4)
+			e.writeValue(c, vals[i], scriptProto, top+3)
 		}
 		return
 	}
@@ -182,8 +197,8 @@ func (e *Engine) writeTable(c *db.Client, t *glua.LTable, scriptProto int) {
 		var keys []glua.LValue
 		s.ForEach(func(k, _ glua.LValue) { keys = append(keys, k) })
 		c.SetLen(len(keys))
-		for _, k := range keys {
-			e.writeReply(c, k, scriptProto)
+		for _, k := range keys { // the stack: set, key, the key's copy
+			e.writeValue(c, k, scriptProto, top+3)
 		}
 		return
 	}
@@ -193,6 +208,6 @@ func (e *Engine) writeTable(c *db.Client, t *glua.LTable, scriptProto int) {
 	}
 	c.ArrayLen(n)
 	for i := 1; i <= n; i++ {
-		e.writeReply(c, t.RawGetInt(i), scriptProto)
+		e.writeValue(c, t.RawGetInt(i), scriptProto, top+1)
 	}
 }

@@ -1,14 +1,17 @@
 package lua
 
 // Slow scripts. Redis keeps serving other clients while a script runs
-// past busy-reply-threshold (they get -BUSY), so that SCRIPT KILL can stop
-// a script that has not written yet. This server runs a script on the
-// loop, which cannot read other connections until the script returns, so
-// it does at the threshold what a SCRIPT KILL would do: a script that has
-// not written is stopped with the error SCRIPT KILL gives; one that wrote
-// cannot be stopped without breaking its atomicity and runs to its end, as
-// Redis's (which only SHUTDOWN NOSAVE ends), with Redis's warning in the
-// log. Either way no script holds the server forever without a trace.
+// past busy-reply-threshold: they get -BUSY, and SCRIPT KILL (FUNCTION
+// KILL) can stop a script that has not written yet. Here a script called
+// by a client runs on the engine's goroutine (runner) while the loop
+// waits; the watchdog tells the loop when the threshold passed, the loop
+// then suspends the caller's command and serves again (db/script_busy.go),
+// and the script's end completes the command from the loop.
+//
+// Scripts run where the loop cannot give the server away (in a
+// transaction, from our master or the AOF) run on the loop itself; at the
+// threshold one called in a transaction that has not written is stopped
+// as SCRIPT KILL would, the others run to their end.
 
 import (
 	"errors"
@@ -70,11 +73,14 @@ func (k *killContext) Err() error {
 // watchdog watches the script running, for all the interpreters of an
 // engine: a goroutine looks every watchInterval whether the run passed
 // busy-reply-threshold (a timer per run would cost more than a short
-// script). The interpreters check its Done between instructions.
+// script). The interpreters check its Done between instructions: closing
+// it kills the script.
 type watchdog struct {
 	mu      sync.Mutex
 	run     *db.ScriptRun // nil between runs
+	job     *job          // the run's, when it runs on the runner
 	name    string
+	eval    bool
 	start   time.Time
 	limit   time.Duration
 	warned  bool
@@ -104,7 +110,7 @@ func (w *watchdog) Err() error {
 }
 
 // begin starts watching a run, on the loop.
-func (w *watchdog) begin(run *db.ScriptRun, name string, limit time.Duration) {
+func (w *watchdog) begin(run *db.ScriptRun, j *job, name string, eval bool, limit time.Duration) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	select {
@@ -113,18 +119,30 @@ func (w *watchdog) begin(run *db.ScriptRun, name string, limit time.Duration) {
 		w.done.Store(&ch)
 	default:
 	}
-	w.run, w.name, w.start, w.limit, w.warned = run, name, time.Now(), limit, false
+	w.run, w.job, w.name, w.eval, w.start, w.limit, w.warned = run, j, name, eval, time.Now(), limit, false
 	if !w.started {
 		w.started = true
 		go w.watch()
 	}
 }
 
-// end stops watching the run, on the loop.
+// end stops watching the run.
 func (w *watchdog) end() {
 	w.mu.Lock()
-	w.run = nil
+	w.run, w.job = nil, nil
 	w.mu.Unlock()
+}
+
+// kill stops the script watched (SCRIPT KILL): it fails at its next
+// instruction.
+func (w *watchdog) kill() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	select {
+	case <-*w.done.Load():
+	default:
+		close(*w.done.Load())
+	}
 }
 
 func (w *watchdog) watch() {
@@ -132,8 +150,15 @@ func (w *watchdog) watch() {
 		w.mu.Lock()
 		if w.run != nil && w.limit > 0 && !w.warned && time.Since(w.start) > w.limit {
 			w.warned = true
-			logger.Warningf("Slow script detected: still in execution after %d milliseconds. You can try killing the script using the SCRIPT KILL command. Script name is: %s.", w.limit.Milliseconds(), w.name)
-			if !w.run.Written.Load() {
+			how := "SCRIPT KILL"
+			if !w.eval {
+				how = "FUNCTION KILL"
+			}
+			logger.Warningf("Slow script detected: still in execution after %d milliseconds. You can try killing the script using the %s command. Script name is: %s.", time.Since(w.start).Milliseconds(), how, w.name)
+			switch {
+			case w.job != nil:
+				w.job.busy() // the loop serves again
+			case w.run.Caller.Flags&db.ClientMulti != 0 && !w.run.Written.Load():
 				logger.Warningf("Lua script killed by user with SCRIPT KILL.")
 				close(*w.done.Load())
 			}
@@ -144,13 +169,13 @@ func (w *watchdog) watch() {
 
 // watchSlow watches a run for busy-reply-threshold; the returned function
 // ends the watch once the script returned.
-func (e *Engine) watchSlow(L *glua.LState, run *db.ScriptRun, name string) func() {
+func (e *Engine) watchSlow(L *glua.LState, run *db.ScriptRun, j *job, name string, eval bool) func() {
 	limit := e.srv.Config.Int("busy-reply-threshold")
 	if limit <= 0 {
 		return func() {}
 	}
 	L.SetContext(e.watch)
-	e.watch.begin(run, name, time.Duration(limit)*time.Millisecond)
+	e.watch.begin(run, j, name, eval, time.Duration(limit)*time.Millisecond)
 	return func() {
 		e.watch.end()
 		L.RemoveContext()

@@ -8,8 +8,6 @@ package tests
 import (
 	"context"
 	"fmt"
-	"os"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -106,31 +104,4 @@ return 0`)
 		require.NoError(t, err)
 	}
 	require.Equal(t, 200, done)
-}
-
-// TestScriptSlowIsStopped: this server cannot serve other clients while a
-// script runs, so at busy-reply-threshold it stops a script that has not
-// written, with the error SCRIPT KILL gives in Redis, and the server goes
-// on; a script that wrote runs to its end (atomicity), as in Redis.
-func TestScriptSlowIsStopped(t *testing.T) {
-	if os.Getenv("REDIS_SERVER_BIN") != "" {
-		t.Skip("this server's own behaviour: Redis serves -BUSY and waits for SCRIPT KILL")
-	}
-	s := startServer(t, "--busy-reply-threshold", "200")
-	c := s.client(t, 2)
-	ctx := context.Background()
-	err := c.Eval(ctx, "while true do end", nil).Err()
-	require.Error(t, err)
-	require.Contains(t, err.Error(), "ERR Script killed by user with SCRIPT KILL... script: ")
-	// pcall cannot catch the kill for good.
-	err = c.Eval(ctx, "pcall(function() while true do end end) return 'caught'", nil).Err()
-	require.Error(t, err)
-	require.Equal(t, "PONG", c.Ping(ctx).Val())
-	n, err := c.Eval(ctx, "redis.call('set', 'w', 1) local i = 0 while i < 3000000 do i = i + 1 end return i", nil).Int64()
-	require.NoError(t, err)
-	require.Equal(t, int64(3000000), n)
-	waitFor(t, 10*time.Second, "the slow script warning", func() (bool, string) {
-		out := s.output()
-		return strings.Contains(out, "Slow script detected: still in execution after 200 milliseconds."), out
-	})
 }

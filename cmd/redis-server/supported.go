@@ -9,7 +9,7 @@ var supportedDirectives = []string{
 	"loglevel", "logfile", "databases", "dir", "maxclients", "requirepass", "hz",
 	"proto-max-bulk-len", "client-query-buffer-limit", "enable-debug-command",
 	"notify-keyspace-events", "slowlog-log-slower-than", "slowlog-max-len",
-	"latency-monitor-threshold", "unixsocket", "include",
+	"latency-monitor-threshold", "unixsocket", "include", "busy-reply-threshold",
 	"save", "dbfilename", "rdbcompression", "rdbchecksum", "stop-writes-on-bgsave-error",
 	"hash-max-listpack-entries", "hash-max-listpack-value", "set-max-intset-entries",
 	"zset-max-listpack-entries", "zset-max-listpack-value", "list-max-listpack-size",
