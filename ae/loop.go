@@ -42,6 +42,7 @@ type Loop struct {
 	earlyDone      bool
 	parked         []func()    // tasks held back while a script is busy
 	parkedConns    []gnet.Conn // handler connections whose input waits likewise
+	unlistened     bool        // stopListening ran
 	// OnListening runs when the engine is about to accept connections,
 	// before any is served (Redis's "Ready to accept connections").
 	OnListening func()
@@ -173,6 +174,7 @@ func (l *Loop) execute(fn func(), busy bool) {
 			l.unpark()
 		}
 		if l.stopping.Load() {
+			l.stopListening()
 			return errors.New("shutdown")
 		}
 		return nil
@@ -315,6 +317,7 @@ func (l *Loop) OnTraffic(c gnet.Conn) gnet.Action {
 		}
 		l.flushPending()
 		if l.stopping.Load() {
+			l.stopListening()
 			return gnet.Shutdown
 		}
 		return act
@@ -431,7 +434,6 @@ func (l *Loop) flushDeferred() {
 // Shutdown makes Run return; the caller finishes the exit.
 func (l *Loop) Shutdown() {
 	l.stopping.Store(true)
-	l.stopListening()
 	if l.wake != nil {
 		l.wake.Wake(nil)
 	}
@@ -439,8 +441,13 @@ func (l *Loop) Shutdown() {
 
 // stopListening refuses new connections at once, as Redis's exit does,
 // while gnet winds down: a client connecting after SHUTDOWN gets a
-// refusal, not a connection closed unanswered.
+// refusal, not a connection closed unanswered. It runs on the loop, once:
+// gnet closes the listeners itself after the loop returned.
 func (l *Loop) stopListening() {
+	if l.unlistened {
+		return
+	}
+	l.unlistened = true
 	for _, a := range l.addrs {
 		network, address, ok := strings.Cut(a, "://")
 		if !ok {
