@@ -367,9 +367,10 @@ func (s *Server) reprocessBlocked(c *Client, key []byte) {
 	s.prop.nesting++
 	bs.cmd.Proc(c)
 	s.nowMs = 0
-	if s.Dirty > dirty {
+	if s.Dirty > dirty && !c.preventPropagate {
 		s.propagateCall(c, PropagateAll)
 	}
+	c.preventPropagate = false // XREADGROUP propagates its effects itself
 	if s.prop.nesting--; s.prop.nesting == 0 {
 		s.propagatePending()
 	}

@@ -102,6 +102,10 @@ type Client struct {
 	NetIn, NetOut int64
 	Commands      int64
 	scriptTime    int64 // the script client's: when its script started (BeginScript)
+
+	// mem is the output buffer limits' and client eviction's bookkeeping
+	// (client_limits.go).
+	mem clientMem
 }
 
 // Srv returns the server the client belongs to.
@@ -152,9 +156,11 @@ func (s *Server) unpause() {
 }
 
 // clientInfo is c's line in CLIENT LIST and CLIENT INFO, field for field as
-// Redis 7.0's catClientInfoString. The memory fields describe our buffers:
-// rbs is the reply buffer's capacity, obl the reply bytes not yet handed to
-// the socket layer, omem what that layer still holds.
+// Redis 7.0's catClientInfoString. The memory fields describe our buffers
+// as client_limits.go maps them to Redis's: rbs is the reply buffer's
+// capacity, obl its first 16KB (Redis's static buffer), omem the rest of
+// the pending output, in the reply buffer or in the socket layer, and oll
+// that in 16KB blocks; tot-mem is what client eviction counts.
 func (s *Server) clientInfo(c *Client) string {
 	var b strings.Builder
 	now := time.Now().Unix()
@@ -163,15 +169,14 @@ func (s *Server) clientInfo(c *Client) string {
 		events = "rw"
 	}
 	qbufFree := max(cap(c.qbuf)-len(c.qbuf), 0)
-	argvMem, multiMem := c.argvMem(), c.multiMem()
 	rbs := max(cap(c.Buf), 1024)
-	totMem := clientStructSize + cap(c.qbuf) + rbs + argvMem + multiMem + c.outboundBytes()
-	fmt.Fprintf(&b, "id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d multi=%d qbuf=%d qbuf-free=%d argv-mem=%d multi-mem=%d rbs=%d rbp=%d obl=%d oll=0 omem=%d tot-mem=%d events=%s cmd=%s user=%s redir=-1 resp=%d",
+	omem := c.outputMem()
+	fmt.Fprintf(&b, "id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d multi=%d qbuf=%d qbuf-free=%d argv-mem=%d multi-mem=%d rbs=%d rbp=%d obl=%d oll=%d omem=%d tot-mem=%d events=%s cmd=%s user=%s redir=-1 resp=%d",
 		c.ID, c.peerID(), c.LAddr, c.FD, c.Name,
 		now-c.Created.Unix(), now-c.LastActive.Unix(),
 		c.flagString(), c.DB.ID, c.channelCount(), c.patternCount(), c.shardChannelCount(), c.multiCount(),
-		len(c.qbuf), qbufFree, argvMem, multiMem, rbs, len(c.Buf), len(c.Buf),
-		c.outboundBytes(), totMem, events, c.lastCmdName(), c.User, c.Proto)
+		len(c.qbuf), qbufFree, c.argvMem(), c.multiMem(), rbs, len(c.Buf), c.staticBufLen(),
+		outputBlocks(omem), omem, c.memoryUsage(), events, c.lastCmdName(), c.User, c.Proto)
 	return b.String()
 }
 
@@ -290,6 +295,14 @@ func (c *Client) beginPush() {
 	if c.srv.Executing == c && c.silenced() {
 		c.Buf = c.Buf[:c.replyMark]
 	}
+}
+
+// dropOutput discards the output not yet handed to the socket layer, for a
+// client being closed: the reply mark goes too, so that nothing past it is
+// resliced back.
+func (c *Client) dropOutput() {
+	c.Buf = c.Buf[:0]
+	c.replyMark = 0
 }
 
 // endPush moves the reply mark past the push just written.

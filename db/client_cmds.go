@@ -304,7 +304,7 @@ func parseKillFilter(c *Client, f *killFilter) bool {
 // at once; the loop closes the connection when it flushes.
 func (s *Server) killClient(c *Client) {
 	s.FreeClient(c)
-	c.Buf = c.Buf[:0]
+	c.dropOutput()
 	c.Flags |= ClientCloseASAP
 	s.MarkPending(c)
 }

@@ -1,13 +1,37 @@
 package db
 
-// The clients' share of serverCron: closing connections idle for longer
-// than the timeout parameter, as Redis's clientsCronHandleTimeout.
+// The clients' share of serverCron, as Redis's clientsCron: closing
+// connections idle for longer than the timeout parameter, tracking the
+// recent largest buffers, counting every client's memory and enforcing the
+// output buffer limits on clients that got no new output.
 
 import (
 	"time"
 
 	"github.com/redis-go/redis-server/logger"
 )
+
+// clientsCron runs every cron tick. Redis visits each client about once a
+// second, numclients/hz per tick; every client each tick costs a few
+// comparisons apiece here and keeps the soft limit's seconds exact.
+func (s *Server) clientsCron(now time.Time) {
+	s.closeIdleClients(now)
+	l := &s.climits
+	slot := int(now.Unix() % peakSlots)
+	// The next second's slot starts empty, so that it only holds what is
+	// seen during that second.
+	next := (slot + 1) % peakSlots
+	l.peakIn[next], l.peakOut[next] = 0, 0
+	for _, c := range s.clients {
+		if c.Flags&ClientCloseASAP != 0 {
+			continue
+		}
+		s.trackExpansiveClient(c, slot)
+		s.updateClientMem(c)
+		s.closeOnOutputLimit(c, false, now)
+	}
+	s.evictClients()
+}
 
 // closeIdleClients closes the normal clients that sent nothing for more
 // than timeout seconds. Replicas, MONITOR clients, the master, blocked or

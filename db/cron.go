@@ -15,7 +15,7 @@ func (s *Server) Cron() {
 	}
 	s.rehashSome(now)
 	s.handleBlockedClientsTimeout(now)
-	s.closeIdleClients(now)
+	s.clientsCron(now) // timeouts, buffer limits, client memory (clients_cron.go)
 	s.trackMemoryPeak()
 	s.finishPendingShutdown(now)
 	for _, fn := range s.cronHooks { // save points, replication (seams.go)

@@ -89,8 +89,8 @@ func debugLog(c *Client) {
 }
 
 // debugObject is DEBUG OBJECT key: Redis's low-level description of the
-// value. The address is the value's, the LRU clock the current one (this
-// server does not track access times).
+// value. The address is the value's; lru is the raw access clock (LFU data
+// under an LFU policy, read as an LRU clock for the idle time, as Redis).
 func debugObject(c *Client) {
 	v := c.DB.lookup(c.Argv[2])
 	if v == nil {
@@ -102,8 +102,9 @@ func debugObject(c *Client) {
 		refcount = sharedRefcount
 	}
 	serialized := c.srv.Persister.SerializedLength(v)
-	c.Status(fmt.Sprintf("Value at:%s refcount:%d encoding:%s serializedlength:%d lru:%d lru_seconds_idle:0",
-		valueAddress(v), refcount, EncodingName(v), serialized, lruClock(time.Now())))
+	clock, _ := c.DB.Clock(c.Argv[2])
+	c.Status(fmt.Sprintf("Value at:%s refcount:%d encoding:%s serializedlength:%d lru:%d lru_seconds_idle:%d",
+		valueAddress(v), refcount, EncodingName(v), serialized, clock, c.srv.idleSeconds(clock)))
 }
 
 // valueAddress prints where a value lives, as DEBUG OBJECT's "%p".

@@ -65,11 +65,7 @@ func (s *Server) ProcessInput(c *Client, data []byte) {
 	default:
 		c.qbuf = append(c.qbuf[:0], rest...)
 	}
-	if s.queryBufLimit > 0 && int64(len(c.qbuf)) > s.queryBufLimit {
-		logger.Warningf("Closing client that reached max query buffer length: %s (qbuf initial bytes: %q)", s.clientInfo(c), c.qbuf[:min(len(c.qbuf), 64)])
-		c.qbuf = nil
-		c.Flags |= ClientCloseASAP
-	}
+	s.inputProcessed(c)
 }
 
 // replicaReplied closes a replica whose command generated a reply: the
@@ -158,6 +154,9 @@ func (s *Server) processCommand(c *Client) {
 	if cmd.scriptRunner && s.ScriptCommandFlags != nil { // EVAL, FCALL: the script's declared flags
 		flags = s.ScriptCommandFlags(c, flags)
 	}
+	if s.rejectedForOOM(c, flags) { // maxmemory: evict, or -OOM (evict.go)
+		return
+	}
 	isWrite := flags&FlagWrite != 0 || c.Flags&ClientMulti != 0 && cmd.Name == "exec" && c.Multi.hasWriteCmd()
 	if isWrite || cmd.Name == "ping" {
 		if msg := s.diskError(); msg != "" && !s.IsReplica {
@@ -202,6 +201,7 @@ func (s *Server) processCommand(c *Client) {
 		return
 	}
 	s.call(c)
+	s.endKilled() // SCRIPT KILL: the script's end before the next command
 }
 
 func allowedInPubSub(name string) bool {
@@ -353,6 +353,7 @@ func (s *Server) callDone(c *Client, st callState) {
 	}
 	clobberArgv(c)
 	c.argvOwned = false
+	s.commandReplied(c)
 }
 
 func indexCRLF(b []byte) int {

@@ -163,7 +163,7 @@ func pexpiretimeCommand(c *Client) { ttlGeneric(c, true, true) }
 // second for the second forms.
 func ttlGeneric(c *Client, ms, abs bool) {
 	key := c.Argv[1]
-	if c.DB.LookupRead(key) == nil {
+	if c.DB.LookupReadNoTouch(key) == nil {
 		c.Int(-2)
 		return
 	}

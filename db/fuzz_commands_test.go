@@ -300,6 +300,9 @@ func FuzzCommands(f *testing.F) {
 			if got := r.do("ping", [][]byte{[]byte("PING")}); len(got) != 1 || got[0] != "+PONG" {
 				t.Fatalf("after %q, PING got %q", cmd.argv, got)
 			}
+			if err := r.srv.checkMemory(); err != nil {
+				t.Fatalf("after %q: %v", cmd.argv, err)
+			}
 		}
 	})
 }

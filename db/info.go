@@ -220,7 +220,7 @@ func executablePath() string {
 }
 
 func (s *Server) infoClients(b *infoBuilder) {
-	var replicas, blocked, timeouts, maxIn, maxOut int64
+	var replicas, blocked, timeouts int64
 	for _, c := range s.clients {
 		if c.Flags&ClientReplica != 0 {
 			replicas++
@@ -231,9 +231,8 @@ func (s *Server) infoClients(b *infoBuilder) {
 				timeouts++
 			}
 		}
-		maxIn = max(maxIn, int64(cap(c.qbuf)))
-		maxOut = max(maxOut, int64(len(c.Buf)))
 	}
+	maxIn, maxOut := s.recentMaxBuffers() // as of the clients cron
 	b.int("connected_clients", int64(len(s.clients))-replicas)
 	b.int("cluster_connections", 0)
 	b.int("maxclients", int64(s.maxClients))
@@ -252,8 +251,10 @@ func ratio(a, b int64) float64 {
 	return float64(a) / float64(b)
 }
 
+// infoMemory is INFO memory: used_memory and its parts as counted by
+// memory.go, the allocator fields from the Go runtime.
 func (s *Server) infoMemory(b *infoBuilder) {
-	m := s.memoryStats()
+	m := s.memoryReport()
 	b.bytes("used_memory", m.used)
 	b.bytes("used_memory_rss", m.rss)
 	b.bytes("used_memory_peak", m.peak)
@@ -292,13 +293,13 @@ func (s *Server) infoMemory(b *infoBuilder) {
 	b.int("rss_overhead_bytes", m.rss-m.resident)
 	b.float2("mem_fragmentation_ratio", ratio(m.rss, m.used))
 	b.int("mem_fragmentation_bytes", m.rss-m.used)
-	b.int("mem_not_counted_for_evict", 0)
-	b.int("mem_replication_backlog", 0)
-	b.int("mem_total_replication_buffers", 0)
-	b.int("mem_clients_slaves", 0)
-	b.int("mem_clients_normal", m.clients)
+	b.int("mem_not_counted_for_evict", m.notCountedForEvict())
+	b.int("mem_replication_backlog", m.backlog)
+	b.int("mem_total_replication_buffers", m.backlog+m.clientsSlaves)
+	b.int("mem_clients_slaves", m.clientsSlaves)
+	b.int("mem_clients_normal", m.clientsNormal)
 	b.int("mem_cluster_links", 0)
-	b.int("mem_aof_buffer", s.Persistence.AOFBufferLength)
+	b.int("mem_aof_buffer", m.aof)
 	b.str("mem_allocator", "libc")
 	b.int("active_defrag_running", 0)
 	b.int("lazyfree_pending_objects", 0)
@@ -457,9 +458,10 @@ func (s *Server) infoStats(b *infoBuilder) {
 	b.int("expired_time_cap_reached_count", 0)
 	b.int("expire_cycle_cpu_milliseconds", st.ExpireCycleCPUMs)
 	b.int("evicted_keys", st.EvictedKeys)
-	b.int("evicted_clients", 0)
-	b.int("total_eviction_exceeded_time", 0)
-	b.int("current_eviction_exceeded_time", 0)
+	b.int("evicted_clients", st.EvictedClients)
+	evTotal, evCurrent := s.EvictionExceededTime()
+	b.int("total_eviction_exceeded_time", evTotal)
+	b.int("current_eviction_exceeded_time", evCurrent)
 	b.int("keyspace_hits", st.Hits)
 	b.int("keyspace_misses", st.Misses)
 	b.int("pubsub_channels", int64(len(s.pubsub.channels)))

@@ -104,20 +104,23 @@ func delGeneric(c *Client) {
 	c.Int(int64(n))
 }
 
-// existsCommand counts a key once per time it is named.
-func existsCommand(c *Client) {
+// existsCommand counts a key once per time it is named. It leaves the
+// access clocks alone; TOUCH, the same count, updates them.
+func existsCommand(c *Client) { countKeys(c, c.DB.LookupReadNoTouch) }
+
+func touchCommand(c *Client) { countKeys(c, c.DB.LookupRead) }
+
+func countKeys(c *Client, lookup func(key []byte) any) {
 	n := 0
 	for _, key := range c.Argv[1:] {
-		if c.DB.LookupRead(key) != nil {
+		if lookup(key) != nil {
 			n++
 		}
 	}
 	c.Int(int64(n))
 }
 
-func typeCommand(c *Client) { c.Status(TypeName(c.DB.LookupRead(c.Argv[1]))) }
-
-func touchCommand(c *Client) { existsCommand(c) }
+func typeCommand(c *Client) { c.Status(TypeName(c.DB.LookupReadNoTouch(c.Argv[1]))) }
 
 func dbsizeCommand(c *Client) { c.Int(int64(c.DB.Len())) }
 
@@ -239,7 +242,7 @@ func scanCommand(c *Client) {
 		if usePattern && !glob.Match(pattern, kb, false) {
 			continue
 		}
-		if useType && !strings.EqualFold(bstr(typeName), TypeName(db.LookupRead(kb))) {
+		if useType && !strings.EqualFold(bstr(typeName), TypeName(db.LookupReadNoTouch(kb))) {
 			continue
 		}
 		if db.expireIfNeeded(kb) {
@@ -287,7 +290,8 @@ func renameGeneric(c *Client, nx bool) {
 		}
 		db.Delete(dst)
 	}
-	db.Add(dst, v)
+	clock, _ := db.Clock(src) // the value moves with its access clock
+	db.AddWithClock(dst, v, clock)
 	if expire != -1 {
 		db.SetExpire(dst, expire)
 	}
@@ -325,7 +329,8 @@ func moveCommand(c *Client) {
 		c.Int(0)
 		return
 	}
-	dst.Add(key, v)
+	clock, _ := src.Clock(key)
+	dst.AddWithClock(key, v, clock)
 	if expire != -1 {
 		dst.SetExpire(key, expire)
 	}
@@ -479,21 +484,19 @@ func flushallCommand(c *Client) {
 	c.OK()
 }
 
-// OBJECT subcommands. There is no per-key access clock yet: IDLETIME
-// answers 0 and FREQ the counter of a key never read since it was created
-// (LFU_INIT_VAL).
+// OBJECT subcommands. OBJECT looks keys up without touching their access
+// clock (LOOKUP_NOTOUCH): IDLETIME and FREQ read it (evict.go).
 
 const (
 	sharedRefcount  = math.MaxInt32 // OBJ_SHARED_REFCOUNT
 	sharedIntegers  = 10000         // OBJ_SHARED_INTEGERS
-	lfuInitVal      = 5
 	errLFUSelected  = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
 	errLFUNotActive = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
 )
 
 // objectArg looks up OBJECT's key, replying a null when it is missing.
 func objectArg(c *Client) any {
-	v := c.DB.LookupRead(c.Argv[2])
+	v := c.DB.LookupReadNoTouch(c.Argv[2])
 	if v == nil {
 		c.Null()
 	}
@@ -529,28 +532,28 @@ func sharesIntegers(s *Server) bool {
 	return !strings.HasSuffix(policy, "-lru") && !strings.HasSuffix(policy, "-lfu")
 }
 
-func lfuPolicy(s *Server) bool { return strings.HasSuffix(s.Config.String("maxmemory-policy"), "-lfu") }
-
 func objectIdletimeCommand(c *Client) {
 	if objectArg(c) == nil {
 		return
 	}
-	if lfuPolicy(c.srv) {
+	if c.srv.lfuPolicy() {
 		c.Error(errLFUSelected)
 		return
 	}
-	c.Int(0)
+	clock, _ := c.DB.Clock(c.Argv[2])
+	c.Int(c.srv.idleSeconds(clock))
 }
 
 func objectFreqCommand(c *Client) {
 	if objectArg(c) == nil {
 		return
 	}
-	if !lfuPolicy(c.srv) {
+	if !c.srv.lfuPolicy() {
 		c.Error(errLFUNotActive)
 		return
 	}
-	c.Int(lfuInitVal)
+	clock, _ := c.DB.Clock(c.Argv[2])
+	c.Int(c.srv.freq(clock))
 }
 
 var objectHelp = []string{

@@ -16,6 +16,7 @@ type DB struct {
 	expires       *dict.Dict[int64]
 	avgTTL        int64
 	expiresCursor uint64 // where the active expire cycle resumes (cron.go)
+	mem           int64  // what the keys and values take, as Redis counts it (memory.go)
 }
 
 func newDB(s *Server, id int) *DB {
@@ -91,26 +92,57 @@ func (db *DB) deleteExpired(key []byte) {
 	s.AlsoPropagate(db.ID, [][]byte{del, key})
 }
 
-// lookup finds key without touching statistics.
+// dictEntry is a keyspace entry: key, value and access clock (evict.go).
+type dictEntry = dict.Entry[any]
+
+// lookup finds key without touching statistics or its access clock.
 func (db *DB) lookup(key []byte) any {
 	v, _ := db.keys.Find(bstr(key))
 	return v
 }
 
+// touch updates the access clock of a key just looked up, as lookupKey
+// does, except while a snapshot is being written (Redis spares its child
+// the copy-on-write; the dict refuses to write an entry a snapshot
+// shares anyway).
+func (db *DB) touch(e *dictEntry) {
+	if db.srv.child == ChildNone {
+		db.keys.SetClock(e, db.srv.touchedClock(e.Clock()))
+	}
+}
+
 // LookupRead returns the value of key for a read, or nil, counting a hit or
-// a miss.
-func (db *DB) LookupRead(key []byte) any {
+// a miss and updating its access clock.
+func (db *DB) LookupRead(key []byte) any { return db.lookupRead(key, true) }
+
+// LookupReadNoTouch is LookupRead leaving the access clock alone, as
+// Redis's LOOKUP_NOTOUCH (EXISTS, TYPE, TTL, OBJECT).
+func (db *DB) LookupReadNoTouch(key []byte) any { return db.lookupRead(key, false) }
+
+func (db *DB) lookupRead(key []byte, touch bool) any {
 	if db.expireIfNeeded(key) {
 		db.srv.Stats.Misses++
 		return nil
 	}
-	v := db.lookup(key)
-	if v == nil {
+	e := db.keys.FindEntry(bstr(key))
+	if e == nil {
 		db.srv.Stats.Misses++
-	} else {
-		db.srv.Stats.Hits++
+		return nil
 	}
-	return v
+	db.srv.Stats.Hits++
+	if touch {
+		db.touch(e)
+	}
+	return e.Val()
+}
+
+// Clock returns the access clock of key, and false when it is missing
+// (OBJECT, DEBUG OBJECT: no lookup side effects).
+func (db *DB) Clock(key []byte) (uint32, bool) {
+	if e := db.keys.FindEntry(bstr(key)); e != nil {
+		return e.Clock(), true
+	}
+	return 0, false
 }
 
 // cowObject is a collection that a snapshot may be reading. Its epoch
@@ -136,13 +168,20 @@ func (db *DB) stamp(val any) {
 // change what it gets.
 func (db *DB) LookupWrite(key []byte) any {
 	db.expireIfNeeded(key)
-	v := db.lookup(key)
+	e := db.keys.FindEntry(bstr(key))
+	if e == nil {
+		return nil
+	}
+	db.touch(e)
+	v := e.Val()
 	if o, ok := v.(cowObject); ok && db.srv.COW.Shared(o.cowEpoch()) {
+		db.srv.settleMemory() // the copy takes over what o was charged
 		n := o.detach(db.srv.COW)
 		db.stamp(n)
 		db.keys.SetView(bstr(key), n)
 		v = n
 	}
+	db.touchedForWrite(v) // the command may change it in place (memory.go)
 	return v
 }
 
@@ -164,26 +203,53 @@ func (db *DB) Exists(key []byte) bool {
 }
 
 // Add stores a new key; the caller knows it does not exist.
-func (db *DB) Add(key []byte, val any) {
+func (db *DB) Add(key []byte, val any) { db.AddWithClock(key, val, db.srv.newClock()) }
+
+// AddWithClock is Add with the key's access clock given (RESTORE, see
+// Server.KeyClock).
+func (db *DB) AddWithClock(key []byte, val any, clock uint32) {
 	db.stamp(val)
-	db.keys.SetView(bstr(key), val)
+	db.charge(key, val)
+	db.keys.SetViewClock(bstr(key), val, clock, false)
 	db.srv.notifyNewKey(db, key)
 	db.srv.signalKeyAsReady(db, key)
 	db.srv.signalModifiedKey(db, key)
 }
 
 // Overwrite replaces the value of an existing key, keeping its expire time.
+// As Redis's dbOverwrite, the new value's access clock is now under an LRU
+// policy and the old one's under LFU, whose counter must survive writes.
 func (db *DB) Overwrite(key []byte, val any) {
 	db.stamp(val)
-	db.keys.SetView(bstr(key), val)
+	old, _ := db.keys.SwapViewClock(bstr(key), val, db.srv.newClock(), db.srv.lfuPolicy())
+	db.recharge(key, old, val)
 	db.srv.signalModifiedKey(db, key)
 }
 
+// replace puts a new value under an existing key without a signal or a
+// new access clock: a string made writable or re-encoded in place, whose
+// command signals once it is done.
+func (db *DB) replace(key []byte, val any) {
+	old, _ := db.keys.SwapViewClock(bstr(key), val, 0, true)
+	db.recharge(key, old, val)
+}
+
 // Set stores val under key, replacing any value and dropping its expire time
-// unless keepTTL (Redis's setKey).
+// unless keepTTL (Redis's setKey). The clock of a key that existed is as
+// its lookup for the write and dbOverwrite leave it.
 func (db *DB) Set(key []byte, val any, keepTTL bool) {
 	db.stamp(val)
-	if db.keys.SetView(bstr(key), val) {
+	clock := db.srv.newClock()
+	if db.srv.lfuPolicy() {
+		if e := db.keys.FindEntry(bstr(key)); e != nil && db.srv.child == ChildNone {
+			clock = db.srv.touchedClock(e.Clock())
+		} else if e != nil {
+			clock = e.Clock()
+		}
+	}
+	old, added := db.keys.SwapViewClock(bstr(key), val, clock, false)
+	db.recharge(key, old, val)
+	if added {
 		db.srv.notifyNewKey(db, key)
 		db.srv.signalKeyAsReady(db, key)
 	}
@@ -203,9 +269,11 @@ func (db *DB) Delete(key []byte) bool {
 }
 
 func (db *DB) delete(key []byte) bool {
-	if _, ok := db.keys.Delete(bstr(key)); !ok {
+	old, ok := db.keys.Delete(bstr(key))
+	if !ok {
 		return false
 	}
+	db.credit(key, old)
 	if db.expires.Len() > 0 {
 		db.expires.Delete(bstr(key))
 	}
@@ -226,6 +294,8 @@ func (db *DB) Persist(key []byte) bool {
 // Flush removes every key and returns how many there were.
 func (db *DB) Flush() int {
 	n := db.keys.Len()
+	db.srv.forgetPending() // nothing pending may name the keys any more
+	db.mem = 0
 	db.keys = dict.New[any](db.srv.COW)
 	db.expires = dict.New[int64](db.srv.COW)
 	db.avgTTL = 0
@@ -259,6 +329,8 @@ func (db *DB) Each(fn func(key string, val any) bool) { db.keys.Each(fn) }
 
 // swap exchanges the contents of two databases (SWAPDB).
 func (db *DB) swap(other *DB) {
+	db.srv.forgetPending() // pending writes name the DB, not its contents
+	db.mem, other.mem = other.mem, db.mem
 	db.keys, other.keys = other.keys, db.keys
 	db.expires, other.expires = other.expires, db.expires
 	db.avgTTL, other.avgTTL = other.avgTTL, db.avgTTL
@@ -275,12 +347,14 @@ func (s *Server) NewDBs() []*DB {
 }
 
 // LoadAdd adds a key during a load: no notification, no WATCH, no dirty.
-// It reports false when the key already exists. when is -1 for no expire.
-func (db *DB) LoadAdd(key []byte, val any, when int64) bool {
+// It reports false when the key already exists. when is -1 for no expire;
+// clock is the key's access clock (Server.KeyClock).
+func (db *DB) LoadAdd(key []byte, val any, when int64, clock uint32) bool {
 	db.stamp(val)
-	if !db.keys.SetView(bstr(key), val) {
+	if !db.keys.SetViewClock(bstr(key), val, clock, false) {
 		return false
 	}
+	db.chargeLoaded(key, val)
 	if when >= 0 {
 		db.expires.SetView(bstr(key), when)
 	}

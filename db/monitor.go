@@ -73,12 +73,16 @@ func (s *Server) feedMonitorsArgv(c *Client, argv [][]byte) {
 	}
 	line := b.String()
 	for _, m := range s.monitors {
+		if m.Flags&ClientCloseASAP != 0 { // over its output buffer limit
+			continue
+		}
 		// A client with output waiting is already queued for a flush (or
 		// is the one being served).
 		if len(m.Buf) == 0 {
 			s.MarkPending(m)
 		}
 		m.Status(line)
+		s.outputAdded(m)
 	}
 }
 

@@ -279,13 +279,17 @@ func (s *Server) publishShard(channel, message []byte) int {
 
 // deliver writes one message into c's reply buffer. A client whose buffer
 // was empty is queued for a flush; one with output waiting already is
-// queued, or is the client being served.
+// queued, or is the client being served. A client being closed (over its
+// output buffer limit) still counts as a receiver but gets nothing, as in
+// Redis until the loop frees it.
 func (s *Server) deliver(c *Client, kind string, pattern, channel, message []byte) {
+	if c.Flags&ClientCloseASAP != 0 {
+		return
+	}
 	if len(c.Buf) == 0 {
 		s.MarkPending(c)
 	}
 	c.beginPush()
-	defer c.endPush()
 	if pattern != nil {
 		c.PushLen(4)
 		c.BulkString(kind)
@@ -296,6 +300,8 @@ func (s *Server) deliver(c *Client, kind string, pattern, channel, message []byt
 	}
 	c.Bulk(channel)
 	c.Bulk(message)
+	c.endPush()
+	s.outputAdded(c)
 }
 
 func subscribeCommand(c *Client) {

@@ -52,6 +52,8 @@ type ScriptRun struct {
 	ReadOnly bool
 	// AllowStale lets the script run commands on a stale replica.
 	AllowStale bool
+	// AllowOOM lets it run denyoom commands over maxmemory (allow-oom).
+	AllowOOM bool
 	// WriteDirty is set once the script ran a write command: later
 	// writes may no longer be refused for the server's state.
 	WriteDirty bool
@@ -118,6 +120,10 @@ func (s *Server) ScriptCall(run *ScriptRun, argv [][]byte) (reply []byte, err st
 		cmd.RejectedCalls++
 		return nil, msg
 	}
+	if s.scriptOOM(run, cmd) {
+		cmd.RejectedCalls++
+		return nil, "-" + errOOM
+	}
 	if cmd.Has(FlagWrite) {
 		run.WriteDirty = true
 		run.Written.Store(true)
@@ -127,6 +133,14 @@ func (s *Server) ScriptCall(run *ScriptRun, argv [][]byte) (reply []byte, err st
 	s.call(c)
 	c.Argv = nil
 	return c.Buf, ""
+}
+
+// scriptOOM is scriptVerifyOOM: over maxmemory when the script started,
+// its first denyoom command fails, unless it declared allow-oom; after a
+// write it may no longer stop halfway.
+func (s *Server) scriptOOM(run *ScriptRun, cmd *Command) bool {
+	return !run.AllowOOM && run.Caller.Flags&(ClientMaster|ClientAOF) == 0 && !run.WriteDirty &&
+		cmd.Has(FlagDenyOOM) && s.PreCommandOOM()
 }
 
 // scriptWriteAllowed is scriptVerifyWriteCommandAllow: writes are refused
@@ -172,6 +186,9 @@ func (s *Server) ScriptFlagsCheck(caller *Client, write, ro, allowStale, allowOO
 	}
 	if s.Replication.NoReplicas() {
 		return "-NOREPLICAS Not enough good replicas to write."
+	}
+	if !allowOOM && s.PreCommandOOM() {
+		return "-OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'"
 	}
 	return ""
 }

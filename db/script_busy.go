@@ -5,7 +5,7 @@
 // -BUSY for anything but the commands flagged allow_busy (SCRIPT KILL,
 // FUNCTION KILL, SHUTDOWN NOSAVE, the transaction and connection
 // commands), the master's stream waits, and the caller's EVAL completes
-// when the script returns (ResumeScript), its pipelined commands after it.
+// when the script returns (EndBusyScript), its pipelined commands after it.
 //
 // Two goroutines then share the server, so ScriptMu says who owns it: the
 // loop holds it whenever it handles an event, and lets it go only while
@@ -37,6 +37,10 @@ type BusyScript struct {
 	// Ended receives once the killed script returned.
 	Ended   <-chan struct{}
 	Started time.Time
+	// Reply writes the script's reply to its caller, once it returned.
+	Reply func(c *Client)
+	// Gen tells this run from a later one (EndBusyScript).
+	Gen uint64
 }
 
 // busyRun is the running busy script and the EVAL it suspended.
@@ -47,6 +51,7 @@ type busyRun struct {
 	argv   [][]byte // the caller's command, owned
 	call   callState
 	gone   bool // the caller disconnected meanwhile
+	ended  bool // the script returned (a kill waited for it)
 }
 
 // ScriptBusy reports whether a script runs past busy-reply-threshold.
@@ -63,7 +68,7 @@ func (s *Server) busyError() string {
 // SuspendScript is called by the engine, on the loop, inside the caller's
 // EVAL or FCALL, when its script passed busy-reply-threshold: the command
 // returns without its reply and the loop goes back to serving. The script
-// goes on on its goroutine; the engine calls ResumeScript when it ends.
+// goes on on its goroutine; the engine calls EndBusyScript when it ends.
 func (s *Server) SuspendScript(run *ScriptRun, b BusyScript) {
 	c := run.Caller
 	argv := make([][]byte, len(c.Argv))
@@ -81,16 +86,32 @@ func (s *Server) suspended(c *Client) bool {
 	return s.busy != nil && s.busy.caller == c && s.busy.call.cmd == nil
 }
 
-// ResumeScript ends the busy state once the script returned, on the loop:
-// reply writes the script's reply to the caller, the EVAL's call finishes
-// (statistics, propagation of the script's writes), and the commands the
-// caller sent meanwhile run, as do the master's.
-func (s *Server) ResumeScript(reply func(c *Client)) {
+// EndBusyScript ends the busy state of run gen once its script returned,
+// on the loop; a kill may have ended it already (endKilled).
+func (s *Server) EndBusyScript(gen uint64) {
+	if s.busy != nil && s.busy.Gen == gen {
+		s.endBusy()
+	}
+}
+
+// endKilled ends the busy state right after the SCRIPT KILL or FUNCTION
+// KILL that waited for the script's end, as Redis: the next command, from
+// any client, runs as usual.
+func (s *Server) endKilled() {
+	if s.busy != nil && s.busy.ended {
+		s.endBusy()
+	}
+}
+
+// endBusy completes the caller's command: the script's reply, the rest of
+// its call (statistics, propagation of the script's writes), then the
+// commands the caller sent meanwhile, and the master's.
+func (s *Server) endBusy() {
 	b := s.busy
 	s.busy = nil
 	c := b.caller
 	c.Argv = b.argv
-	reply(c)
+	b.Reply(c)
 	s.callDone(c, b.call)
 	c.Argv = nil
 	if b.gone {
@@ -135,6 +156,7 @@ func (s *Server) KillScript(c *Client, eval bool) {
 		// As in Redis, the script is over when the reply is: its end is
 		// queued to the loop before this reply is written.
 		s.WaitScript(b.Ended)
+		b.ended = true
 		c.OK()
 	}
 }

@@ -371,6 +371,7 @@ func TestScripts(t *testing.T) {
 				got := runStep(r, st)
 				require.Equal(t, strings.Join(st.want, "\n"), strings.Join(got, "\n"),
 					"%s:%d: %s> %s", path, st.lineNo, st.client, st.line)
+				require.NoError(t, r.srv.checkMemory(), "%s:%d: %s> %s", path, st.lineNo, st.client, st.line)
 			}
 		})
 	}

@@ -35,6 +35,8 @@ type Stats struct {
 	ExpiredKeys                             int64
 	ExpiredStaleSample                      int64
 	EvictedKeys                             int64
+	EvictExceededUs, evictExceededAt        int64 // over maxmemory: µs in all, since (unix µs) (evict.go)
+	EvictedClients                          int64 // by maxmemory-clients (client_limits.go)
 	Hits, Misses                            int64
 	ErrorReplies                            int64
 	ErrorCodes                              map[string]int64 // errorstats
@@ -101,11 +103,13 @@ type Server struct {
 
 	slowlog     slowlog
 	latency     latencyMonitor
-	admin       adminState      // memory peak, default replication id (server_cmds.go)
+	admin       adminState      // default replication id (server_cmds.go)
+	mem         memAccount      // used_memory's pending writes and peak (memory.go)
 	Persistence PersistenceInfo // INFO persistence, LASTSAVE; filled by persistence
 	expireDB    int             // db the active expire cycle resumes at
 	nowMs       int64
 	monitors    []*Client
+	climits     clientLimits // output buffer limits, client eviction (client_limits.go)
 	pubsub      pubsubRegistry
 	notifyFlags NotifyFlag
 	watched     map[watchedKey]map[*Client]struct{}
@@ -116,6 +120,7 @@ type Server struct {
 	blocking    blockingState // clients blocked on keys (blocking.go)
 	lists       listSettings  // settings of new lists (t_list.go)
 	zsets       zsetSettings  // encoding thresholds of sorted sets (t_zset.go)
+	evict       evictState    // maxmemory and the eviction pool (evict.go)
 }
 
 // NewServer builds the executor from a loaded configuration.
@@ -157,6 +162,8 @@ func (s *Server) loadSettings() {
 	s.loadListSettings()
 	s.loadZsetSettings()
 	s.loadHashSetLimits()
+	s.loadEvictSettings()
+	s.loadClientLimits()
 }
 
 // SettingsChanged re-reads the hot-path settings after CONFIG SET.
@@ -209,6 +216,7 @@ func (s *Server) FreeClient(c *Client) {
 		return
 	}
 	delete(s.clients, c.ID)
+	s.forgetClientMem(c)
 	// The parts that keep per-client state forget it.
 	if c.Flags&ClientBlocked != 0 {
 		s.unblockClient(c)

@@ -68,9 +68,3 @@ func TestMemoryStats(t *testing.T) {
 	assert.Regexp(t, `^"(Hi Sam|Sam, I detected)`, doctor[0])
 	assert.Equal(t, []string{`"Stats not supported for the current allocator"`}, r.do("x", argvOf("MEMORY MALLOC-STATS")))
 }
-
-func TestJemallocSize(t *testing.T) {
-	for n, want := range map[int]int{1: 8, 8: 8, 9: 16, 23: 32, 48: 48, 49: 64, 128: 128, 129: 160, 204: 224, 257: 320, 1025: 1280, 4097: 5120} {
-		assert.Equal(t, want, jemallocSize(n), "%d", n)
-	}
-}

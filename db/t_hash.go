@@ -31,6 +31,7 @@ import (
 
 	"github.com/redis-go/redis-server/glob"
 	"github.com/redis-go/redis-server/internal/dict"
+	"github.com/redis-go/redis-server/internal/jemalloc"
 	"github.com/redis-go/redis-server/internal/listpack"
 )
 
@@ -73,7 +74,9 @@ func (s *Server) loadHashSetLimits() {
 type Hash struct {
 	lp    *listpack.Listpack
 	d     *dict.Dict[string]
+	elems int    // with d: what Redis allocates for its entries (memSize)
 	epoch uint32 // see cowObject
+	counted
 }
 
 // NewHash returns an empty hash in listpack encoding.
@@ -102,9 +105,9 @@ func (h *Hash) setCOWEpoch(e uint32) { h.epoch = e }
 func (h *Hash) detach(cow *COW) Object {
 	if h.lp != nil {
 		cow.Copied += int64(h.lp.Size())
-		return &Hash{lp: h.lp.Clone()}
+		return &Hash{lp: h.lp.Clone(), counted: h.counted}
 	}
-	return &Hash{d: h.d.Fork()}
+	return &Hash{d: h.d.Fork(), elems: h.elems, counted: h.counted}
 }
 
 // Encoding implements Object.
@@ -127,7 +130,7 @@ func (h *Hash) Clone() Object {
 		d.Set(fk, fv)
 		return true
 	})
-	return &Hash{d: d}
+	return &Hash{d: d, elems: h.elems}
 }
 
 // Len returns the number of fields.
@@ -141,29 +144,47 @@ func (h *Hash) Len() int {
 // Listpack returns the listpack of a listpack-encoded hash, else nil.
 func (h *Hash) Listpack() *listpack.Listpack { return h.lp }
 
-// MemoryUsage estimates the bytes of the hash as Redis's objectComputeSize
-// with its default 5 samples.
-func (h *Hash) MemoryUsage() int {
+// memSize is what Redis allocates for the hash, as objectComputeSize
+// counting every field (MEMORY USAGE ... SAMPLES 0), in O(1).
+func (h *Hash) memSize() int {
 	if h.lp != nil {
-		return robjSize + jemallocSize(h.lp.Size())
+		return robjSize + jemalloc.Size(h.lp.Size())
+	}
+	return robjSize + dictStructSize + pointerSize*int(h.d.TargetBuckets()) + h.elems
+}
+
+// allocSize is memSize with the dict entries as jemalloc allocates them.
+func (h *Hash) allocSize() int {
+	if h.lp != nil {
+		return h.memSize()
+	}
+	return h.memSize() + entrySlack(h.d.Len())
+}
+
+// sampledSize is objectComputeSize with samples > 0: the table and the
+// average of the first fields times the fields.
+func (h *Hash) sampledSize(samples int) int {
+	if h.lp != nil {
+		return h.memSize()
 	}
 	size := robjSize + dictStructSize + pointerSize*int(h.d.Buckets())
-	samples, elesize := 0, 0
+	n, elesize := 0, 0
 	h.d.Each(func(k, v string) bool {
-		elesize += sdsAllocSize(len(k)) + sdsAllocSize(len(v)) + dictEntrySize
-		samples++
-		return samples < memorySamples
+		elesize += hashEntryMem(len(k), len(v))
+		n++
+		return n < samples
 	})
-	if samples > 0 {
-		size += int(float64(elesize) / float64(samples) * float64(h.d.Len()))
+	if n > 0 {
+		size += int(float64(elesize) / float64(n) * float64(h.d.Len()))
 	}
 	return size
 }
 
-const (
-	dictStructSize = 56 // sizeof(dict) in Redis 7.0
-	memorySamples  = 5  // MEMORY USAGE's default SAMPLES
-)
+// hashEntryMem is what Redis allocates for a field of a hashtable hash:
+// the dict entry and two sds strings.
+func hashEntryMem(field, value int) int {
+	return dictEntrySize + jemalloc.SdsSize(field) + jemalloc.SdsSize(value)
+}
 
 // hashPair copies a field and its value into one allocation and returns
 // them as strings for the dict: the entry's key and value share it.
@@ -272,13 +293,15 @@ func (h *Hash) set(field, value []byte, lim *hashSetLimits, cow *COW) bool {
 		return true
 	}
 	k := bstr(field)
-	if _, ok := h.d.Find(k); ok {
+	if old, ok := h.d.Find(k); ok {
 		// An existing key is not stored again: k may be borrowed.
 		h.d.Set(k, string(value))
+		h.elems += jemalloc.SdsSize(len(value)) - jemalloc.SdsSize(len(old))
 		return false
 	}
 	fk, fv := hashPair(field, value)
 	h.d.Set(fk, fv)
+	h.elems += hashEntryMem(len(fk), len(fv))
 	return true
 }
 
@@ -292,7 +315,10 @@ func (h *Hash) del(field []byte) bool {
 		lp.Delete(lp.Delete(p))
 		return true
 	}
-	_, ok := h.d.Delete(bstr(field))
+	old, ok := h.d.Delete(bstr(field))
+	if ok {
+		h.elems -= hashEntryMem(len(field), len(old))
+	}
 	return ok
 }
 
@@ -301,12 +327,14 @@ func (h *Hash) convert(cow *COW) {
 	lp := h.lp
 	d := dict.New[string](cow)
 	d.Expand(lp.Len() / 2)
+	elems := 0
 	h.Each(func(field, value []byte) bool {
 		fk, fv := hashPair(field, value)
 		d.Set(fk, fv)
+		elems += hashEntryMem(len(fk), len(fv))
 		return true
 	})
-	h.lp, h.d = nil, d
+	h.lp, h.d, h.elems = nil, d, elems
 }
 
 // lookupHashRead returns the hash at key for a read, nil if missing; ok is

@@ -535,7 +535,7 @@ func (c *Client) unshareHLL(key, h []byte) []byte {
 	}
 	cp := make([]byte, len(h), max(len(h)+3, rawMinCap))
 	copy(cp, h)
-	c.DB.keys.Set(string(key), cp)
+	c.DB.replace(key, cp)
 	return cp
 }
 
@@ -567,7 +567,7 @@ func pfaddCommand(c *Client) {
 			updated++
 		case -1:
 			if v != nil {
-				c.DB.keys.Set(string(key), h) // Redis changed it in place
+				c.DB.replace(key, h) // Redis changed it in place
 			}
 			c.Error(errHLLInvalid)
 			return
@@ -729,7 +729,7 @@ func pfdebugCommand(c *Client) {
 			}
 			// The encoding changes: force propagation, but this is no
 			// change for WATCH.
-			c.DB.keys.Set(string(key), h)
+			c.DB.replace(key, h)
 			s.Dirty++
 		}
 		regs := h[hllHdrSize:]
@@ -772,7 +772,7 @@ func pfdebugCommand(c *Client) {
 			c.Error(errHLLInvalid)
 			return
 		}
-		c.DB.keys.Set(string(key), h)
+		c.DB.replace(key, h)
 		s.Dirty++
 		c.Int(1)
 	default:

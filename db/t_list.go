@@ -11,6 +11,7 @@
 package db
 
 import (
+	"github.com/redis-go/redis-server/internal/jemalloc"
 	"github.com/redis-go/redis-server/internal/num"
 	"github.com/redis-go/redis-server/internal/quicklist"
 )
@@ -57,6 +58,7 @@ func (s *Server) loadListSettings() {
 type List struct {
 	quicklist.Quicklist
 	epoch uint32 // see cowObject
+	counted
 }
 
 // NewList returns an empty list with the current settings.
@@ -79,14 +81,26 @@ func (l *List) setCOWEpoch(e uint32) { l.epoch = e }
 
 // detach returns a list sharing l's nodes, which the quicklist copies one
 // by one as they change (see cowObject).
-func (l *List) detach(*COW) Object { return &List{Quicklist: *l.ShallowCopy()} }
+func (l *List) detach(*COW) Object {
+	return &List{Quicklist: *l.ShallowCopy(), counted: l.counted}
+}
 
-// MemoryUsage estimates the list's memory as Redis's objectComputeSize
-// with the default 5 samples: the robj and quicklist headers, plus the
-// average of the first nodes (header and listpack allocation) times the
-// nodes.
-func (l *List) MemoryUsage() int {
-	const robjSize, quicklistSize, nodeSize, samples = 16, 40, 40, 5
+// quicklistSize is sizeof(quicklist), and quicklistNodeSize
+// sizeof(quicklistNode).
+const quicklistSize, quicklistNodeSize = 40, 40
+
+// memSize is what Redis allocates for the list, as objectComputeSize
+// counting every node (MEMORY USAGE ... SAMPLES 0), in O(1): the quicklist
+// keeps the size of its nodes.
+func (l *List) memSize() int { return robjSize + quicklistSize + l.MemSize() }
+
+// allocSize is memSize: a list has no dict entries.
+func (l *List) allocSize() int { return l.memSize() }
+
+// sampledSize is objectComputeSize with samples > 0: the robj and
+// quicklist headers, plus the average of the first nodes (header and
+// listpack allocation) times the nodes.
+func (l *List) sampledSize(samples int) int {
 	size := robjSize + quicklistSize
 	nodes := l.NodeCount()
 	if nodes == 0 {
@@ -94,7 +108,7 @@ func (l *List) MemoryUsage() int {
 	}
 	elesize, n := 0, 0
 	for ; n < nodes && n < samples; n++ {
-		elesize += nodeSize + jemallocSize(l.Node(n).Size())
+		elesize += quicklistNodeSize + jemalloc.Size(l.Node(n).Size())
 	}
 	return size + int(float64(elesize)/float64(n)*float64(nodes))
 }

@@ -75,6 +75,7 @@ func TestListMemoryAndDebug(t *testing.T) {
 		r.do("", splitArgs(t, "RPUSH m xxxxxxxxxx"+itoa(int64(i))))
 	}
 	require.Equal(t, []string{":49480"}, r.do("", splitArgs(t, "MEMORY USAGE m")))
+	require.Equal(t, []string{":47432"}, r.do("", splitArgs(t, "MEMORY USAGE m SAMPLES 0")))
 	q := r.srv.DBs[0].Peek([]byte("m")).(*List)
 	require.Equal(t, " ql_nodes:6 ql_avg_node:500.00 ql_listpack_max:-2 ql_compressed:0 ql_uncompressed_size:46935", q.DebugInfo())
 }

@@ -29,6 +29,7 @@ import (
 
 	"github.com/redis-go/redis-server/internal/dict"
 	"github.com/redis-go/redis-server/internal/intset"
+	"github.com/redis-go/redis-server/internal/jemalloc"
 	"github.com/redis-go/redis-server/resp"
 )
 
@@ -56,7 +57,9 @@ func init() {
 type Set struct {
 	is    *intset.Intset
 	d     *dict.Dict[struct{}]
+	elems int    // with d: what Redis allocates for its entries (memSize)
 	epoch uint32 // see cowObject
+	counted
 }
 
 // NewSetFromIntset returns a set over is, owned by the set from now on.
@@ -89,9 +92,9 @@ func (s *Set) setCOWEpoch(e uint32) { s.epoch = e }
 func (s *Set) detach(cow *COW) Object {
 	if s.is != nil {
 		cow.Copied += int64(s.is.Size())
-		return &Set{is: s.is.Clone()}
+		return &Set{is: s.is.Clone(), counted: s.counted}
 	}
-	return &Set{d: s.d.Fork()}
+	return &Set{d: s.d.Fork(), elems: s.elems, counted: s.counted}
 }
 
 // Encoding implements Object.
@@ -112,6 +115,7 @@ func (s *Set) Clone() Object {
 		cp.d.Set(string(keyBytes(k)), struct{}{})
 		return true
 	})
+	cp.elems = s.elems
 	return cp
 }
 
@@ -126,24 +130,45 @@ func (s *Set) Len() int {
 // Intset returns the intset of an intset-encoded set, else nil.
 func (s *Set) Intset() *intset.Intset { return s.is }
 
-// MemoryUsage estimates the bytes of the set as Redis's objectComputeSize
-// with its default 5 samples.
-func (s *Set) MemoryUsage() int {
+// memSize is what Redis allocates for the set, as objectComputeSize
+// counting every member (MEMORY USAGE ... SAMPLES 0), in O(1).
+func (s *Set) memSize() int {
 	if s.is != nil {
-		return robjSize + jemallocSize(s.is.Size())
+		return robjSize + jemalloc.Size(s.is.Size())
+	}
+	return robjSize + dictStructSize + pointerSize*int(s.d.TargetBuckets()) + s.elems
+}
+
+// allocSize is memSize with the dict entries as jemalloc allocates them.
+func (s *Set) allocSize() int {
+	if s.is != nil {
+		return s.memSize()
+	}
+	return s.memSize() + entrySlack(s.d.Len())
+}
+
+// sampledSize is objectComputeSize with samples > 0: the table and the
+// average of the first members times the members.
+func (s *Set) sampledSize(samples int) int {
+	if s.is != nil {
+		return s.memSize()
 	}
 	size := robjSize + dictStructSize + pointerSize*int(s.d.Buckets())
-	samples, elesize := 0, 0
+	n, elesize := 0, 0
 	s.d.Each(func(k string, _ struct{}) bool {
-		elesize += dictEntrySize + sdsAllocSize(len(k))
-		samples++
-		return samples < memorySamples
+		elesize += setEntryMem(len(k))
+		n++
+		return n < samples
 	})
-	if samples > 0 {
-		size += int(float64(elesize) / float64(samples) * float64(s.d.Len()))
+	if n > 0 {
+		size += int(float64(elesize) / float64(n) * float64(s.d.Len()))
 	}
 	return size
 }
+
+// setEntryMem is what Redis allocates for a member of a hashtable set:
+// the dict entry and an sds string.
+func setEntryMem(member int) int { return dictEntrySize + jemalloc.SdsSize(member) }
 
 // Add adds member (copied), converting the encoding as SADD does, and
 // reports whether it is new.
@@ -169,6 +194,7 @@ func (s *Set) add(member []byte, lim *hashSetLimits, cow *COW) bool {
 		return false
 	}
 	s.d.Set(string(member), struct{}{})
+	s.elems += setEntryMem(len(member))
 	return true
 }
 
@@ -192,10 +218,13 @@ func (s *Set) convert(cow *COW) {
 	is := s.is
 	d := dict.New[struct{}](cow)
 	d.Expand(is.Len())
+	elems := 0
 	for i := range is.Len() {
-		d.Set(strconv.FormatInt(is.Get(i), 10), struct{}{})
+		m := strconv.FormatInt(is.Get(i), 10)
+		d.Set(m, struct{}{})
+		elems += setEntryMem(len(m))
 	}
-	s.is, s.d = nil, d
+	s.is, s.d, s.elems = nil, d, elems
 }
 
 // remove deletes member and reports whether it was there.
@@ -205,6 +234,9 @@ func (s *Set) remove(member []byte) bool {
 		return ok && s.is.Remove(v)
 	}
 	_, ok := s.d.Delete(bstr(member))
+	if ok {
+		s.elems -= setEntryMem(len(member))
+	}
 	return ok
 }
 

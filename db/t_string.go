@@ -127,7 +127,7 @@ func writableString(db *DB, key []byte, v any, patch bool) []byte {
 		raw = newRawString(len(v))
 		copy(raw, v)
 	}
-	db.keys.Set(string(key), raw)
+	db.replace(key, raw)
 	return raw
 }
 
@@ -136,7 +136,7 @@ func snapshotLive(db *DB) bool { return db.srv.COW != nil && db.srv.COW.Live > 0
 
 // storeString puts a raw string whose length changed back under key,
 // without signaling.
-func storeString(db *DB, key []byte, b []byte) { db.keys.Set(string(key), b) }
+func storeString(db *DB, key []byte, b []byte) { db.replace(key, b) }
 
 // checkStringLength replies with an error when a string of size+add bytes
 // would exceed proto-max-bulk-len. Our master is obeyed regardless.

@@ -55,6 +55,7 @@ import (
 	"strconv"
 
 	"github.com/redis-go/redis-server/internal/dict"
+	"github.com/redis-go/redis-server/internal/jemalloc"
 	"github.com/redis-go/redis-server/internal/listpack"
 	"github.com/redis-go/redis-server/internal/skiplist"
 	"github.com/redis-go/redis-server/resp"
@@ -67,6 +68,7 @@ type ZSet struct {
 	dict  *dict.Dict[float64]
 	cow   *COW
 	epoch uint32 // COW epoch the ZSet was created or copied in
+	counted
 }
 
 // zsetSettings are the encoding thresholds, read by loadSettings.
@@ -241,23 +243,48 @@ func (z *ZSet) memberLengths() (maxlen, total int) {
 	return maxlen, total
 }
 
-// MemoryUsage estimates the bytes of the set as Redis's objectComputeSize
-// with its default 5 samples.
-func (z *ZSet) MemoryUsage() int {
+// memSize is what Redis allocates for the sorted set, as
+// objectComputeSize counting every member (MEMORY USAGE ... SAMPLES 0), in
+// O(1): the skiplist keeps the size of its nodes.
+func (z *ZSet) memSize() int {
 	if z.lp != nil {
-		return robjSize + jemallocSize(z.lp.Size())
+		return robjSize + jemalloc.Size(z.lp.Size())
 	}
+	return zsetTableSize(z.dict.TargetBuckets()) + z.zsl.MemSize() + dictEntrySize*z.dict.Len()
+}
+
+// allocSize is memSize with the dict entries as jemalloc allocates them.
+func (z *ZSet) allocSize() int {
+	if z.lp != nil {
+		return z.memSize()
+	}
+	return z.memSize() + entrySlack(z.dict.Len())
+}
+
+// zsetTableSize is the skiplist encoding's fixed part: the robj, the zset,
+// zskiplist and dict structs, the dict's buckets and the skiplist header.
+func zsetTableSize(buckets uint64) int {
 	const zsetStructSize, zskiplistSize, zslNodeHeader = 16, 32, 24
-	size := robjSize + zsetStructSize + zskiplistSize + dictStructSize +
-		pointerSize*int(z.dict.Buckets()) + jemallocSize(zslNodeHeader+skiplist.MaxLevel*16)
-	samples, elesize := 0, 0
-	for x := z.zsl.First(); x != nil && samples < memorySamples; x = x.Next() {
-		elesize += sdsAllocSize(len(x.Member())) + dictEntrySize +
-			jemallocSize(zslNodeHeader+16*z.zsl.NodeLevel(x))
-		samples++
+	return robjSize + zsetStructSize + zskiplistSize + dictStructSize +
+		pointerSize*int(buckets) + jemalloc.Size(zslNodeHeader+skiplist.MaxLevel*16)
+}
+
+// sampledSize is objectComputeSize with samples > 0: the fixed part and
+// the average of the first members times the members.
+func (z *ZSet) sampledSize(samples int) int {
+	if z.lp != nil {
+		return z.memSize()
 	}
-	if samples > 0 {
-		size += int(float64(elesize) / float64(samples) * float64(z.Len()))
+	const zslNodeHeader = 24
+	size := zsetTableSize(z.dict.Buckets())
+	n, elesize := 0, 0
+	for x := z.zsl.First(); x != nil && n < samples; x = x.Next() {
+		elesize += jemalloc.SdsSize(len(x.Member())) + dictEntrySize +
+			jemalloc.Size(zslNodeHeader+16*z.zsl.NodeLevel(x))
+		n++
+	}
+	if n > 0 {
+		size += int(float64(elesize) / float64(n) * float64(z.Len()))
 	}
 	return size
 }
@@ -268,7 +295,7 @@ func (z *ZSet) setCOWEpoch(e uint32) { z.epoch = e }
 // detach returns a copy of z the loop can change without the snapshots
 // that share z seeing it (see the file comment and cowObject).
 func (z *ZSet) detach(cow *COW) Object {
-	cp := &ZSet{cow: z.cow}
+	cp := &ZSet{cow: z.cow, counted: z.counted}
 	if z.lp != nil {
 		cp.lp = z.lp.Clone()
 		cow.Copied += int64(z.lp.Size())

@@ -250,6 +250,7 @@ func (e *Engine) execute(c *db.Client, sp runSpec, ro bool, args ...glua.LValue)
 		Caller: c, C: e.client,
 		ReadOnly:   ro || !compat && sp.flags&flagNoWrites != 0,
 		AllowStale: !compat && sp.flags&flagAllowStale != 0,
+		AllowOOM:   !compat && sp.flags&flagAllowOOM != 0,
 		Async:      s.ScriptMayYield(c),
 	}
 	s.BeginScript(run)
@@ -269,7 +270,7 @@ func (e *Engine) execute(c *db.Client, sp runSpec, ro bool, args ...glua.LValue)
 	if !run.Async {
 		j.err, j.broken = e.protectedCall(L, sp.errFn, len(args), 1)
 	} else if !e.runAsync(j) {
-		return // busy: resumeJob completes it
+		return // busy: completed when it ends (db.Server.EndBusyScript)
 	}
 	e.complete(j)
 }

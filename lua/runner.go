@@ -34,6 +34,7 @@ type job struct {
 	c      *db.Client
 	run    *db.ScriptRun
 	stop   func() // ends the watch
+	gen    uint64 // runs on the runner so far
 	err    error
 	broken bool // the interpreter panicked: it must be replaced
 	state  atomic.Int32
@@ -55,8 +56,9 @@ func (e *Engine) runner(jobs <-chan *job) {
 		if j.state.CompareAndSwap(jobRunning, jobDone) {
 			j.wake <- struct{}{}
 		} else {
-			e.srv.Loop.ExecuteBusy(e.resumeJob)
-			j.ended <- struct{}{} // after: the end is queued when a kill returns
+			gen := j.gen
+			e.srv.Loop.ExecuteBusy(func() { e.srv.EndBusyScript(gen) })
+			j.ended <- struct{}{} // a kill waits for it
 		}
 	}
 }
@@ -70,6 +72,7 @@ func (e *Engine) runAsync(j *job) bool {
 		go e.runner(jobs)
 	}
 	j.state.Store(jobRunning)
+	j.gen++
 	select {
 	case <-j.ended: // a kill that did not wait
 	default:
@@ -79,12 +82,7 @@ func (e *Engine) runAsync(j *job) bool {
 	if j.state.Load() == jobDone {
 		return true
 	}
-	e.srv.SuspendScript(j.run, db.BusyScript{Eval: j.sp.eval, Name: j.sp.name, Kill: e.watch.kill, Ended: j.ended, Started: time.Now()})
+	e.srv.SuspendScript(j.run, db.BusyScript{Eval: j.sp.eval, Name: j.sp.name, Kill: e.watch.kill,
+		Ended: j.ended, Started: time.Now(), Gen: j.gen, Reply: func(*db.Client) { e.complete(j) }})
 	return false
-}
-
-// resumeJob completes the command of a job that went busy, on the loop.
-func (e *Engine) resumeJob() {
-	j := e.job
-	e.srv.ResumeScript(func(c *db.Client) { e.complete(j) })
 }

@@ -94,7 +94,7 @@ func restoreCommand(c *db.Client) {
 	s := c.Srv()
 	key := c.Argv[1]
 	replace, absTTL := false, false
-	idle, freq := false, false // only one of the two: LRU or LFU
+	idle, freq := int64(-1), int64(-1) // only one of the two: LRU or LFU
 	for i := 4; i < len(c.Argv); i++ {
 		more := i+1 < len(c.Argv)
 		switch strings.ToLower(c.Arg(i)) {
@@ -103,33 +103,37 @@ func restoreCommand(c *db.Client) {
 		case "absttl":
 			absTTL = true
 		case "idletime":
-			if !more || freq {
+			if !more || freq >= 0 {
 				c.Error(db.ErrSyntax)
 				return
 			}
 			i++
-			if v, ok := db.ParseInt(c.Argv[i]); !ok {
+			v, ok := db.ParseInt(c.Argv[i])
+			switch {
+			case !ok:
 				c.Error(db.ErrNotInteger)
 				return
-			} else if v < 0 {
+			case v < 0:
 				c.Error("ERR Invalid IDLETIME value, must be >= 0")
 				return
 			}
-			idle = true
+			idle = v
 		case "freq":
-			if !more || idle {
+			if !more || idle >= 0 {
 				c.Error(db.ErrSyntax)
 				return
 			}
 			i++
-			if v, ok := db.ParseInt(c.Argv[i]); !ok {
+			v, ok := db.ParseInt(c.Argv[i])
+			switch {
+			case !ok:
 				c.Error(db.ErrNotInteger)
 				return
-			} else if v < 0 || v > 255 {
+			case v < 0 || v > 255:
 				c.Error("ERR Invalid FREQ value, must be >= 0 and <= 255")
 				return
 			}
-			freq = true
+			freq = v
 		default:
 			c.Error(db.ErrSyntax)
 			return
@@ -166,7 +170,7 @@ func restoreCommand(c *db.Client) {
 		c.OK()
 		return
 	}
-	c.DB.Add(key, val)
+	c.DB.AddWithClock(key, val, s.KeyClock(freq, idle))
 	if ttl > 0 {
 		c.DB.SetExpire(key, ttl)
 		if !absTTL {

@@ -57,6 +57,11 @@ func Load(r io.Reader, srv *db.Server, now int64, skipExpired bool) ([]*db.DB, *
 	dbs := srv.NewDBs()
 	cur := dbs[0]
 	expire := int64(-1)
+	// IDLE and FREQ come before the key they apply to; objectSetLRUOrLFU
+	// applies the one the policy uses. A key without it gets the clock of
+	// a key created at the start of the load.
+	idle, freq := int64(-1), int64(-1)
+	created := srv.KeyClock(-1, -1)
 	for {
 		t, err := d.Byte()
 		if err != nil {
@@ -76,14 +81,18 @@ func Load(r io.Reader, srv *db.Server, now int64, skipExpired bool) ([]*db.DB, *
 			expire = s * 1000
 			continue
 		case OpIdle:
-			if _, err := d.PlainLen(); err != nil {
+			n, err := d.PlainLen()
+			if err != nil {
 				return nil, nil, err
 			}
+			idle = int64(n)
 			continue
 		case OpFreq:
-			if _, err := d.Byte(); err != nil {
+			b, err := d.Byte()
+			if err != nil {
 				return nil, nil, err
 			}
+			freq = int64(b)
 			continue
 		case OpSelectDB:
 			id, err := d.PlainLen()
@@ -162,12 +171,16 @@ func Load(r io.Reader, srv *db.Server, now int64, skipExpired bool) ([]*db.DB, *
 		if skipExpired && expire >= 0 && expire < now {
 			info.ExpiredSkip++
 		} else {
-			if !cur.LoadAdd(key, val, expire) {
+			clock := created
+			if idle >= 0 || freq >= 0 {
+				clock = srv.KeyClock(freq, idle)
+			}
+			if !cur.LoadAdd(key, val, expire, clock) {
 				return nil, nil, corrupt("duplicate key %q", key)
 			}
 			info.Keys++
 		}
-		expire = -1
+		expire, idle, freq = -1, -1, -1
 	}
 }
 

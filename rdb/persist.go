@@ -89,6 +89,7 @@ func options(s *db.Server) Options {
 		Functions: FunctionsOf(s),
 
 		KeySaveDelay: s.Config.Int("rdb-key-save-delay"),
+		Clocks:       s.ClockView(),
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"unsafe"
 
 	"github.com/redis-go/redis-server/db"
+	"github.com/redis-go/redis-server/internal/dict"
 )
 
 // Options are the settings of one save.
@@ -33,6 +34,9 @@ type Options struct {
 	// key (a negative -n sleeps 1µs once in n keys), to slow a save down in
 	// tests.
 	KeySaveDelay int64
+	// Clocks says whether keys carry their idle time (LRU policies) or
+	// frequency (LFU) and reads them as of the snapshot (options fills it).
+	Clocks db.ClockView
 }
 
 // keySaveDelay sleeps as Redis's debugDelay.
@@ -76,11 +80,13 @@ func Write(w io.Writer, sn *db.Snapshot, opt Options) (int64, error) {
 		e.Len(uint64(d.Keys.Len()))
 		e.Len(uint64(d.Expires.Len()))
 		var err error
-		d.Keys.Each(func(key string, val any) bool {
+		d.Keys.EachEntry(func(en *dict.Entry[any]) bool {
+			key, val := en.Key(), en.Val()
 			if when, ok := d.Expires.Find(key); ok {
 				e.Byte(OpExpireTimeMs)
 				e.MillisTime(when)
 			}
+			writeClock(e, opt.Clocks, en.Clock())
 			err = WriteObject(e, unsafe.Slice(unsafe.StringData(key), len(key)), val)
 			if opt.KeySaveDelay != 0 {
 				keySaveDelay(opt.KeySaveDelay)
@@ -99,6 +105,19 @@ func Write(w io.Writer, sn *db.Snapshot, opt Options) (int64, error) {
 	}
 	err := e.Trailer()
 	return e.Written(), err
+}
+
+// writeClock writes a key's IDLE or FREQ record, as rdbSaveKeyValuePair
+// does under an LRU or an LFU policy.
+func writeClock(e *Encoder, v db.ClockView, clock uint32) {
+	switch {
+	case v.LRU:
+		e.Byte(OpIdle)
+		e.Len(v.IdleSeconds(clock))
+	case v.LFU:
+		e.Byte(OpFreq)
+		e.Byte(v.Freq(clock))
+	}
 }
 
 // WriteObject writes a key's type byte, the key and its value.

@@ -90,6 +90,16 @@ func (r *Repl) Info(b *strings.Builder) {
 	line("repl_backlog_histlen", histlen)
 }
 
+// BacklogMemory is the backlog's share of used_memory
+// (db.ReplicationMemory): the history it holds, as Redis counts the
+// replication buffer blocks the backlog references.
+func (r *Repl) BacklogMemory() int64 {
+	if r.backlog == nil {
+		return 0
+	}
+	return r.backlog.Histlen()
+}
+
 func boolInt(b bool) int {
 	if b {
 		return 1

@@ -222,25 +222,6 @@ func TestAlwaysShowLogo(t *testing.T) {
 	assert.NotContains(t, s.output(), "_._")
 }
 
-// TestUnimplementedSafetyDirectivesWarn: until eviction exists,
-// maxmemory and its policy are accepted but warned about, in the
-// configuration at startup and on CONFIG SET: never silently ignored.
-func TestUnimplementedSafetyDirectivesWarn(t *testing.T) {
-	if os.Getenv("REDIS_SERVER_BIN") != "" {
-		t.Skip("a warning of this server's own: real Redis implements both")
-	}
-	s := startServer(t, "--maxmemory-policy", "allkeys-lru")
-	c := s.client(t, 2)
-	ctx := context.Background()
-	require.NoError(t, c.ConfigSet(ctx, "maxmemory", "10mb").Err())
-	waitFor(t, 10*time.Second, "the CONFIG SET warning", func() (bool, string) {
-		out := s.output()
-		return strings.Contains(out, "CONFIG SET 'maxmemory' is accepted but not implemented yet: it has no effect"), out
-	})
-	assert.Contains(t, s.output(), "Config directive 'maxmemory-policy' is accepted but not implemented yet: it has no effect")
-	s.stop()
-}
-
 // TestRelativeLogfileIsInDir: a relative logfile is opened in dir, as
 // Redis has moved there before it opens the log.
 func TestRelativeLogfileIsInDir(t *testing.T) {

@@ -18,8 +18,10 @@ var supportedDirectives = []string{
 	"repl-diskless-sync", "repl-diskless-sync-delay", "repl-diskless-sync-max-replicas",
 	"repl-backlog-size", "repl-backlog-ttl", "repl-ping-replica-period", "min-replicas-to-write",
 	"min-replicas-max-lag", "replica-priority", "replica-announced", "shutdown-timeout",
-	"repl-disable-tcp-nodelay", "client-output-buffer-limit", "always-show-logo", "rdb-key-save-delay",
+	"repl-disable-tcp-nodelay", "client-output-buffer-limit", "maxmemory-clients", "always-show-logo", "rdb-key-save-delay",
 	"appendonly", "appendfsync", "appendfilename", "appenddirname", "no-appendfsync-on-rewrite",
 	"auto-aof-rewrite-percentage", "auto-aof-rewrite-min-size", "aof-load-truncated",
 	"aof-use-rdb-preamble", "aof-rewrite-incremental-fsync", "aof-timestamp-enabled", "aof-disable-auto-gc",
+	"maxmemory", "maxmemory-policy", "maxmemory-samples", "maxmemory-eviction-tenacity",
+	"lfu-log-factor", "lfu-decay-time", "lazyfree-lazy-eviction", "replica-ignore-maxmemory",
 }

@@ -37,16 +37,29 @@ const (
 	segSize = 1 << segBits
 )
 
-type entry[V any] struct {
+// Entry is one key of a Dict. Its clock is free for the owner's use (the
+// keyspace keeps Redis's 24-bit LRU/LFU access clock there): it fills what
+// would be padding after epoch, so it costs no memory.
+type Entry[V any] struct {
 	key   string
 	val   V
-	next  *entry[V]
+	next  *Entry[V]
 	epoch uint32
+	clock uint32
 }
+
+// Key returns the entry's key.
+func (e *Entry[V]) Key() string { return e.key }
+
+// Val returns the entry's value.
+func (e *Entry[V]) Val() V { return e.val }
+
+// Clock returns the entry's clock.
+func (e *Entry[V]) Clock() uint32 { return e.clock }
 
 type segment[V any] struct {
 	epoch   uint32
-	buckets []*entry[V]
+	buckets []*Entry[V]
 }
 
 type table[V any] struct {
@@ -97,9 +110,20 @@ func (d *Dict[V]) Len() int { return d.ht[0].used + d.ht[1].used }
 // Buckets returns the number of buckets of the main table (for INFO/DEBUG).
 func (d *Dict[V]) Buckets() uint64 { return d.ht[0].size + d.ht[1].size }
 
+// TargetBuckets returns the buckets the dict has once a rehash in progress
+// is over. Unlike Buckets it changes only when the dict grows or shrinks,
+// not as reads move a rehash on: a size kept up to date by writes alone
+// (the memory accounting) can count on it.
+func (d *Dict[V]) TargetBuckets() uint64 {
+	if d.rehashing() {
+		return d.ht[1].size
+	}
+	return d.ht[0].size
+}
+
 func (d *Dict[V]) rehashing() bool { return d.rehashIdx >= 0 }
 
-func (t *table[V]) bucket(i uint64) *entry[V] {
+func (t *table[V]) bucket(i uint64) *Entry[V] {
 	return t.segs[i>>segBits].buckets[i&(segSize-1)]
 }
 
@@ -107,7 +131,7 @@ func (t *table[V]) bucket(i uint64) *entry[V] {
 func (d *Dict[V]) writableSeg(t *table[V], s uint64) *segment[V] {
 	seg := t.segs[s]
 	if d.cow.Shared(seg.epoch) {
-		cp := &segment[V]{epoch: d.cow.Epoch, buckets: append([]*entry[V](nil), seg.buckets...)}
+		cp := &segment[V]{epoch: d.cow.Epoch, buckets: append([]*Entry[V](nil), seg.buckets...)}
 		d.cow.Copied += int64(len(seg.buckets)) * 8
 		t.segs[s] = cp
 		return cp
@@ -115,7 +139,7 @@ func (d *Dict[V]) writableSeg(t *table[V], s uint64) *segment[V] {
 	return seg
 }
 
-func (d *Dict[V]) setBucket(t *table[V], i uint64, e *entry[V]) {
+func (d *Dict[V]) setBucket(t *table[V], i uint64, e *Entry[V]) {
 	d.writableSeg(t, i>>segBits).buckets[i&(segSize-1)] = e
 }
 
@@ -123,7 +147,7 @@ func newTable[V any](size uint64, epoch uint32) table[V] {
 	n := (size + segSize - 1) / segSize
 	t := table[V]{segs: make([]*segment[V], n), size: size}
 	for i := range t.segs {
-		t.segs[i] = &segment[V]{epoch: epoch, buckets: make([]*entry[V], min(size, segSize))}
+		t.segs[i] = &segment[V]{epoch: epoch, buckets: make([]*Entry[V], min(size, segSize))}
 	}
 	return t
 }
@@ -138,7 +162,22 @@ func (d *Dict[V]) Find(key string) (v V, ok bool) {
 	return v, false
 }
 
-func (d *Dict[V]) find(key string) *entry[V] {
+// FindEntry returns the entry of key, or nil. The entry is valid until the
+// dict changes.
+func (d *Dict[V]) FindEntry(key string) *Entry[V] { return d.find(key) }
+
+// SetClock sets the clock of an entry FindEntry returned, unless a live
+// snapshot shares the entry: then it reports false and changes nothing, as
+// Redis leaves access times alone while a child would see the write.
+func (d *Dict[V]) SetClock(e *Entry[V], clock uint32) bool {
+	if d.cow.Shared(e.epoch) {
+		return false
+	}
+	e.clock = clock
+	return true
+}
+
+func (d *Dict[V]) find(key string) *Entry[V] {
 	if d.Len() == 0 {
 		return nil
 	}
@@ -165,13 +204,33 @@ func (d *Dict[V]) find(key string) *entry[V] {
 
 // Set stores val under key and reports whether the key is new. The key
 // string is kept: callers pass a string they own.
-func (d *Dict[V]) Set(key string, val V) (added bool) { return d.set(key, val, false) }
+// An existing entry keeps its clock; a new one starts at 0.
+func (d *Dict[V]) Set(key string, val V) (added bool) {
+	_, added = d.set(key, val, false, 0, true)
+	return added
+}
 
 // SetView is Set for a key that may alias memory the caller does not own
 // (a []byte viewed as a string): it is copied only when it is inserted.
-func (d *Dict[V]) SetView(key string, val V) (added bool) { return d.set(key, val, true) }
+func (d *Dict[V]) SetView(key string, val V) (added bool) {
+	_, added = d.set(key, val, true, 0, true)
+	return added
+}
 
-func (d *Dict[V]) set(key string, val V, view bool) (added bool) {
+// SetViewClock is SetView that also sets the entry's clock: a new entry
+// starts at clock, an existing one takes it too unless keep.
+func (d *Dict[V]) SetViewClock(key string, val V, clock uint32, keep bool) (added bool) {
+	_, added = d.set(key, val, true, clock, keep)
+	return added
+}
+
+// SwapViewClock is SetViewClock that also returns the value it replaced,
+// if any, in the same walk of the table.
+func (d *Dict[V]) SwapViewClock(key string, val V, clock uint32, keep bool) (old V, added bool) {
+	return d.set(key, val, true, clock, keep)
+}
+
+func (d *Dict[V]) set(key string, val V, view bool, clock uint32, keep bool) (old V, added bool) {
 	if d.rehashing() {
 		d.rehashStep()
 	}
@@ -184,8 +243,12 @@ func (d *Dict[V]) set(key string, val V, view bool) (added bool) {
 		idx := h & (tb.size - 1)
 		for e := tb.bucket(idx); e != nil; e = e.next {
 			if e.key == key {
-				d.writableEntry(tb, idx, e).val = val
-				return false
+				w := d.writableEntry(tb, idx, e)
+				old, w.val = w.val, val
+				if !keep {
+					w.clock = clock
+				}
+				return old, false
 			}
 		}
 		if !d.rehashing() {
@@ -201,20 +264,20 @@ func (d *Dict[V]) set(key string, val V, view bool) (added bool) {
 		tb = &d.ht[1]
 	}
 	idx := h & (tb.size - 1)
-	e := &entry[V]{key: key, val: val, next: tb.bucket(idx), epoch: d.cow.Stamp()}
+	e := &Entry[V]{key: key, val: val, next: tb.bucket(idx), epoch: d.cow.Stamp(), clock: clock}
 	d.setBucket(tb, idx, e)
 	tb.used++
-	return true
+	return old, true
 }
 
 // writableEntry returns e, or a copy of it linked in its place when a
 // snapshot shares it. Copying e means rewriting the pointer to it, so the
 // shared entries before it in the chain are copied too.
-func (d *Dict[V]) writableEntry(tb *table[V], idx uint64, target *entry[V]) *entry[V] {
+func (d *Dict[V]) writableEntry(tb *table[V], idx uint64, target *Entry[V]) *Entry[V] {
 	if !d.cow.Shared(target.epoch) {
 		return target
 	}
-	var head, tail, found *entry[V]
+	var head, tail, found *Entry[V]
 	for e := tb.bucket(idx); ; e = e.next {
 		cp := e
 		if d.cow.Shared(e.epoch) {
@@ -253,7 +316,7 @@ func (d *Dict[V]) Delete(key string) (v V, ok bool) {
 			continue
 		}
 		idx := h & (tb.size - 1)
-		var prev *entry[V]
+		var prev *Entry[V]
 		for e := tb.bucket(idx); e != nil; prev, e = e, e.next {
 			if e.key != key {
 				continue
@@ -423,7 +486,7 @@ func (d *Dict[V]) Random() (key string, val V, ok bool) {
 	if d.rehashing() && d.readMayRehash() {
 		d.rehashStep()
 	}
-	var e *entry[V]
+	var e *Entry[V]
 	for e == nil {
 		if d.rehashing() {
 			s0, s1 := d.ht[0].size, d.ht[1].size
@@ -451,6 +514,12 @@ func (d *Dict[V]) Random() (key string, val V, ok bool) {
 // starting at a random one, as dictGetSomeKeys does for eviction and active
 // expiry. It is fast and not uniformly random.
 func (d *Dict[V]) Sample(count int, fn func(key string, val V)) {
+	d.SampleEntries(count, func(e *Entry[V]) { fn(e.key, e.val) })
+}
+
+// SampleEntries is Sample handing out the entries, clocks included. fn
+// must not change the dict.
+func (d *Dict[V]) SampleEntries(count int, fn func(e *Entry[V])) {
 	if d.Len() == 0 || count <= 0 {
 		return
 	}
@@ -491,7 +560,7 @@ func (d *Dict[V]) Sample(count int, fn func(key string, val V)) {
 			}
 			empty = 0
 			for ; e != nil && stored < count; e = e.next {
-				fn(e.key, e.val)
+				fn(e)
 				stored++
 			}
 		}
@@ -566,6 +635,21 @@ func (f *Frozen[V]) Each(fn func(key string, val V) bool) {
 			for _, e := range seg.buckets {
 				for ; e != nil; e = e.next {
 					if !fn(e.key, e.val) {
+						return
+					}
+				}
+			}
+		}
+	}
+}
+
+// EachEntry is Each handing out the entries, clocks included.
+func (f *Frozen[V]) EachEntry(fn func(e *Entry[V]) bool) {
+	for t := 0; t < 2; t++ {
+		for _, seg := range f.ht[t].segs {
+			for _, e := range seg.buckets {
+				for ; e != nil; e = e.next {
+					if !fn(e) {
 						return
 					}
 				}

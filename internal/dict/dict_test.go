@@ -134,3 +134,59 @@ func TestDictForkAndFrozenFind(t *testing.T) {
 	require.False(t, ok)
 	cow.Live--
 }
+
+// An entry's clock is kept by overwrites that ask for it, moves with
+// the entry through copy-on-write and rehashing, and is never written
+// while a snapshot shares the entry.
+func TestDictEntryClock(t *testing.T) {
+	cow := &COW{}
+	d := New[int](cow)
+	for i := 0; i < 1000; i++ {
+		d.SetViewClock(fmt.Sprint(i), i, uint32(i), false)
+	}
+	require.False(t, d.SetViewClock("7", 70, 99, true))
+	require.Equal(t, uint32(7), d.FindEntry("7").Clock())
+	require.Equal(t, 70, d.FindEntry("7").Val())
+	d.SetViewClock("7", 7, 77, false)
+	require.Equal(t, uint32(77), d.FindEntry("7").Clock())
+
+	f := d.Freeze()
+	cow.Epoch++
+	cow.Live++
+	e := d.FindEntry("8")
+	require.False(t, d.SetClock(e, 1234), "shared with the snapshot")
+	d.Set("8", 80) // copies the entry, clock included
+	e = d.FindEntry("8")
+	require.Equal(t, uint32(8), e.Clock())
+	require.True(t, d.SetClock(e, 1234))
+	for i := 1000; i < 3000; i++ {
+		d.SetViewClock(fmt.Sprint(i), i, uint32(i), false)
+	}
+	frozen := map[string]uint32{}
+	f.EachEntry(func(e *Entry[int]) bool {
+		frozen[e.Key()] = e.Clock()
+		return true
+	})
+	require.Len(t, frozen, 1000)
+	require.Equal(t, uint32(8), frozen["8"])
+	require.Equal(t, uint32(77), frozen["7"])
+	cow.Live--
+	for d.Rehash(100) { // moves the entries, clocks included
+	}
+	for i := 0; i < 3000; i++ {
+		want := uint32(i)
+		switch i {
+		case 7:
+			want = 77
+		case 8:
+			want = 1234
+		}
+		require.Equal(t, want, d.FindEntry(fmt.Sprint(i)).Clock(), i)
+	}
+	n := 0
+	d.SampleEntries(10, func(e *Entry[int]) {
+		require.Same(t, d.FindEntry(e.Key()), e)
+		n++
+	})
+	require.Equal(t, 10, n)
+}

@@ -43,6 +43,7 @@ import (
 	"strconv"
 
 	"github.com/redis-go/redis-server/internal/dict"
+	"github.com/redis-go/redis-server/internal/jemalloc"
 	"github.com/redis-go/redis-server/internal/listpack"
 )
 
@@ -52,6 +53,7 @@ const (
 	qlSizeEstimateOverhead = 8
 	qlFillMax              = 1<<15 - 1
 	qlCompressMax          = 1<<16 - 1
+	qlNodeStructSize       = 40 // sizeof(quicklistNode)
 )
 
 var qlOptimizationLevel = [...]int{4096, 8192, 16384, 32768, 65536}
@@ -71,6 +73,7 @@ type Quicklist struct {
 	fill     int
 	compress int
 	cow      *dict.COW
+	mem      int // Redis's allocations for the nodes (MemSize)
 }
 
 // New returns an empty list with the given node fill
@@ -126,8 +129,28 @@ func (q *Quicklist) AppendListpack(lp *listpack.Listpack) {
 	if lp.Len() == 0 {
 		return
 	}
-	q.nodes = append(q.nodes, &qlNode{lp: *lp, epoch: q.cow.Stamp()})
+	n := &qlNode{lp: *lp, epoch: q.cow.Stamp()}
+	q.nodes = append(q.nodes, n)
 	q.count += lp.Len()
+	q.mem += n.mem()
+}
+
+// mem is what Redis allocates for node n: the quicklistNode and its
+// listpack, sized to the byte as Redis reallocates it on every change.
+func (n *qlNode) mem() int { return qlNodeStructSize + jemalloc.Size(n.lp.Size()) }
+
+// MemSize is what Redis would allocate for the nodes, kept up to date by
+// every change: the sum of Redis's MEMORY USAGE with SAMPLES 0, less the
+// list's headers.
+func (q *Quicklist) MemSize() int { return q.mem }
+
+// recount recomputes MemSize after a change that touched nodes all over
+// (LREM, LINSERT), no cheaper than the change itself.
+func (q *Quicklist) recount() {
+	q.mem = 0
+	for _, n := range q.nodes {
+		q.mem += n.mem()
+	}
 }
 
 // DebugInfo is what DEBUG OBJECT appends for a quicklist, as Redis 7.0:
@@ -229,11 +252,15 @@ func (q *Quicklist) nodeAt(i int) *qlNode {
 // PushHead adds v at the head.
 func (q *Quicklist) PushHead(v []byte) {
 	if q.allowInsert(q.nodeAt(0), len(v)) {
-		q.mut(0).lp.Prepend(v)
+		n := q.mut(0)
+		q.mem -= n.mem()
+		n.lp.Prepend(v)
+		q.mem += n.mem()
 	} else {
 		n := q.newNode()
 		n.lp.Prepend(v)
 		q.nodes = slices.Insert(q.nodes, 0, n)
+		q.mem += n.mem()
 	}
 	q.count++
 }
@@ -242,11 +269,15 @@ func (q *Quicklist) PushHead(v []byte) {
 func (q *Quicklist) PushTail(v []byte) {
 	last := len(q.nodes) - 1
 	if q.allowInsert(q.nodeAt(last), len(v)) {
-		q.mut(last).lp.Append(v)
+		n := q.mut(last)
+		q.mem -= n.mem()
+		n.lp.Append(v)
+		q.mem += n.mem()
 	} else {
 		n := q.newNode()
 		n.lp.Append(v)
 		q.nodes = append(q.nodes, n)
+		q.mem += n.mem()
 	}
 	q.count++
 }
@@ -305,6 +336,7 @@ func (q *Quicklist) DeleteEnd(head bool) {
 		i = len(q.nodes) - 1
 	}
 	n := q.mut(i)
+	q.mem -= n.mem()
 	if head {
 		n.lp.Delete(n.lp.First())
 	} else {
@@ -313,6 +345,8 @@ func (q *Quicklist) DeleteEnd(head bool) {
 	q.count--
 	if n.lp.Len() == 0 {
 		q.nodes = slices.Delete(q.nodes, i, i+1)
+	} else {
+		q.mem += n.mem()
 	}
 }
 
@@ -371,7 +405,9 @@ func (q *Quicklist) Replace(index int, v []byte) bool {
 	}
 	ni, off := q.locate(index)
 	n := q.mut(ni)
+	q.mem -= n.mem()
 	n.lp.Replace(n.lp.Seek(off), v)
+	q.mem += n.mem()
 	return true
 }
 
@@ -389,10 +425,14 @@ func (q *Quicklist) DeleteRange(start, count int) {
 		del := min(c-off, count)
 		count -= del
 		if off == 0 && del == c {
+			q.mem -= q.nodes[ni].mem()
 			q.nodes = slices.Delete(q.nodes, ni, ni+1)
 			continue
 		}
-		q.mut(ni).lp.DeleteRange(off, del)
+		n := q.mut(ni)
+		q.mem -= n.mem()
+		n.lp.DeleteRange(off, del)
+		q.mem += n.mem()
 		ni++
 		off = 0
 	}
@@ -526,6 +566,9 @@ func (q *Quicklist) Remove(v []byte, limit int, fromHead bool) int {
 		}
 	}
 	q.count -= removed
+	if removed > 0 {
+		q.recount()
+	}
 	return removed
 }
 
@@ -537,6 +580,7 @@ func (q *Quicklist) InsertAt(pivot, v []byte, after bool) bool {
 		for p := n.lp.First(); p >= 0; p = n.lp.Next(p) {
 			if n.lp.Equal(p, pivot) {
 				q.insert(ni, off, p, v, after)
+				q.recount()
 				return true
 			}
 			off++

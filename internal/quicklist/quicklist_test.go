@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/redis-go/redis-server/internal/dict"
+	"github.com/redis-go/redis-server/internal/jemalloc"
 	"github.com/redis-go/redis-server/internal/listpack"
 	"github.com/redis-go/redis-server/internal/num"
 )
@@ -18,15 +19,17 @@ import (
 // checkQuicklist verifies q's invariants and that it holds want.
 func checkQuicklist(t *testing.T, q *Quicklist, want [][]byte) {
 	t.Helper()
-	total := 0
+	total, mem := 0, 0
 	for i := 0; i < q.NodeCount(); i++ {
 		lp := q.Node(i)
 		require.NotZero(t, lp.Len(), "node %d is empty", i)
 		_, err := listpack.FromBytes(bytes.Clone(lp.Bytes()))
 		require.NoError(t, err, "node %d", i)
 		total += lp.Len()
+		mem += qlNodeStructSize + jemalloc.Size(lp.Size())
 	}
 	require.Equal(t, q.Len(), total, "count")
+	require.Equal(t, mem, q.MemSize(), "MemSize")
 	require.Equal(t, len(want), q.Len())
 	i := 0
 	q.Each(func(s []byte, n int64, isInt bool) bool {

@@ -29,7 +29,8 @@ func (zsl *List) Check() error {
 	if zsl.level < 1 || zsl.level > MaxLevel {
 		return fmt.Errorf("skiplist: level %d", zsl.level)
 	}
-	// Spans on every level.
+	// Spans on every level; the levels of each node, for MemSize.
+	levels := map[*Node]int{}
 	for i := 0; i < MaxLevel; i++ {
 		x := zsl.header
 		if i >= zsl.level {
@@ -61,7 +62,15 @@ func (zsl *List) Check() error {
 				break
 			}
 			x = l.forward
+			levels[x]++
 		}
+	}
+	mem := 0
+	for x, l := range levels {
+		mem += nodeMem(l, len(x.member))
+	}
+	if mem != zsl.mem {
+		return fmt.Errorf("skiplist: MemSize %d, nodes take %d", zsl.mem, mem)
 	}
 	return nil
 }

@@ -26,6 +26,8 @@ import (
 	"math/bits"
 	"math/rand/v2"
 	"unsafe"
+
+	"github.com/redis-go/redis-server/internal/jemalloc"
 )
 
 // MaxLevel is ZSKIPLIST_MAXLEVEL, the levels of the header.
@@ -108,6 +110,7 @@ type List struct {
 	tail   *Node
 	length int
 	level  int
+	mem    int // what Redis allocates for the nodes and their members (MemSize)
 }
 
 // New returns an empty list.
@@ -159,6 +162,7 @@ func (zsl *List) Insert(score float64, member string) *Node {
 		zsl.level = level
 	}
 	x = newNode(level, score, member)
+	zsl.mem += nodeMem(level, len(member))
 	for i := 0; i < level; i++ {
 		xl, ul := x.lvl(i), update[i].lvl(i)
 		xl.forward = ul.forward
@@ -183,9 +187,11 @@ func (zsl *List) Insert(score float64, member string) *Node {
 
 // deleteNode unlinks x, given the last node before it on every level.
 func (zsl *List) deleteNode(x *Node, update *[MaxLevel]*Node) {
+	levels := 0
 	for i := 0; i < zsl.level; i++ {
 		ul := update[i].lvl(i)
 		if ul.forward == x {
+			levels++
 			xl := x.lvl(i)
 			ul.span += xl.span - 1
 			ul.forward = xl.forward
@@ -202,7 +208,19 @@ func (zsl *List) deleteNode(x *Node, update *[MaxLevel]*Node) {
 		zsl.level--
 	}
 	zsl.length--
+	zsl.mem -= nodeMem(levels, len(x.member))
 }
+
+// nodeMem is what Redis allocates for a node of the given levels and its
+// member: the zskiplistNode (member pointer, score, backward pointer and
+// 16 bytes a level) and the member's sds.
+func nodeMem(levels, memberLen int) int {
+	return jemalloc.Size(24+16*levels) + jemalloc.SdsSize(memberLen)
+}
+
+// MemSize is what Redis would allocate for the list's nodes and members,
+// the header excluded, kept up to date by every insertion and deletion.
+func (zsl *List) MemSize() int { return zsl.mem }
 
 // seek fills update with the last node before (score, member) on every
 // level and returns the node at that place on level 0 (maybe nil).

@@ -1,0 +1,256 @@
+package db
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/redis-go/redis-server/config"
+)
+
+// LFULogIncr: p = 1/((counter-LFU_INIT_VAL)*lfu_log_factor+1), never below
+// LFU_INIT_VAL, saturating at 255.
+func TestLFULogIncr(t *testing.T) {
+	for _, tc := range []struct {
+		counter uint8
+		factor  int64
+		r       float64
+		want    uint8
+	}{
+		{255, 10, 0, 255},
+		{0, 10, 0.999, 1},    // below LFU_INIT_VAL: p = 1
+		{5, 10, 0.999, 6},    // at LFU_INIT_VAL: p = 1
+		{6, 10, 1.0 / 11, 6}, // p = 1/11, r not below it
+		{6, 10, 1.0/11 - 1e-9, 7},
+		{105, 10, 1.0/1001 - 1e-12, 106},
+		{105, 10, 1.0 / 1001, 105},
+		{200, 0, 0.999, 201}, // factor 0: p = 1
+	} {
+		assert.Equal(t, tc.want, lfuLogIncr(tc.counter, tc.factor, tc.r), "%+v", tc)
+	}
+}
+
+// The table of redis.conf ("lfu-log-factor"): the counter after n hits,
+// within 15% (it is a measurement; the seed makes this one repeatable).
+func TestLFUCounterGrowth(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	hits := func(factor int64, n int) uint8 {
+		c := uint8(lfuInitVal)
+		for range n {
+			c = lfuLogIncr(c, factor, rng.Float64())
+		}
+		return c
+	}
+	for _, tc := range []struct {
+		factor int64
+		n      int
+		want   float64
+	}{
+		{0, 100, 104}, {0, 1000, 255},
+		{1, 100, 18}, {1, 1000, 49}, {1, 100000, 255},
+		{10, 100, 10}, {10, 1000, 18}, {10, 100000, 142}, {10, 1000000, 255},
+		{100, 100000, 49}, {100, 1000000, 143},
+	} {
+		got := hits(tc.factor, tc.n)
+		assert.InEpsilon(t, tc.want, float64(got), 0.15, "factor %d, %d hits: %d", tc.factor, tc.n, got)
+	}
+}
+
+// LFUDecrAndReturn: one decrement per lfu-decay-time minutes since the
+// clock's 16-bit minutes, which wrap.
+func TestLFUDecr(t *testing.T) {
+	for _, tc := range []struct {
+		ldt, now uint32
+		counter  uint8
+		decay    int64
+		want     uint8
+	}{
+		{100, 100, 50, 1, 50},
+		{100, 110, 50, 1, 40},
+		{100, 110, 50, 3, 47},
+		{100, 110, 50, 0, 50}, // no decay
+		{100, 300, 50, 1, 0},  // not below 0
+		{65530, 5, 50, 1, 40}, // wrapped: 65535-65530+5
+	} {
+		assert.Equal(t, tc.want, lfuDecr(lfuClock(tc.ldt, tc.counter), tc.now, tc.decay), "%+v", tc)
+	}
+	assert.Equal(t, uint32(1000), lfuMinutes(60_000*1000))
+	assert.Equal(t, uint32(4), lfuMinutes(60_000*(65536+4)))
+}
+
+// estimateObjectIdleTime and objectSetLRUOrLFU around the 24-bit wrap.
+func TestLRUClockWrap(t *testing.T) {
+	assert.Equal(t, int64(0), idleMs(77, 77))
+	assert.Equal(t, int64(23_000), idleMs(100, 77))
+	assert.Equal(t, int64(15_000), idleMs(10, lruClockMax-5))
+	assert.Equal(t, uint32(5), lruClockAt((1<<24+5)*1000+999))
+
+	s := newLocalRunner(t).srv
+	assert.InDelta(t, 1000, float64(idleMs(lruClockAt(s.Now()), s.KeyClock(-1, 1000))/1000), 1)
+	// Idle for longer than the clock's age: half-way round the clock. The
+	// frequency is for LFU policies only.
+	now := lruClockAt(s.Now())
+	got := s.KeyClock(7, int64(now)+10)
+	assert.True(t, got == (now+lruClockMax/2)%lruClockMax || got == (now+1+lruClockMax/2)%lruClockMax, "%d at %d", got, now)
+}
+
+// evictionPoolPopulate's insertion keeps the 16 best scores, ascending.
+func TestEvictionPoolInsert(t *testing.T) {
+	var e evictState
+	for i := range 40 {
+		e.poolInsert(0, fmt.Sprint("k", i), uint64((i*7)%40))
+	}
+	var got []uint64
+	for _, p := range e.pool {
+		got = append(got, p.idle)
+	}
+	assert.Equal(t, []uint64{24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39}, got)
+	e = evictState{}
+	e.poolInsert(0, "a", 5)
+	e.poolInsert(0, "b", 1)
+	e.poolInsert(0, "c", 9)
+	assert.Equal(t, []string{"b", "a", "c", ""}, []string{e.pool[0].key, e.pool[1].key, e.pool[2].key, e.pool[3].key})
+}
+
+// OBJECT IDLETIME and DEBUG OBJECT read the clock a lookup sets; OBJECT
+// does not touch it. A second may turn during the test: hence the ranges.
+func TestObjectIdletime(t *testing.T) {
+	r := newLocalRunner(t)
+	do := func(line string) []string { return r.do("x", argvOf(line)) }
+	idle := func() int64 {
+		out := do("OBJECT IDLETIME k")
+		require.Len(t, out, 1)
+		n, err := strconv.ParseInt(strings.TrimPrefix(out[0], ":"), 10, 64)
+		require.NoError(t, err, out[0])
+		return n
+	}
+	require.Equal(t, []string{"+OK"}, do("SET k v"))
+	age := func(seconds uint32) {
+		e := r.srv.DBs[0].keys.FindEntry("k")
+		require.True(t, r.srv.DBs[0].keys.SetClock(e, (lruClockAt(r.srv.Now())-seconds)&lruClockMax))
+	}
+	age(100)
+	assert.InDelta(t, 100, idle(), 1)
+	assert.InDelta(t, 100, idle(), 1) // OBJECT itself does not touch
+	do("EXISTS k")
+	do("TYPE k")
+	do("TTL k")
+	assert.InDelta(t, 100, idle(), 1)
+	out := do("DEBUG OBJECT k")[0]
+	clock, _ := r.srv.DBs[0].Clock([]byte("k"))
+	assert.Contains(t, out, fmt.Sprintf(" lru:%d lru_seconds_idle:", clock))
+	assert.Regexp(t, `lru_seconds_idle:10[01]$`, out)
+	do("GET k")
+	assert.InDelta(t, 0, idle(), 1)
+	age(50)
+	do("TOUCH k")
+	assert.InDelta(t, 0, idle(), 1)
+	// An overwrite under LRU is a new value: accessed now.
+	age(50)
+	do("SET k other")
+	assert.InDelta(t, 0, idle(), 1)
+}
+
+// A snapshot shares the entries: their clocks stay as frozen, and lookups
+// while a background save runs do not touch them (as with a Redis child).
+func TestClockFrozenBySnapshot(t *testing.T) {
+	r := newLocalRunner(t)
+	do := func(line string) []string { return r.do("x", argvOf(line)) }
+	do("CONFIG SET maxmemory-policy allkeys-lfu")
+	do("CONFIG SET lfu-log-factor 0")
+	do("CONFIG SET lfu-decay-time 0")
+	do("SET k v")
+	sn := r.srv.Snapshot()
+	do("GET k")
+	assert.Equal(t, []string{":5"}, do("OBJECT FREQ k"), "a shared entry is not written")
+	sn.Release()
+	do("GET k")
+	assert.Equal(t, []string{":6"}, do("OBJECT FREQ k"))
+	r.srv.SetActiveChild(ChildRDB)
+	do("GET k")
+	assert.Equal(t, []string{":6"}, do("OBJECT FREQ k"), "no touch while a child is active")
+	r.srv.SetActiveChild(ChildNone)
+}
+
+// Eviction through the command path, against the O(1) used_memory: each
+// policy keeps the memory under the limit while 4 times the limit is
+// written, and evicts only eligible keys.
+func TestEvictionPolicies(t *testing.T) {
+	for _, policy := range []string{"allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl"} {
+		t.Run(policy, func(t *testing.T) {
+			r := newLocalRunner(t)
+			do := func(line string) []string { return r.do("x", argvOf(line)) }
+			s := r.srv
+			base, _ := s.evictionMemory()
+			const room = 400_000 // about 1300 keys
+			limit := base + room
+			do("CONFIG SET maxmemory-policy " + policy)
+			do(fmt.Sprint("CONFIG SET maxmemory ", limit))
+			volatile := strings.HasPrefix(policy, "volatile")
+			persistent := func(i int) bool { return volatile && i < 600 && i%2 == 1 }
+			for i := range 5000 {
+				line := fmt.Sprintf("SET key:%d %s", i, strings.Repeat("x", 200))
+				if volatile && !persistent(i) {
+					line += fmt.Sprint(" EX ", 1000+i)
+				}
+				require.Equal(t, []string{"+OK"}, do(line), line)
+				used, _ := s.evictionMemory()
+				require.LessOrEqual(t, used, limit+1000, "after %s", line)
+			}
+			assert.Greater(t, s.Stats.EvictedKeys, int64(3000))
+			for i := 1; volatile && i < 600; i += 2 {
+				require.Equal(t, []string{":1"}, do(fmt.Sprint("EXISTS key:", i)), "a key without TTL was evicted")
+			}
+			if policy == "volatile-ttl" { // the sooner-expiring keys go first
+				oldest, newest := 0, 0
+				for i := range 500 {
+					if s.DBs[0].lookup([]byte(fmt.Sprint("key:", 600+i))) != nil {
+						oldest++
+					}
+					if s.DBs[0].lookup([]byte(fmt.Sprint("key:", 4500+i))) != nil {
+						newest++
+					}
+				}
+				assert.Greater(t, newest, oldest)
+			}
+		})
+	}
+}
+
+// noeviction, or nothing eligible: denyoom commands fail, reads work.
+func TestEvictionNothingToEvict(t *testing.T) {
+	r := newLocalRunner(t)
+	do := func(line string) []string { return r.do("x", argvOf(line)) }
+	do("SET persistent v")
+	do("CONFIG SET maxmemory-policy volatile-random")
+	do("CONFIG SET maxmemory 1")
+	assert.Equal(t, []string{"-" + errOOM}, do("SET k v"))
+	assert.Equal(t, []string{`"v"`}, do("GET persistent"))
+	assert.True(t, r.srv.PreCommandOOM())
+	do("CONFIG SET maxmemory 0")
+	assert.Equal(t, []string{"+OK"}, do("SET k v"))
+	assert.False(t, r.srv.PreCommandOOM())
+	assert.Zero(t, r.srv.Stats.EvictedKeys)
+}
+
+// SET of new keys at maxmemory under allkeys-lru: every command evicts.
+func BenchmarkSetUnderEviction(b *testing.B) {
+	cfg := config.New()
+	require.NoError(b, cfg.LoadString("maxmemory 20mb\nmaxmemory-policy allkeys-lru\n"))
+	s := NewServer(cfg)
+	c := s.NewClient(nopConn{}, "127.0.0.1:40000", "127.0.0.1:6379", 8)
+	val := strings.Repeat("v", 100)
+	buf := make([]byte, 0, 256)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		key := strconv.Itoa(i)
+		buf = fmt.Appendf(buf[:0], "*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$100\r\n%s\r\n", len(key), key, val)
+		s.ProcessInput(c, buf)
+		c.Buf = c.Buf[:0]
+	}
+}
