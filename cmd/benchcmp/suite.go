@@ -53,11 +53,13 @@ var suite = []benchTest{
 	{key: "eval_incr", name: "EVAL 1 INCR", cmd: []string{"eval", incrScript, "1", "counter"}, scale: 1, pipeScale: 8},
 	{key: "evalsha_incr", name: "EVALSHA 1 INCR", cmd: []string{"evalsha", sha1hex(incrScript), "1", "counter"}, scale: 1, pipeScale: 8},
 	{key: "evalsha_20", name: "EVALSHA 20 INCR", cmd: []string{"evalsha", sha1hex(incr20Script), "1", "counter"}, setup: []string{"script", "load", incr20Script}, scale: 0.3, pipeScale: 1},
+	{key: "fcall_incr", name: "FCALL 1 INCR", cmd: []string{"fcall", "incr1", "1", "counter"}, setup: []string{"function", "load", "replace", incrLibrary}, scale: 1, pipeScale: 8},
 }
 
 const (
 	incrScript   = "return redis.call('incr', KEYS[1])"
 	incr20Script = "for i = 1, 20 do redis.call('incr', KEYS[1]) end return 1"
+	incrLibrary  = "#!lua name=benchlib\nredis.register_function('incr1', function(keys) return redis.call('incr', keys[1]) end)"
 )
 
 func sha1hex(s string) string {
