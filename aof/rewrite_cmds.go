@@ -197,6 +197,8 @@ func (cw *cmdWriter) key(key []byte, val any) error {
 			i++
 			return cw.err == nil
 		})
+	case *db.Stream:
+		cw.stream(key, v)
 	default:
 		return fmt.Errorf("aof: cannot rewrite a value of type %T", val)
 	}

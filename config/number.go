@@ -53,6 +53,10 @@ func memToUint64(s string) (uint64, bool) {
 	return val * mul, true
 }
 
+// MemToUint64 is memtoull, for the commands that take a memory value
+// outside CONFIG (DEBUG QUICKLIST-PACKED-THRESHOLD).
+func MemToUint64(s string) (uint64, bool) { return memToUint64(s) }
+
 // strtoll parses s in the given base the way the C idiom
 // "v = strtoll(s, &end, base); valid if *end == '\0'" does: leading white
 // space and a sign are allowed, the rest must be digits, overflow saturates,

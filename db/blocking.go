@@ -291,7 +291,7 @@ func (s *Server) signalKeyAsReady(db *DB, key []byte) {
 // holds a value, after SWAPDB changed what db holds.
 func (s *Server) scanDatabaseForReadyKeys(db *DB) {
 	for bk := range s.blocking.keys {
-		if bk.db == db && db.Peek([]byte(bk.key)) != nil {
+		if bk.db == db && (db.Peek([]byte(bk.key)) != nil || s.groupReaderWaits(bk)) {
 			s.signalKeyAsReady(db, []byte(bk.key))
 		}
 	}
@@ -337,6 +337,9 @@ func (s *Server) serveKey(bk blockKey) {
 			continue // served through another key meanwhile
 		}
 		v := bk.db.LookupWrite(key)
+		if unblockDeletedStreamReader(s, c, v) {
+			continue
+		}
 		if v == nil {
 			return
 		}

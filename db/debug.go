@@ -103,8 +103,12 @@ func debugObject(c *Client) {
 	}
 	serialized := c.srv.Persister.SerializedLength(v)
 	clock, _ := c.DB.Clock(c.Argv[2])
-	c.Status(fmt.Sprintf("Value at:%s refcount:%d encoding:%s serializedlength:%d lru:%d lru_seconds_idle:%d",
-		valueAddress(v), refcount, EncodingName(v), serialized, clock, c.srv.idleSeconds(clock)))
+	extra := ""
+	if l, ok := v.(*List); ok {
+		extra = l.DebugInfo()
+	}
+	c.Status(fmt.Sprintf("Value at:%s refcount:%d encoding:%s serializedlength:%d lru:%d lru_seconds_idle:%d%s",
+		valueAddress(v), refcount, EncodingName(v), serialized, clock, c.srv.idleSeconds(clock), extra))
 }
 
 // valueAddress prints where a value lives, as DEBUG OBJECT's "%p".

@@ -223,6 +223,7 @@ func (db *DB) Overwrite(key []byte, val any) {
 	db.stamp(val)
 	old, _ := db.keys.SwapViewClock(bstr(key), val, db.srv.newClock(), db.srv.lfuPolicy())
 	db.recharge(key, old, val)
+	db.signalStreamGone(key, old)
 	db.srv.signalModifiedKey(db, key)
 }
 
@@ -249,6 +250,7 @@ func (db *DB) Set(key []byte, val any, keepTTL bool) {
 	}
 	old, added := db.keys.SwapViewClock(bstr(key), val, clock, false)
 	db.recharge(key, old, val)
+	db.signalStreamGone(key, old)
 	if added {
 		db.srv.notifyNewKey(db, key)
 		db.srv.signalKeyAsReady(db, key)
@@ -273,6 +275,7 @@ func (db *DB) delete(key []byte) bool {
 	if !ok {
 		return false
 	}
+	db.signalStreamGone(key, old)
 	db.credit(key, old)
 	if db.expires.Len() > 0 {
 		db.expires.Delete(bstr(key))
@@ -294,6 +297,7 @@ func (db *DB) Persist(key []byte) bool {
 // Flush removes every key and returns how many there were.
 func (db *DB) Flush() int {
 	n := db.keys.Len()
+	db.srv.signalFlushedStreams(db)
 	db.srv.forgetPending() // nothing pending may name the keys any more
 	db.mem = 0
 	db.keys = dict.New[any](db.srv.COW)

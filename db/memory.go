@@ -422,6 +422,11 @@ func memoryUsageCommand(c *Client) {
 	if o, ok := v.(interface{ sampledSize(int) int }); ok && samples > 0 {
 		size = o.sampledSize(int(samples))
 	}
+	if l, ok := v.(*List); ok && samples == 0 {
+		// Redis averages over every node in floating point, which may
+		// lose a byte.
+		size = l.sampledSize(l.NodeCount())
+	}
 	c.Int(int64(size + jemalloc.SdsSize(len(key)) + dictEntrySize))
 }
 

@@ -94,6 +94,7 @@ type Server struct {
 	ReplicaReadOnly bool
 	activeExpire    bool
 	hashSet         hashSetLimits // encoding thresholds of hashes and sets (t_hash.go)
+	streamNode      streamLimits  // stream-node-max-bytes/-entries (t_stream.go)
 
 	// Replication role, set by package repl.
 	IsReplica      bool
@@ -162,6 +163,7 @@ func (s *Server) loadSettings() {
 	s.loadListSettings()
 	s.loadZsetSettings()
 	s.loadHashSetLimits()
+	s.loadStreamLimits()
 	s.loadEvictSettings()
 	s.loadClientLimits()
 }

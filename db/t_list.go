@@ -11,7 +11,7 @@
 package db
 
 import (
-	"github.com/redis-go/redis-server/internal/jemalloc"
+	"github.com/redis-go/redis-server/config"
 	"github.com/redis-go/redis-server/internal/num"
 	"github.com/redis-go/redis-server/internal/quicklist"
 )
@@ -39,6 +39,20 @@ func init() {
 	register("blmove", blmoveCommand)
 	register("brpoplpush", brpoplpushCommand)
 	register("blmpop", func(c *Client) { lmpopGenericCommand(c, 2, true) })
+	RegisterDebug("quicklist-packed-threshold", 3, debugQuicklistPackedThreshold)
+}
+
+// debugQuicklistPackedThreshold is DEBUG QUICKLIST-PACKED-THRESHOLD size:
+// elements of size bytes or more get a plain node of their own (see
+// internal/quicklist). Like Redis's, the setting is the process's, not
+// saved anywhere.
+func debugQuicklistPackedThreshold(c *Client) {
+	sz, ok := config.MemToUint64(string(c.Argv[2]))
+	if !ok || !quicklist.SetPackedThreshold(sz) {
+		c.Error("ERR argument must be a memory value bigger than 1 and smaller than 4gb")
+		return
+	}
+	c.OK()
 }
 
 // listSettings are the options new lists get (list-max-listpack-size,
@@ -85,9 +99,8 @@ func (l *List) detach(*COW) Object {
 	return &List{Quicklist: *l.ShallowCopy(), counted: l.counted}
 }
 
-// quicklistSize is sizeof(quicklist), and quicklistNodeSize
-// sizeof(quicklistNode).
-const quicklistSize, quicklistNodeSize = 40, 40
+// quicklistSize is sizeof(quicklist).
+const quicklistSize = 40
 
 // memSize is what Redis allocates for the list, as objectComputeSize
 // counting every node (MEMORY USAGE ... SAMPLES 0), in O(1): the quicklist
@@ -99,7 +112,7 @@ func (l *List) allocSize() int { return l.memSize() }
 
 // sampledSize is objectComputeSize with samples > 0: the robj and
 // quicklist headers, plus the average of the first nodes (header and
-// listpack allocation) times the nodes.
+// entry allocation: listpack, plain element or LZF data) times the nodes.
 func (l *List) sampledSize(samples int) int {
 	size := robjSize + quicklistSize
 	nodes := l.NodeCount()
@@ -108,7 +121,7 @@ func (l *List) sampledSize(samples int) int {
 	}
 	elesize, n := 0, 0
 	for ; n < nodes && n < samples; n++ {
-		elesize += quicklistNodeSize + jemalloc.Size(l.Node(n).Size())
+		elesize += l.NodeMem(n)
 	}
 	return size + int(float64(elesize)/float64(n)*float64(nodes))
 }
@@ -322,6 +335,51 @@ func addListRangeReply(c *Client, q *List, start, end int64, reverse bool) {
 		from = end
 	}
 	q.Range(int(from), n, reverse, func(s []byte, v int64, isInt bool) { replyEntry(c, s, v, isInt) })
+	last := from + int64(n) - 1
+	if reverse {
+		last = from - int64(n) + 1
+	}
+	c.DB.listWalkedElements(q, int(from), int(last))
+}
+
+// listWalked does to nodes first through last of l what Redis's iterator
+// leaves behind on the nodes a read walked (quicklist.Visit): it may
+// compress a node an insert left uncompressed. A list a snapshot shares is
+// left as it is.
+func (db *DB) listWalked(l *List, first, last int) {
+	if l.CompressDepth() == 0 || db.srv.COW.Shared(l.epoch) {
+		return
+	}
+	db.touchedForWrite(l)
+	l.Visit(first, last)
+}
+
+// listWalkedElements is listWalked for the nodes of elements from through
+// last; finding them costs nothing without compression.
+func (db *DB) listWalkedElements(l *List, from, last int) {
+	if l.CompressDepth() != 0 {
+		db.listWalked(l, l.NodeOf(from), l.NodeOf(last))
+	}
+}
+
+// WalkLists does to every list what Redis's DEBUG DIGEST, walking every
+// element, leaves behind on its nodes (see listWalked).
+func (s *Server) WalkLists() {
+	for _, db := range s.DBs {
+		db.Each(func(_ string, v any) bool {
+			if l, ok := v.(*List); ok {
+				db.listWalked(l, 0, l.NodeCount()-1)
+			}
+			return true
+		})
+	}
+}
+
+// WalkList is WalkLists for one key (DEBUG DIGEST-VALUE).
+func (db *DB) WalkList(key []byte) {
+	if l, ok := db.Peek(key).(*List); ok {
+		db.listWalked(l, 0, l.NodeCount()-1)
+	}
 }
 
 func llenCommand(c *Client) {
@@ -375,6 +433,10 @@ func lindexCommand(c *Client) {
 		return
 	}
 	replyEntry(c, s, n, isInt)
+	if index < 0 {
+		index += int64(q.Len())
+	}
+	c.DB.listWalkedElements(q, int(index), int(index))
 }
 
 func lsetCommand(c *Client) {
@@ -569,9 +631,11 @@ func lposCommand(c *Client) {
 	it := q.IterAt(int(from), forward)
 	var index, matches, arrayLen int64
 	matchIndex := int64(-1)
-	for maxlen == 0 || index < maxlen {
+	for {
+		// Redis fetches the next element before it checks maxlen, so its
+		// iterator may step into one more node.
 		s, n, isInt, more := it.Next()
-		if !more {
+		if !more || maxlen != 0 && index >= maxlen {
 			break
 		}
 		if entryEqual(s, n, isInt, ele) {
@@ -594,6 +658,8 @@ func lposCommand(c *Client) {
 		index++
 		matchIndex = -1
 	}
+	first, last := it.Walked()
+	c.DB.listWalked(q, first, last)
 	if count != -1 {
 		c.SetArrayLen(d, int(arrayLen))
 		return

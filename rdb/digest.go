@@ -89,6 +89,8 @@ func valueDigest(d *digest, val any, hasExpire bool) {
 			d.xor(ele[:])
 			return true
 		})
+	case *db.Stream:
+		digestStream(d, v)
 	}
 	if hasExpire {
 		d.xor([]byte("!!expire!!"))
@@ -118,6 +120,7 @@ func DatasetDigest(s *db.Server) string {
 
 func debugDigest(c *db.Client) {
 	c.Status(DatasetDigest(c.Srv()))
+	c.Srv().WalkLists() // as Redis's walk leaves compressed list nodes
 }
 
 func debugDigestValue(c *db.Client) {
@@ -126,6 +129,7 @@ func debugDigestValue(c *db.Client) {
 		var d digest
 		if v := c.DB.Peek(key); v != nil {
 			valueDigest(&d, v, c.DB.Expire(key) >= 0)
+			c.DB.WalkList(key)
 		}
 		c.Status(hex.EncodeToString(d[:]))
 	}

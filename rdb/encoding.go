@@ -205,14 +205,20 @@ func (e *Encoder) String(s []byte) {
 	}
 	if e.compress && len(s) > 20 {
 		if c := LZFCompress(s, len(s)-4); c != nil {
-			e.Byte(lenEncVal<<6 | encLZF)
-			e.Len(uint64(len(c)))
-			e.Len(uint64(len(s)))
-			e.Write(c)
+			e.LZFBlob(c, len(s))
 			return
 		}
 	}
 	e.rawString(s)
+}
+
+// LZFBlob writes a string already LZF-compressed, of n bytes uncompressed,
+// as rdbSaveLzfBlob (a compressed quicklist node, or a long string).
+func (e *Encoder) LZFBlob(c []byte, n int) {
+	e.Byte(lenEncVal<<6 | encLZF)
+	e.Len(uint64(len(c)))
+	e.Len(uint64(n))
+	e.Write(c)
 }
 
 func (e *Encoder) rawString(s []byte) {

@@ -371,7 +371,7 @@ func ReadValue(d *Decoder, t byte, srv *db.Server) (any, error) {
 	case TypeModule, TypeModule2:
 		return nil, fmt.Errorf("module value types are not supported")
 	case TypeStreamListpacks, TypeStreamListpacks2:
-		return nil, fmt.Errorf("the stream type is not supported")
+		return readStream(d, t)
 	}
 	return nil, corrupt("unknown RDB object type %d", t)
 }
@@ -459,8 +459,10 @@ func readQuicklist(d *Decoder, t byte, srv *db.Server) (any, error) {
 			return nil, err
 		}
 		switch {
+		case container == quicklistNodePlain && len(b) == 0:
+			return nil, corrupt("empty plain node")
 		case container == quicklistNodePlain:
-			q.PushTail(b)
+			q.AppendPlain(b)
 		case container != quicklistNodePacked:
 			return nil, corrupt("quicklist container %d", container)
 		case t == TypeListQuicklist:
@@ -471,9 +473,11 @@ func readQuicklist(d *Decoder, t byte, srv *db.Server) (any, error) {
 			if len(els) == 0 {
 				return nil, corrupt("empty ziplist node")
 			}
+			lp := listpack.New() // a node per ziplist, as Redis converts them
 			for _, e := range els {
-				q.PushTail(e)
+				lp.Append(e)
 			}
+			q.AppendListpack(lp)
 		default:
 			lp, err := listpack.FromBytes(b)
 			if err != nil {

@@ -187,3 +187,34 @@ func TestLoadListpackHashKeepsLongValues(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "hashtable", db.EncodingName(got), "2 entries, limit 1")
 }
+
+// testdata/list-compressed-plain.dump is real Redis 7.0.15's DUMP of a list
+// built with list-compress-depth 1 and a packed threshold of 100 (RPUSH of
+// 150 elements of 64 bytes, one of 120, 150 more of 64, then LINSERT of
+// one of 130 bytes): compressed nodes are LZF blobs, the plain nodes have
+// container 1. Loaded with the same depth, it dumps to the same bytes.
+func TestListCompressedPlainPayload(t *testing.T) {
+	payload, err := os.ReadFile("testdata/list-compressed-plain.dump")
+	require.NoError(t, err)
+	cfg := config.New()
+	require.NoError(t, cfg.LoadString("list-compress-depth 1\n"))
+	srv := db.NewServer(cfg)
+	v, err := ParsePayload(payload, srv)
+	require.NoError(t, err)
+	l := v.(*db.List)
+	require.Equal(t, 302, l.Len())
+	plain, compressed := 0, 0
+	for i := 0; i < l.NodeCount(); i++ {
+		if l.Plain(i) {
+			plain++
+		}
+		if l.Compressed(i) {
+			compressed++
+		}
+	}
+	require.Equal(t, 2, plain)
+	require.Greater(t, compressed, 2)
+	again, err := DumpPayload(v, true)
+	require.NoError(t, err)
+	require.Equal(t, payload, again)
+}

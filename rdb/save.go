@@ -148,6 +148,8 @@ func objectType(val any) (byte, error) {
 			return TypeSetIntset, nil
 		}
 		return TypeSet, nil
+	case *db.Stream:
+		return TypeStreamListpacks2, nil
 	}
 	if t, ok := zsetType(val); ok {
 		return t, nil
@@ -163,11 +165,7 @@ func WriteValue(e *Encoder, val any) error {
 	case int64:
 		e.Int(v)
 	case *db.List:
-		e.Len(uint64(v.NodeCount()))
-		for i := 0; i < v.NodeCount(); i++ {
-			e.Len(quicklistNodePacked)
-			e.String(v.Node(i).Bytes())
-		}
+		writeQuicklist(e, v)
 	case *db.Hash:
 		if lp := v.Listpack(); lp != nil {
 			e.String(lp.Bytes())
@@ -189,6 +187,8 @@ func WriteValue(e *Encoder, val any) error {
 			e.String(member)
 			return true
 		})
+	case *db.Stream:
+		writeStream(e, v)
 	default:
 		if !writeZset(e, val) {
 			return fmt.Errorf("rdb: cannot save a value of type %T", val)

@@ -812,10 +812,10 @@ func (g *gen) moveKey(db int) {
 // DUMP payloads or by a full sync), so that loads convert encodings too.
 type profile struct {
 	build, load []string
-	// compressedLists is set when list-compress-depth is on where the
-	// dataset is built: Redis then dumps LZF list nodes whatever
-	// rdbcompression says, which this server does not do.
-	compressedLists bool
+	// packedThreshold, when set, is the DEBUG QUICKLIST-PACKED-THRESHOLD
+	// of the servers that build the dataset: long list elements then get
+	// plain nodes.
+	packedThreshold string
 }
 
 // encodingLimits are Redis's defaults, small limits (everything converts)
@@ -846,7 +846,7 @@ func (g *gen) profile() profile {
 	var p profile
 	p.build = append(p.build, encodingLimits[b]...)
 	p.load = append(p.load, encodingLimits[l]...)
-	for i, side := range []*[]string{&p.build, &p.load} {
+	for _, side := range []*[]string{&p.build, &p.load} {
 		if g.chance(0.2) {
 			*side = append(*side, "--rdbcompression", "no")
 		}
@@ -855,10 +855,12 @@ func (g *gen) profile() profile {
 		}
 		if g.chance(0.2) {
 			*side = append(*side, "--list-compress-depth", g.oneOf("1", "2"))
-			p.compressedLists = p.compressedLists || i == 0
 		}
 		// LRU and LFU policies make Redis write IDLE and FREQ opcodes.
 		*side = append(*side, "--maxmemory-policy", g.oneOf("noeviction", "allkeys-lru", "allkeys-lfu"))
+	}
+	if g.chance(0.25) {
+		p.packedThreshold = g.oneOf("100", "1000", "4kb")
 	}
 	return p
 }

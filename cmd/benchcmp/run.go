@@ -53,8 +53,10 @@ func benchmark(opt *options, s *server, t benchTest, n, p int, ticks int64) resu
 		if _, err := exec.LookPath(cli); err != nil {
 			cli = "redis-cli"
 		}
-		if out, err := exec.Command(cli, append([]string{"-p", strconv.Itoa(s.port)}, t.setup...)...).CombinedOutput(); err != nil {
-			return result{status: "error", detail: fmt.Sprintf("setup %v: %v %s", t.setup, err, out)}
+		for _, setup := range t.setup {
+			if out, err := exec.Command(cli, append([]string{"-p", strconv.Itoa(s.port)}, setup...)...).CombinedOutput(); err != nil {
+				return result{status: "error", detail: fmt.Sprintf("setup %v: %v %s", setup, err, out)}
+			}
 		}
 	}
 	args := []string{"-p", strconv.Itoa(s.port), "-c", strconv.Itoa(opt.clients), "-n", strconv.Itoa(n), "-P", strconv.Itoa(p), "--csv"}

@@ -17,8 +17,9 @@ type benchTest struct {
 	// first filling the list, which would mix two tests' CPU time.
 	selector string
 	cmd      []string
-	// setup runs once with redis-cli before the test (SCRIPT LOAD).
-	setup []string
+	// setup runs with redis-cli before the test, command by command
+	// (SCRIPT LOAD; a stream's consumer group).
+	setup [][]string
 	// scale and pipeScale multiply the base number of requests without
 	// and with pipelining, so that each test runs for a second or two.
 	scale, pipeScale float64
@@ -52,8 +53,14 @@ var suite = []benchTest{
 	// twenty calls a script.
 	{key: "eval_incr", name: "EVAL 1 INCR", cmd: []string{"eval", incrScript, "1", "counter"}, scale: 1, pipeScale: 8},
 	{key: "evalsha_incr", name: "EVALSHA 1 INCR", cmd: []string{"evalsha", sha1hex(incrScript), "1", "counter"}, scale: 1, pipeScale: 8},
-	{key: "evalsha_20", name: "EVALSHA 20 INCR", cmd: []string{"evalsha", sha1hex(incr20Script), "1", "counter"}, setup: []string{"script", "load", incr20Script}, scale: 0.3, pipeScale: 1},
-	{key: "fcall_incr", name: "FCALL 1 INCR", cmd: []string{"fcall", "incr1", "1", "counter"}, setup: []string{"function", "load", "replace", incrLibrary}, scale: 1, pipeScale: 8},
+	{key: "evalsha_20", name: "EVALSHA 20 INCR", cmd: []string{"evalsha", sha1hex(incr20Script), "1", "counter"}, setup: [][]string{{"script", "load", incr20Script}}, scale: 0.3, pipeScale: 1},
+	{key: "fcall_incr", name: "FCALL 1 INCR", cmd: []string{"fcall", "incr1", "1", "counter"}, setup: [][]string{{"function", "load", "replace", incrLibrary}}, scale: 1, pipeScale: 8},
+	// Streams: XADD in redis-benchmark's custom-command form, then a
+	// consumer group reading them back one by one (new entries each time,
+	// as long as XADD added enough: its scale is higher).
+	{key: "xadd", name: "XADD", cmd: []string{"xadd", "bench:stream", "*", "field", "value"}, scale: 1.5, pipeScale: 20},
+	{key: "xreadgroup", name: "XREADGROUP COUNT 1", cmd: []string{"xreadgroup", "group", "g", "c", "count", "1", "streams", "bench:stream", ">"},
+		setup: [][]string{{"xgroup", "destroy", "bench:stream", "g"}, {"xgroup", "create", "bench:stream", "g", "0"}}, scale: 1, pipeScale: 8},
 }
 
 const (

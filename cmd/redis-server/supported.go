@@ -12,7 +12,7 @@ var supportedDirectives = []string{
 	"latency-monitor-threshold", "unixsocket", "include", "busy-reply-threshold",
 	"save", "dbfilename", "rdbcompression", "rdbchecksum", "stop-writes-on-bgsave-error",
 	"hash-max-listpack-entries", "hash-max-listpack-value", "set-max-intset-entries",
-	"zset-max-listpack-entries", "zset-max-listpack-value", "list-max-listpack-size",
+	"zset-max-listpack-entries", "zset-max-listpack-value", "list-max-listpack-size", "list-compress-depth",
 	"hll-sparse-max-bytes", "lazyfree-lazy-expire", "lazyfree-lazy-user-del",
 	"replicaof", "masterauth", "masteruser", "repl-timeout", "replica-announce-ip", "replica-announce-port", "bind-source-addr", "replica-read-only", "replica-serve-stale-data",
 	"repl-diskless-sync", "repl-diskless-sync-delay", "repl-diskless-sync-max-replicas",
@@ -24,4 +24,5 @@ var supportedDirectives = []string{
 	"aof-use-rdb-preamble", "aof-rewrite-incremental-fsync", "aof-timestamp-enabled", "aof-disable-auto-gc",
 	"maxmemory", "maxmemory-policy", "maxmemory-samples", "maxmemory-eviction-tenacity",
 	"lfu-log-factor", "lfu-decay-time", "lazyfree-lazy-eviction", "replica-ignore-maxmemory",
+	"stream-node-max-bytes", "stream-node-max-entries",
 }

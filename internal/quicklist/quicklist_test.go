@@ -2,6 +2,7 @@ package quicklist
 
 import (
 	"bytes"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -26,10 +27,19 @@ func checkQuicklist(t *testing.T, q *Quicklist, want [][]byte) {
 		_, err := listpack.FromBytes(bytes.Clone(lp.Bytes()))
 		require.NoError(t, err, "node %d", i)
 		total += lp.Len()
-		mem += qlNodeStructSize + jemalloc.Size(lp.Size())
+		mem += q.nodes[i].memFromScratch()
 	}
 	require.Equal(t, q.Len(), total, "count")
 	require.Equal(t, mem, q.MemSize(), "MemSize")
+	for i, n := range q.nodes {
+		d := q.compress
+		if n.lzf != nil && (i < d || i >= len(q.nodes)-d) {
+			t.Fatalf("node %d of %d is compressed within depth %d", i, len(q.nodes), d)
+		}
+		if n.plain && n.entries() != 1 {
+			t.Fatalf("plain node %d holds %d entries", i, n.entries())
+		}
+	}
 	require.Equal(t, len(want), q.Len())
 	i := 0
 	q.Each(func(s []byte, n int64, isInt bool) bool {
@@ -95,12 +105,19 @@ func randomElement(r *rand.Rand) []byte {
 	return []byte(strconv.FormatInt(r.Int64(), 10))
 }
 
-// TestQuicklistModel runs random operations against a plain slice.
+// TestQuicklistModel runs random operations against a plain slice, with
+// and without compression and plain nodes.
 func TestQuicklistModel(t *testing.T) {
-	for _, fill := range []int{-2, -1, 1, 3, 128} {
-		t.Run(strconv.Itoa(fill), func(t *testing.T) {
-			r := rand.New(rand.NewPCG(uint64(fill+10), 1))
-			q := New(fill, 0, nil)
+	defer SetPackedThreshold(0)
+	for _, tc := range []struct{ fill, depth, threshold int }{
+		{-2, 0, 0}, {-1, 0, 0}, {1, 0, 0}, {3, 0, 0}, {128, 0, 0},
+		{-2, 1, 0}, {3, 2, 0}, {-1, 1, 250}, {5, 2, 100}, {-2, 3, 200},
+	} {
+		fill := tc.fill
+		t.Run(fmt.Sprintf("fill%d_depth%d_threshold%d", fill, tc.depth, tc.threshold), func(t *testing.T) {
+			require.True(t, SetPackedThreshold(uint64(tc.threshold)))
+			r := rand.New(rand.NewPCG(uint64(fill+10), uint64(tc.depth+tc.threshold)))
+			q := New(fill, tc.depth, nil)
 			var model [][]byte
 			for step := 0; step < 3000; step++ {
 				v := randomElement(r)
@@ -228,6 +245,41 @@ func TestQuicklistCOW(t *testing.T) {
 	cow.Live--
 }
 
+// TestQuicklistCOWCompressed is TestQuicklistCOW with compressed nodes:
+// compressing and decompressing a node is a change like any other.
+func TestQuicklistCOWCompressed(t *testing.T) {
+	cow := &dict.COW{}
+	q := New(-1, 1, cow)
+	var model [][]byte
+	for i := 0; i < 3000; i++ {
+		v := []byte(strconv.Itoa(i) + "-" + strings.Repeat("x", i%60))
+		q.PushTail(v)
+		model = append(model, v)
+	}
+	type frozen struct {
+		lzf, lp []byte
+	}
+	before := make([]frozen, q.NodeCount())
+	for i, n := range q.nodes {
+		before[i] = frozen{bytes.Clone(n.lzf), bytes.Clone(n.lp.Bytes())}
+	}
+	require.True(t, q.Compressed(1))
+	cow.Epoch++
+	cow.Live++
+	live := q.ShallowCopy()
+	require.True(t, live.Replace(1500, []byte("mid")))
+	require.True(t, live.InsertAt([]byte("150-"+strings.Repeat("x", 30)), []byte("ins"), false))
+	live.Remove([]byte("7-xxxxxxx"), 0, true)
+	live.DeleteRange(0, 400)
+	live.Visit(0, live.NodeCount()-1)
+	for i, n := range q.nodes {
+		require.Equal(t, before[i].lzf, bytes.Clone(n.lzf), "node %d", i)
+		require.Equal(t, before[i].lp, bytes.Clone(n.lp.Bytes()), "node %d", i)
+	}
+	checkQuicklist(t, q, model)
+	cow.Live--
+}
+
 // shapeCommand applies one list command of a golden case to q, as
 // t_list.c runs it on the quicklist.
 func shapeCommand(t *testing.T, q *Quicklist, line string) {
@@ -319,6 +371,110 @@ func TestQuicklistShapeGolden(t *testing.T) {
 				got = append(got, strconv.Itoa(q.Node(i).Size())+"/"+strconv.Itoa(q.Node(i).Len()))
 			}
 			require.Equal(t, tc.nodes, strings.Join(got, " "))
+		})
+	}
+}
+
+// memFromScratch is what Redis allocates for node n, computed from its
+// data rather than kept.
+func (n *qlNode) memFromScratch() int {
+	if n.lzf != nil {
+		return qlNodeStructSize + jemalloc.Size(qlLZFHeaderSize+len(n.lzf))
+	}
+	if n.plain {
+		return qlNodeStructSize + jemalloc.Size(len(n.data()))
+	}
+	return qlNodeStructSize + jemalloc.Size(n.lp.Size())
+}
+
+// numbered returns n lines of format with 1..n.
+func numbered(format string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf(format, i+1)
+	}
+	return out
+}
+
+// nodeShapes describes the nodes as DEBUG QUICKLIST shows them:
+// size/count, prefixed with p for a plain node and z for a compressed one.
+func nodeShapes(q *Quicklist) string {
+	var got []string
+	for i, n := range q.nodes {
+		pre := ""
+		if n.plain {
+			pre += "p"
+		}
+		if q.Compressed(i) {
+			pre += "z"
+		}
+		got = append(got, fmt.Sprintf("%s%d/%d", pre, n.size(), n.entries()))
+	}
+	return strings.Join(got, " ")
+}
+
+var (
+	shapePlain  = strings.Repeat("p", 150)
+	shapePlain2 = strings.Repeat("q", 120) + "xyz"
+	shapeRandom = func() string {
+		b := make([]byte, 160)
+		for i := range b {
+			b[i] = byte(33 + i*7919%90)
+		}
+		return string(b)
+	}()
+
+	// compressGoldens are real Redis 7.0.15's nodes (DEBUG QUICKLIST k 0)
+	// with a packed threshold (DEBUG QUICKLIST-PACKED-THRESHOLD, 0: the
+	// default) and list-compress-depth: where plain nodes go, and which
+	// nodes are compressed, which depends on the order of operations.
+	compressGoldens = []struct {
+		name             string
+		fill, depth, thr int
+		cmds             []string
+		nodes            string
+	}{
+		{"plain push", -2, 0, 100, joinLines(numbered("RPUSH k e%d", 10), []string{"RPUSH k " + shapePlain}, numbered("RPUSH k f%d", 5), []string{"LPUSH k " + shapePlain2}, numbered("LPUSH k g%d", 3), repeatLine("RPUSH k "+shapePlain, 2)), "19/3 p123/1 48/10 p150/1 27/5 p150/1 p150/1"},
+		{"plain insert", -2, 0, 100, joinLines(numbered("RPUSH k e%d", 20), []string{"LINSERT k AFTER e5 " + shapePlain}, []string{"LINSERT k BEFORE e1 " + shapePlain2}, []string{"LINSERT k AFTER e20 " + shapePlain}, []string{"LINSERT k BEFORE e10 " + shapePlain2}, []string{"LINSERT k AFTER " + shapePlain2 + " x"}, []string{"LINSERT k BEFORE " + shapePlain + " y"}, []string{"LINSERT k AFTER " + shapePlain + " " + shapePlain2}), "p123/1 33/7 p150/1 p123/1 23/4 p123/1 62/11 p150/1"},
+		{"plain lset", 5, 0, 100, joinLines(numbered("RPUSH k e%d", 12), []string{"LSET k 7 " + shapePlain}, []string{"LSET k 0 " + shapePlain2}, []string{"LSET k -1 " + shapePlain}, []string{"LSET k 7 small"}, []string{"LSET k 0 " + shapeRandom}, []string{"LSET k 3 " + shapePlain}, []string{"LREM k 0 " + shapePlain}, []string{"LPOP k 2"}), "11/1 11/1 15/2 23/3 12/1"},
+		{"depth 1", -2, 1, 0, joinLines(repeatLine("RPUSH k "+shapeMid, 300), repeatLine("LPUSH k "+shapeBig, 5), repeatLine("RPUSH k "+shapeRandom, 100)), "3011/1 z6015/2 z6015/2 z8144/79 z8144/79 z8144/79 z8136/73 z8043/49 6731/41"},
+		{"depth 2", -2, 2, 0, joinLines(repeatLine("RPUSH k "+shapeMid, 500), repeatLine("LINSERT k BEFORE "+shapeMid+" "+shapeBig, 3), []string{"LREM k 40 " + shapeMid}, []string{"LTRIM k 10 -20"}, []string{"LPOP k 50"}, []string{"RPOP k 3"}, []string{"LSET k 200 " + shapeBig}), "6290/61 8144/79 z11045/79 z8144/79 8144/79 419/4"},
+		{"depth 1 plain", -2, 1, 120, joinLines(repeatLine("RPUSH k "+shapeMid, 100), repeatLine("RPUSH k "+shapePlain, 3), repeatLine("RPUSH k "+shapeRandom, 2), repeatLine("RPUSH k "+shapeMid, 100), []string{"LSET k 101 " + shapeMid}, []string{"LINSERT k AFTER " + shapeRandom + " " + shapePlain2}), "8144/79 z2170/21 pz150/1 z110/1 pz150/1 pz160/1 pz123/1 pz160/1 z8144/79 2170/21"},
+		{"depth 1 small nodes", 3, 1, 0, joinLines(numbered("RPUSH k a%d", 12), []string{"LREM k 1 a5"}, []string{"LINSERT k AFTER a4 " + shapeMid}, []string{"LINSERT k BEFORE a8 " + shapeMid}), "19/3 z118/3 z114/2 15/2 22/3"},
+		{"depth 2 small nodes", 4, 2, 0, joinLines(repeatLine("RPUSH k "+shapeMid, 30), []string{"RPUSH k z"}, repeatLine("LINSERT k AFTER z "+shapeMid, 2), []string{"LREM k -3 " + shapeMid}, []string{"LTRIM k 2 -3"}), "213/2 419/4 z419/4 z419/4 z419/4 419/4 419/4"},
+	}
+)
+
+func TestQuicklistCompressGolden(t *testing.T) {
+	defer SetPackedThreshold(0)
+	for _, tc := range compressGoldens {
+		t.Run(tc.name, func(t *testing.T) {
+			require.True(t, SetPackedThreshold(uint64(tc.thr)))
+			q := New(tc.fill, tc.depth, nil)
+			var model [][]byte
+			for _, line := range tc.cmds {
+				shapeCommand(t, q, line)
+			}
+			require.Equal(t, tc.nodes, nodeShapes(q))
+			q.Each(func(s []byte, n int64, isInt bool) bool {
+				if isInt {
+					s = []byte(strconv.FormatInt(n, 10))
+				}
+				model = append(model, bytes.Clone(s))
+				return true
+			})
+			checkQuicklist(t, q, model)
+			// A load appends the nodes one by one and compresses them as
+			// it goes, to the same state.
+			loaded := New(tc.fill, tc.depth, nil)
+			for i := 0; i < q.NodeCount(); i++ {
+				if q.Plain(i) {
+					loaded.AppendPlain(q.Node(i).GetBytes(q.Node(i).First()))
+				} else {
+					loaded.AppendListpack(q.Node(i).Clone())
+				}
+			}
+			checkQuicklist(t, loaded, model)
 		})
 	}
 }
