@@ -20,7 +20,6 @@ package lzf
 
 import (
 	"errors"
-	"sync"
 )
 
 const (
@@ -43,7 +42,27 @@ type table struct {
 	slots [hashSize]uint64
 }
 
-var tables = sync.Pool{New: func() any { return new(table) }}
+// tables keeps a few tables for reuse: one is 512 KB, too much to
+// allocate per call. A channel rather than a sync.Pool, which the race
+// detector's builds drop items from at random (a save under -race then
+// allocated a table per string).
+var tables = make(chan *table, 4)
+
+func getTable() *table {
+	select {
+	case t := <-tables:
+		return t
+	default:
+		return new(table)
+	}
+}
+
+func putTable(t *table) {
+	select {
+	case tables <- t:
+	default:
+	}
+}
 
 func idx(h uint32) uint32 { return ((h >> (3*8 - hashLog)) - h*5) & (hashSize - 1) }
 
@@ -54,8 +73,8 @@ func Compress(in []byte, outLen int) []byte {
 	if len(in) == 0 || outLen <= 0 {
 		return nil
 	}
-	t := tables.Get().(*table)
-	defer tables.Put(t)
+	t := getTable()
+	defer putTable(t)
 	t.gen++
 	if t.gen == 1<<32 {
 		t.gen = 1
