@@ -19,7 +19,7 @@
 // The persistence section (persist.go) compares SAVE, loading and BGSAVE;
 // the AOF section (aof.go) SET under appendfsync everysec and always,
 // BGREWRITEAOF and the startup from an AOF.
-// -sections picks the parts to run: suite,rss,persist,aof,repl.
+// -sections picks the parts to run: suite,rss,persist,aof,repl,evict.
 //
 // The numbers depend on the machine and on what else runs on it: quote
 // the ratios, not the absolute numbers.
@@ -56,6 +56,7 @@ type options struct {
 	aofKeys     int             // keys rewritten and loaded in the AOF section
 	aofN        int             // SET requests per latency run in the AOF section
 	aofRuns     int             // runs of each AOF measurement; the median is shown
+	evictMB     int             // maxmemory of the eviction section, MB
 }
 
 func main() {
@@ -99,7 +100,7 @@ func parseFlags(args []string) (*options, error) {
 	tests := fs.String("tests", "", "comma-separated tests to run (as redis-benchmark -t names them: set,get,lrange_100,...; default: all)")
 	fs.IntVar(&opt.rssN, "rss-n", 1000000, "SETs before measuring RSS on fresh servers (0: skip)")
 	fs.DurationVar(&opt.timeout, "timeout", 2*time.Minute, "time limit of one redis-benchmark run")
-	sections := fs.String("sections", "suite,rss,persist,aof,repl", "parts to run: suite (redis-benchmark's tests), rss (memory), persist (RDB save/load/BGSAVE), aof (appendfsync, BGREWRITEAOF, startup from an AOF), repl (replication)")
+	sections := fs.String("sections", "suite,rss,persist,aof,repl,evict", "parts to run: suite (redis-benchmark's tests), rss (memory), persist (RDB save/load/BGSAVE), aof (appendfsync, BGREWRITEAOF, startup from an AOF), repl (replication), evict (SET at maxmemory under allkeys-lru)")
 	fs.StringVar(&opt.replica, "replica", "", "the replicas' binary in the replication section (default: -redis)")
 	fs.IntVar(&opt.replKeys, "repl-keys", 1000000, "keys on the master for the full sync timing (0: skip)")
 	fs.IntVar(&opt.replN, "repl-n", -1, "SET requests per run with 0, 1 and 2 replicas attached (-1: 1.5 times -n; 0: skip)")
@@ -110,6 +111,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.IntVar(&opt.aofKeys, "aof-keys", 1000000, "keys rewritten by BGREWRITEAOF and loaded at startup in the AOF section")
 	fs.IntVar(&opt.aofN, "aof-n", 100000, "SET requests per latency run in the AOF section (a fifth with appendfsync always)")
 	fs.IntVar(&opt.aofRuns, "aof-runs", 3, "runs of each AOF measurement but the one during BGREWRITEAOF; the median is shown")
+	fs.IntVar(&opt.evictMB, "evict-mb", 64, "maxmemory of the eviction section, MB")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -128,8 +130,8 @@ func parseFlags(args []string) (*options, error) {
 	opt.sections = map[string]bool{}
 	for _, name := range strings.Split(*sections, ",") {
 		name = strings.TrimSpace(name)
-		if name != "suite" && name != "rss" && name != "repl" && name != "persist" && name != "aof" {
-			return nil, fmt.Errorf("-sections %q: the sections are suite, rss, persist, aof and repl", *sections)
+		if name != "suite" && name != "rss" && name != "repl" && name != "persist" && name != "aof" && name != "evict" {
+			return nil, fmt.Errorf("-sections %q: the sections are suite, rss, persist, aof, repl and evict", *sections)
 		}
 		opt.sections[name] = true
 	}
@@ -193,6 +195,9 @@ func run(opt *options) error {
 	}
 	if opt.sections["repl"] {
 		runReplication(opt, ticks)
+	}
+	if opt.sections["evict"] {
+		runEviction(opt, ticks)
 	}
 	return nil
 }
