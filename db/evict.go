@@ -76,7 +76,8 @@ type evictState struct {
 	preCommandOOM bool // see PreCommandOOM
 
 	pool   [evictionPoolSize]poolEntry
-	nextDB int // where the random policies look first
+	nextDB int   // where the random policies look first
+	nowMs  int64 // the clock of this round of evictions, read once
 
 	procRunning bool // evictionTimeProc is scheduled
 }
@@ -348,6 +349,7 @@ func (s *Server) performEvictions() evictResult {
 		return s.evictionMetrics(evictFail)
 	}
 	toFree := used - limit
+	s.evict.nowMs = s.Now()
 	// The time limit is checked every 16 keys, from the first check on: a
 	// command that evicts a few keys, the common case, reads no clock.
 	var start time.Time
@@ -363,7 +365,11 @@ func (s *Server) performEvictions() evictResult {
 			result = evictFail
 			break
 		}
-		freed += s.evictKey(db, key)
+		n, ok := s.evictKey(db, key)
+		if !ok {
+			continue // a key deleted since it was sampled
+		}
+		freed += n
 		if keys++; keys%16 == 0 {
 			if start.IsZero() {
 				start = time.Now()
@@ -436,13 +442,12 @@ func (s *Server) evictionCandidate() (*DB, string) {
 				}
 				e.pool[k] = poolEntry{}
 				db := s.DBs[p.db]
-				var found bool
+				// Under allkeys-* evictKey's deletion is the check that
+				// the key still exists: one lookup instead of two.
 				if allKeys {
-					_, found = db.keys.Find(p.key)
-				} else {
-					_, found = db.expires.Find(p.key)
+					return db, p.key
 				}
-				if found {
+				if _, found := db.expires.Find(p.key); found {
 					return db, p.key
 				}
 			}
@@ -472,7 +477,7 @@ func (s *Server) evictionCandidate() (*DB, string) {
 // for volatile-ttl.
 func (s *Server) evictionPoolPopulate(db *DB, allKeys bool) {
 	e := &s.evict
-	lruNow, lfuNow := lruClockAt(s.Now()), lfuMinutes(s.Now())
+	lruNow, lfuNow := lruClockAt(e.nowMs), lfuMinutes(e.nowMs)
 	score := func(clock uint32) uint64 {
 		if e.policy&policyFlagLRU != 0 {
 			return uint64(idleMs(lruNow, clock))
@@ -520,19 +525,23 @@ func (e *evictState) poolInsert(dbid int, key string, idle uint64) {
 // evictKey deletes an evicted key as Redis does: the stat, the keyspace
 // event, the WATCH invalidation and a DEL (UNLINK under
 // lazyfree-lazy-eviction) to the replicas and the AOF. It returns the
-// memory the deletion alone freed: what propagating it costs is not
-// counted, or the loop would never end.
-func (s *Server) evictKey(db *DB, key string) int64 {
+// memory the deletion alone freed (what propagating it costs is not
+// counted, or the loop would never end), and false when key is gone.
+func (s *Server) evictKey(db *DB, key string) (int64, bool) {
 	k := []byte(key)
-	before := s.memoryStats().used
+	before := db.mem + db.tableMemory()
+	var deleted bool
 	if s.latency.threshold > 0 {
 		start := time.Now()
-		db.delete(k)
+		deleted = db.delete(k)
 		s.LatencyAddSampleIfNeeded("eviction-del", time.Since(start).Milliseconds())
 	} else {
-		db.delete(k)
+		deleted = db.delete(k)
 	}
-	freed := before - s.memoryStats().used
+	if !deleted {
+		return 0, false
+	}
+	freed := before - db.mem - db.tableMemory()
 	s.Stats.EvictedKeys++
 	s.signalModifiedKey(db, k)
 	s.notifyKeyspaceEvent(NotifyEvicted, "evicted", k, db.ID)
@@ -541,5 +550,5 @@ func (s *Server) evictKey(db *DB, key string) int64 {
 		del = argUNLINK
 	}
 	s.AlsoPropagate(db.ID, [][]byte{del, k})
-	return freed
+	return freed, true
 }

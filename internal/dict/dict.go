@@ -37,15 +37,31 @@ const (
 	segSize = 1 << segBits
 )
 
-// Entry is one key of a Dict. Its clock is free for the owner's use (the
-// keyspace keeps Redis's 24-bit LRU/LFU access clock there): it fills what
-// would be padding after epoch, so it costs no memory.
+// Entry is one key of a Dict. Its 24-bit clock is free for the owner's use
+// (the keyspace keeps Redis's LRU/LFU access clock there); the top 8 bits
+// of the same word hold a tag from the key's hash, so that a lookup skips
+// the keys of its chain that cannot match without reading their bytes (a
+// cache miss each). Both fill what would be padding after epoch, so they
+// cost no memory.
 type Entry[V any] struct {
 	key   string
 	val   V
 	next  *Entry[V]
 	epoch uint32
-	clock uint32
+	clock uint32 // tag<<clockBits | clock
+}
+
+const (
+	clockBits = 24
+	clockMask = 1<<clockBits - 1
+)
+
+// hashTag is the tag of hash h: its top bits, which bucket indexes never use.
+func hashTag(h uint64) uint32 { return uint32(h>>(64-(32-clockBits))) << clockBits }
+
+// matches reports whether e holds key, whose hash has tag.
+func (e *Entry[V]) matches(key string, tag uint32) bool {
+	return e.clock&^clockMask == tag && e.key == key
 }
 
 // Key returns the entry's key.
@@ -55,7 +71,9 @@ func (e *Entry[V]) Key() string { return e.key }
 func (e *Entry[V]) Val() V { return e.val }
 
 // Clock returns the entry's clock.
-func (e *Entry[V]) Clock() uint32 { return e.clock }
+func (e *Entry[V]) Clock() uint32 { return e.clock & clockMask }
+
+func (e *Entry[V]) setClock(clock uint32) { e.clock = e.clock&^clockMask | clock&clockMask }
 
 type segment[V any] struct {
 	epoch   uint32
@@ -166,14 +184,14 @@ func (d *Dict[V]) Find(key string) (v V, ok bool) {
 // dict changes.
 func (d *Dict[V]) FindEntry(key string) *Entry[V] { return d.find(key) }
 
-// SetClock sets the clock of an entry FindEntry returned, unless a live
+// SetClock sets the clock (its low 24 bits) of an entry FindEntry returned, unless a live
 // snapshot shares the entry: then it reports false and changes nothing, as
 // Redis leaves access times alone while a child would see the write.
 func (d *Dict[V]) SetClock(e *Entry[V], clock uint32) bool {
 	if d.cow.Shared(e.epoch) {
 		return false
 	}
-	e.clock = clock
+	e.setClock(clock)
 	return true
 }
 
@@ -185,13 +203,14 @@ func (d *Dict[V]) find(key string) *Entry[V] {
 		d.rehashStep()
 	}
 	h := hashKey(key)
+	tag := hashTag(h)
 	for t := 0; t < 2; t++ {
 		tb := &d.ht[t]
 		if tb.size == 0 {
 			continue
 		}
 		for e := tb.bucket(h & (tb.size - 1)); e != nil; e = e.next {
-			if e.key == key {
+			if e.matches(key, tag) {
 				return e
 			}
 		}
@@ -235,6 +254,7 @@ func (d *Dict[V]) set(key string, val V, view bool, clock uint32, keep bool) (ol
 		d.rehashStep()
 	}
 	h := hashKey(key)
+	tag := hashTag(h)
 	for t := 0; t < 2; t++ {
 		tb := &d.ht[t]
 		if tb.size == 0 {
@@ -242,11 +262,11 @@ func (d *Dict[V]) set(key string, val V, view bool, clock uint32, keep bool) (ol
 		}
 		idx := h & (tb.size - 1)
 		for e := tb.bucket(idx); e != nil; e = e.next {
-			if e.key == key {
+			if e.matches(key, tag) {
 				w := d.writableEntry(tb, idx, e)
 				old, w.val = w.val, val
 				if !keep {
-					w.clock = clock
+					w.setClock(clock)
 				}
 				return old, false
 			}
@@ -264,7 +284,7 @@ func (d *Dict[V]) set(key string, val V, view bool, clock uint32, keep bool) (ol
 		tb = &d.ht[1]
 	}
 	idx := h & (tb.size - 1)
-	e := &Entry[V]{key: key, val: val, next: tb.bucket(idx), epoch: d.cow.Stamp(), clock: clock}
+	e := &Entry[V]{key: key, val: val, next: tb.bucket(idx), epoch: d.cow.Stamp(), clock: tag | clock&clockMask}
 	d.setBucket(tb, idx, e)
 	tb.used++
 	return old, true
@@ -310,6 +330,7 @@ func (d *Dict[V]) Delete(key string) (v V, ok bool) {
 		d.rehashStep()
 	}
 	h := hashKey(key)
+	tag := hashTag(h)
 	for t := 0; t < 2; t++ {
 		tb := &d.ht[t]
 		if tb.size == 0 {
@@ -318,7 +339,7 @@ func (d *Dict[V]) Delete(key string) (v V, ok bool) {
 		idx := h & (tb.size - 1)
 		var prev *Entry[V]
 		for e := tb.bucket(idx); e != nil; prev, e = e, e.next {
-			if e.key != key {
+			if !e.matches(key, tag) {
 				continue
 			}
 			if prev == nil {
@@ -665,13 +686,14 @@ func (f *Frozen[V]) Find(key string) (v V, ok bool) {
 		return v, false
 	}
 	h := hashKey(key)
+	tag := hashTag(h)
 	for t := 0; t < 2; t++ {
 		tb := &f.ht[t]
 		if tb.size == 0 {
 			continue
 		}
 		for e := tb.bucket(h & (tb.size - 1)); e != nil; e = e.next {
-			if e.key == key {
+			if e.matches(key, tag) {
 				return e.val, true
 			}
 		}

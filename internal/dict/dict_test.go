@@ -190,3 +190,31 @@ func TestDictEntryClock(t *testing.T) {
 	})
 	require.Equal(t, 10, n)
 }
+
+// The clock is 24 bits wide: the word's top bits are the hash tag lookups
+// filter a chain by, which no clock value may disturb.
+func TestDictClockKeepsHashTag(t *testing.T) {
+	d := New[int](nil)
+	for i := 0; i < 5000; i++ {
+		d.SetViewClock(fmt.Sprint(i), i, ^uint32(0), false)
+	}
+	for i := 0; i < 5000; i += 2 {
+		e := d.FindEntry(fmt.Sprint(i))
+		require.NotNil(t, e, i)
+		require.Equal(t, uint32(1<<24-1), e.Clock())
+		require.True(t, d.SetClock(e, ^uint32(0)-uint32(i)))
+		d.SetViewClock(fmt.Sprint(i), -i, uint32(i)|0xff000000, false)
+	}
+	for i := 0; i < 5000; i++ {
+		v, ok := d.Find(fmt.Sprint(i))
+		require.True(t, ok, i)
+		if i%2 == 0 {
+			require.Equal(t, -i, v)
+			require.Equal(t, uint32(i), d.FindEntry(fmt.Sprint(i)).Clock())
+		}
+	}
+	_, ok := d.Delete("4998")
+	require.True(t, ok)
+	_, ok = d.Find("4998")
+	require.False(t, ok)
+}
