@@ -528,7 +528,7 @@ func (e *evictState) poolInsert(dbid int, key string, idle uint64) {
 // memory the deletion alone freed (what propagating it costs is not
 // counted, or the loop would never end), and false when key is gone.
 func (s *Server) evictKey(db *DB, key string) (int64, bool) {
-	k := []byte(key)
+	k := keyBytes(key) // the dict's own key, which the pool keeps
 	before := db.mem + db.tableMemory()
 	var deleted bool
 	if s.latency.threshold > 0 {
@@ -545,10 +545,12 @@ func (s *Server) evictKey(db *DB, key string) (int64, bool) {
 	s.Stats.EvictedKeys++
 	s.signalModifiedKey(db, k)
 	s.notifyKeyspaceEvent(NotifyEvicted, "evicted", k, db.ID)
-	del := argDEL
-	if s.evict.lazy {
-		del = argUNLINK
+	if s.propagating() {
+		del := argDEL
+		if s.evict.lazy {
+			del = argUNLINK
+		}
+		s.AlsoPropagate(db.ID, [][]byte{del, k})
 	}
-	s.AlsoPropagate(db.ID, [][]byte{del, k})
 	return freed, true
 }

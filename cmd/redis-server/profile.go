@@ -5,11 +5,26 @@ import (
 	"runtime/pprof"
 )
 
-// startProfile writes a CPU profile to $REDIS_GO_CPUPROFILE until the
-// returned function runs (at exit): for performance work with
-// `go tool pprof bin/redis-server <file>`.
+// startProfile writes a CPU profile to $REDIS_GO_CPUPROFILE, and the
+// allocations to $REDIS_GO_ALLOCPROFILE, until the returned function runs
+// (at exit): for performance work with `go tool pprof bin/redis-server
+// <file>`.
 func startProfile() func() {
-	path := os.Getenv("REDIS_GO_CPUPROFILE")
+	stopCPU := startCPUProfile(os.Getenv("REDIS_GO_CPUPROFILE"))
+	allocs := os.Getenv("REDIS_GO_ALLOCPROFILE")
+	return func() {
+		stopCPU()
+		if allocs == "" {
+			return
+		}
+		if f, err := os.Create(allocs); err == nil {
+			pprof.Lookup("allocs").WriteTo(f, 0)
+			f.Close()
+		}
+	}
+}
+
+func startCPUProfile(path string) func() {
 	if path == "" {
 		return func() {}
 	}
