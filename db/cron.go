@@ -17,6 +17,7 @@ func (s *Server) Cron() {
 	s.handleBlockedClientsTimeout(now)
 	s.clientsCron(now) // timeouts, buffer limits, client memory (clients_cron.go)
 	s.trackMemoryPeak()
+	s.tuneMemoryLimit() // memlimit.go
 	s.finishPendingShutdown(now)
 	for _, fn := range s.cronHooks { // save points, replication (seams.go)
 		fn(now)

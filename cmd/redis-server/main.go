@@ -100,6 +100,9 @@ func run(args []string) int {
 	if os.Getenv("GOMAXPROCS") == "" {
 		db.ManageProcs()
 	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		db.ManageMemoryLimit()
+	}
 	srv := db.NewServer(cfg)
 	installConfigHooks(cfg, srv)
 	port := int(cfg.Int("port"))
