@@ -5,6 +5,7 @@ import (
 	"runtime/debug"
 	"runtime/metrics"
 	"sync"
+	"time"
 )
 
 // memLimit keeps the Go runtime's soft memory limit (debug.SetMemoryLimit)
@@ -20,15 +21,33 @@ import (
 // grow the heap for a while on purpose. Like GOMAXPROCS (procs) the limit
 // belongs to the process: cmd/redis-server turns its management on, for
 // its one server.
+//
+// The same management gives memory back when the server goes quiet: the
+// heap a load or a burst of writes left behind (up to twice the live data
+// under the default GOGC) stays mapped until the runtime's scavenger
+// slowly returns it, where Redis's allocator frees at once. After a
+// second without allocation to speak of, if the runtime holds a quarter
+// more than the live heap, a collection and a release to the OS run on
+// their own goroutine (as MEMORY PURGE, which does it on the loop).
 var memLimit struct {
 	sync.Mutex
 	managed bool
 	set     int64 // the limit in force; 0 before the first
+
+	allocs     uint64    // bytes allocated so far, at the last tick
+	quietTicks int       // ticks in a row that allocated little
+	lastPurge  time.Time // the last release to the OS
+	purging    bool
 }
 
 const (
 	memLimitFactor = 2        // the heap may reach twice maxmemory
 	memLimitBase   = 16 << 20 // and the runtime's own memory
+
+	quietAllocBytes = 256 << 10        // a tick that allocates less is quiet
+	quietTicksPurge = 10               // a second of them at hz 10
+	purgeSlack      = 8 << 20          // retained memory not worth a purge
+	purgeInterval   = 30 * time.Second // at most one purge in this time
 )
 
 // ManageMemoryLimit turns the management of the runtime's memory limit on.
@@ -55,17 +74,60 @@ func (s *Server) tuneMemoryLimit() {
 		debug.SetMemoryLimit(limit)
 		memLimit.set = limit
 	}
+	purgeWhenQuiet()
+}
+
+// purgeWhenQuiet starts a release of memory to the OS once the process has
+// been quiet for quietTicksPurge ticks and holds much more than it uses.
+// The caller holds memLimit.
+func purgeWhenQuiet() {
+	m := readGCMetrics()
+	quiet := m.allocs-memLimit.allocs < quietAllocBytes
+	memLimit.allocs = m.allocs
+	if !quiet {
+		memLimit.quietTicks = 0
+		return
+	}
+	if memLimit.quietTicks++; memLimit.quietTicks < quietTicksPurge || memLimit.purging ||
+		time.Since(memLimit.lastPurge) < purgeInterval || m.retained < m.live+m.live/4+purgeSlack {
+		return
+	}
+	memLimit.purging = true
+	memLimit.lastPurge = time.Now()
+	go func() {
+		debug.FreeOSMemory()
+		memLimit.Lock()
+		memLimit.purging = false
+		memLimit.Unlock()
+	}()
+}
+
+// gcMetrics are the runtime's figures memLimit works from.
+type gcMetrics struct {
+	live     int64  // the heap the last collection found live
+	retained int64  // memory the runtime holds from the OS
+	allocs   uint64 // bytes allocated since the start
+}
+
+func readGCMetrics() gcMetrics {
+	samples := []metrics.Sample{
+		{Name: "/gc/heap/live:bytes"},
+		{Name: "/memory/classes/total:bytes"},
+		{Name: "/memory/classes/heap/released:bytes"},
+		{Name: "/gc/heap/allocs:bytes"},
+	}
+	metrics.Read(samples)
+	v := func(i int) uint64 {
+		if samples[i].Value.Kind() != metrics.KindUint64 {
+			return 0
+		}
+		return samples[i].Value.Uint64()
+	}
+	return gcMetrics{live: int64(v(0)), retained: int64(v(1) - v(2)), allocs: v(3)}
 }
 
 // liveHeap is the heap the last collection found live.
-func liveHeap() int64 {
-	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-	metrics.Read(sample)
-	if sample[0].Value.Kind() != metrics.KindUint64 {
-		return 0
-	}
-	return int64(sample[0].Value.Uint64())
-}
+func liveHeap() int64 { return readGCMetrics().live }
 
 // backgroundWorkRunning reports whether a snapshot or a load is under way.
 func backgroundWorkRunning() bool {

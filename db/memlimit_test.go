@@ -2,8 +2,10 @@ package db
 
 import (
 	"math"
+	"runtime"
 	"runtime/debug"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -49,4 +51,39 @@ func TestMemoryLimitFollowsMaxmemory(t *testing.T) {
 	do("CONFIG SET maxmemory 0")
 	s.Cron()
 	require.Equal(t, int64(math.MaxInt64), debug.SetMemoryLimit(-1))
+}
+
+// A quiet process holding much more than its live heap gives it back.
+func TestPurgeWhenQuiet(t *testing.T) {
+	garbage := make([][]byte, 0, 1024)
+	for i := 0; i < 1024; i++ {
+		garbage = append(garbage, make([]byte, 64<<10))
+	}
+	runtime.KeepAlive(garbage)
+	garbage = nil
+	runtime.GC() // the 64 MB are free but still held from the OS
+	before := readGCMetrics()
+	require.Greater(t, before.retained, before.live+before.live/4+purgeSlack)
+
+	memLimit.Lock()
+	memLimit.allocs = before.allocs
+	memLimit.quietTicks = quietTicksPurge - 1
+	memLimit.lastPurge = time.Time{}
+	purgeWhenQuiet()
+	started := !memLimit.lastPurge.IsZero()
+	memLimit.Unlock()
+	require.True(t, started)
+	require.Eventually(t, func() bool {
+		memLimit.Lock()
+		defer memLimit.Unlock()
+		return !memLimit.purging
+	}, 30*time.Second, 10*time.Millisecond)
+	require.Less(t, readGCMetrics().retained, before.retained-32<<20)
+
+	memLimit.Lock() // within purgeInterval of the last: none
+	memLimit.quietTicks = quietTicksPurge
+	last := memLimit.lastPurge
+	purgeWhenQuiet()
+	require.Equal(t, last, memLimit.lastPurge)
+	memLimit.Unlock()
 }
