@@ -310,39 +310,40 @@ func (s *Server) infoMemory(b *infoBuilder) {
 // persistence code (RDB snapshots, AOF) keeps it up to date; until then it
 // holds what a Redis that never saved reports.
 type PersistenceInfo struct {
-	LastSave           int64 // unix seconds of the last successful save (LASTSAVE)
-	BgsaveInProgress   bool  // rdb_bgsave_in_progress
-	BgsaveStart        int64 // unix seconds the running BGSAVE started
-	LastBgsaveOK       bool  // rdb_last_bgsave_status
-	LastBgsaveTimeSec  int64 // rdb_last_bgsave_time_sec, -1 if none
-	Saves              int64 // rdb_saves
-	LastLoadKeysLoaded int64 // rdb_last_load_keys_loaded
-	LastLoadExpired    int64 // rdb_last_load_keys_expired
-	SaveKeysProcessed  int64 // current_save_keys_processed
-	SaveKeysTotal      int64 // current_save_keys_total
-	LatestForkUsec     int64 // latest_fork_usec: time to start the last snapshot
-	TotalForks         int64 // total_forks: snapshots started
-	AsyncLoading       bool  // async_loading
-	LoadingStart       int64 // unix seconds the load started
-	LoadingTotalBytes  int64 // size of the file being loaded
-	LoadingLoaded      int64 // bytes loaded so far
-	AOFEnabled         bool  // aof_enabled: the AOF is on or waits for its first rewrite
-	AOFConfigured      bool  // appendonly yes: INFO shows the aof sizes
-	AOFRewriteRunning  bool  // aof_rewrite_in_progress
-	AOFRewriteSched    bool  // aof_rewrite_scheduled
-	AOFRewriteStart    int64 // unix seconds the running rewrite started
-	AOFLastRewriteSec  int64 // aof_last_rewrite_time_sec, -1 if none
-	AOFLastRewriteOK   bool  // aof_last_bgrewrite_status
-	AOFRewrites        int64 // aof_rewrites
-	AOFRewriteFailures int64 // aof_rewrites_consecutive_failures
-	AOFLastWriteOK     bool  // aof_last_write_status
-	AOFCurrentSize     int64 // aof_current_size
-	AOFBaseSize        int64 // aof_base_size
-	AOFBufferLength    int64 // aof_buffer_length, mem_aof_buffer
-	AOFPendingFsync    int64 // aof_pending_bio_fsync
-	AOFDelayedFsync    int64 // aof_delayed_fsync
-	LastCOWSize        int64 // rdb_last_cow_size, when not tracked by COW
-	AOFLastCOWSize     int64 // aof_last_cow_size
+	LastSave             int64 // unix seconds of the last successful save (LASTSAVE)
+	BgsaveInProgress     bool  // rdb_bgsave_in_progress
+	BgsaveStart          int64 // unix seconds the running BGSAVE started
+	LastBgsaveOK         bool  // rdb_last_bgsave_status
+	LastBgsaveTimeSec    int64 // rdb_last_bgsave_time_sec, -1 if none
+	Saves                int64 // rdb_saves
+	LastLoadKeysLoaded   int64 // rdb_last_load_keys_loaded
+	LastLoadExpired      int64 // rdb_last_load_keys_expired
+	SaveKeysProcessed    int64 // current_save_keys_processed
+	SaveKeysTotal        int64 // current_save_keys_total
+	LatestForkUsec       int64 // latest_fork_usec: time to start the last snapshot
+	TotalForks           int64 // total_forks: snapshots started
+	MigrateCachedSockets int64 // migrate_cached_sockets: MIGRATE's open connections
+	AsyncLoading         bool  // async_loading
+	LoadingStart         int64 // unix seconds the load started
+	LoadingTotalBytes    int64 // size of the file being loaded
+	LoadingLoaded        int64 // bytes loaded so far
+	AOFEnabled           bool  // aof_enabled: the AOF is on or waits for its first rewrite
+	AOFConfigured        bool  // appendonly yes: INFO shows the aof sizes
+	AOFRewriteRunning    bool  // aof_rewrite_in_progress
+	AOFRewriteSched      bool  // aof_rewrite_scheduled
+	AOFRewriteStart      int64 // unix seconds the running rewrite started
+	AOFLastRewriteSec    int64 // aof_last_rewrite_time_sec, -1 if none
+	AOFLastRewriteOK     bool  // aof_last_bgrewrite_status
+	AOFRewrites          int64 // aof_rewrites
+	AOFRewriteFailures   int64 // aof_rewrites_consecutive_failures
+	AOFLastWriteOK       bool  // aof_last_write_status
+	AOFCurrentSize       int64 // aof_current_size
+	AOFBaseSize          int64 // aof_base_size
+	AOFBufferLength      int64 // aof_buffer_length, mem_aof_buffer
+	AOFPendingFsync      int64 // aof_pending_bio_fsync
+	AOFDelayedFsync      int64 // aof_delayed_fsync
+	LastCOWSize          int64 // rdb_last_cow_size, when not tracked by COW
+	AOFLastCOWSize       int64 // aof_last_cow_size
 }
 
 // newPersistenceInfo is the state of a server that has not saved yet: as
@@ -469,7 +470,7 @@ func (s *Server) infoStats(b *infoBuilder) {
 	b.int("pubsubshard_channels", 0)
 	b.int("latest_fork_usec", s.Persistence.LatestForkUsec)
 	b.int("total_forks", s.Persistence.TotalForks)
-	b.int("migrate_cached_sockets", 0)
+	b.int("migrate_cached_sockets", s.Persistence.MigrateCachedSockets)
 	b.int("slave_expires_tracked_keys", 0)
 	for _, name := range []string{"active_defrag_hits", "active_defrag_misses", "active_defrag_key_hits",
 		"active_defrag_key_misses", "total_active_defrag_time", "current_active_defrag_time",

@@ -40,6 +40,8 @@ type Persister struct {
 	fillSnapshot func(sn *db.Snapshot) bool
 	loaded       []func(info *LoadInfo)
 	bgsaveDone   []func(err error)
+
+	migrate *migrateCache // MIGRATE's connections (migrate.go)
 }
 
 // Attach plugs persistence into srv: save points in the cron, the final
