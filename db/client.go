@@ -47,6 +47,9 @@ type Conn interface {
 type Client struct {
 	resp.Writer // the reply buffer, flushed by ae after each read batch
 
+	tracking     clientTracking // CLIENT TRACKING (tracking.go)
+	scriptCaller *Client        // for a script client: who called the script
+
 	ID    int64
 	srv   *Server
 	DB    *DB
@@ -171,12 +174,12 @@ func (s *Server) clientInfo(c *Client) string {
 	qbufFree := max(cap(c.qbuf)-len(c.qbuf), 0)
 	rbs := max(cap(c.Buf), 1024)
 	omem := c.outputMem()
-	fmt.Fprintf(&b, "id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d multi=%d qbuf=%d qbuf-free=%d argv-mem=%d multi-mem=%d rbs=%d rbp=%d obl=%d oll=%d omem=%d tot-mem=%d events=%s cmd=%s user=%s redir=-1 resp=%d",
+	fmt.Fprintf(&b, "id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d multi=%d qbuf=%d qbuf-free=%d argv-mem=%d multi-mem=%d rbs=%d rbp=%d obl=%d oll=%d omem=%d tot-mem=%d events=%s cmd=%s user=%s redir=%d resp=%d",
 		c.ID, c.peerID(), c.LAddr, c.FD, c.Name,
 		now-c.Created.Unix(), now-c.LastActive.Unix(),
 		c.flagString(), c.DB.ID, c.channelCount(), c.patternCount(), c.shardChannelCount(), c.multiCount(),
 		len(c.qbuf), qbufFree, c.argvMem(), c.multiMem(), rbs, len(c.Buf), c.staticBufLen(),
-		outputBlocks(omem), omem, c.memoryUsage(), events, c.lastCmdName(), c.User, c.Proto)
+		outputBlocks(omem), omem, c.memoryUsage(), events, c.lastCmdName(), c.User, c.trackingRedir(), c.Proto)
 	return b.String()
 }
 
@@ -201,6 +204,7 @@ func (c *Client) flagString() string {
 	if c.Flags&(ClientBlocked|ClientPaused) != 0 {
 		f = append(f, 'b')
 	}
+	f = append(f, c.trackingFlags()...)
 	add(ClientDirtyCAS, 'd')
 	add(ClientCloseAfterReply, 'c')
 	add(ClientUnblocked, 'u')

@@ -29,8 +29,6 @@ func init() {
 	register("client|unpause", clientUnpauseCommand)
 	register("client|reply", clientReplyCommand)
 	register("client|no-evict", clientNoEvictCommand)
-	register("client|getredir", func(c *Client) { c.Int(-1) })
-	register("client|trackinginfo", clientTrackingInfoCommand)
 }
 
 var clientHelp = []string{
@@ -381,19 +379,6 @@ func clientNoEvictCommand(c *Client) {
 	}
 }
 
-// clientTrackingInfoCommand reports the tracking state; tracking is never
-// enabled here.
-func clientTrackingInfoCommand(c *Client) {
-	c.MapLen(3)
-	c.BulkString("flags")
-	c.SetLen(1)
-	c.BulkString("off")
-	c.BulkString("redirect")
-	c.Int(-1)
-	c.BulkString("prefixes")
-	c.ArrayLen(0)
-}
-
 // clientPauseCommand is CLIENT PAUSE timeout [WRITE|ALL]. Pauses combine as
 // in Redis: the later end time and the more restrictive mode win.
 func clientPauseCommand(c *Client) {
@@ -522,6 +507,7 @@ func (s *Server) resumePostponed() {
 		c.Flags &^= ClientPaused
 		c.Argv, c.postponedArgv = c.postponedArgv, nil
 		s.processCommand(c)
+		c.resetCaching()
 		c.Argv = nil
 		s.ResumeInput(c)
 		s.MarkPending(c)

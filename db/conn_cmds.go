@@ -214,6 +214,7 @@ func resetCommand(c *Client) {
 	c.setAuthenticated(s.requirePass == "")
 	s.discardTransaction(c)
 	s.pubsubUnsubscribeAll(c, false)
+	s.disableTracking(c)
 	c.Name = ""
 	c.Flags &^= ClientPubSub | ClientReplyOff | ClientReplySkipNext
 	c.Status("RESET")

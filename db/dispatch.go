@@ -46,6 +46,7 @@ func (s *Server) ProcessInput(c *Client, data []byte) {
 			c.Argv = argv
 			before := len(c.Buf)
 			s.processCommand(c)
+			c.resetCaching()
 			if c.Flags&ClientReplica != 0 && len(c.Buf) > before {
 				s.replicaReplied(c, before)
 			}
@@ -156,6 +157,9 @@ func (s *Server) processCommand(c *Client) {
 	}
 	if s.rejectedForOOM(c, flags) { // maxmemory: evict, or -OOM (evict.go)
 		return
+	}
+	if s.tracking.clients > 0 {
+		s.trackingLimitUsedSlots() // tracking-table-max-keys (tracking.go)
 	}
 	isWrite := flags&FlagWrite != 0 || c.Flags&ClientMulti != 0 && cmd.Name == "exec" && c.Multi.hasWriteCmd()
 	if isWrite || cmd.Name == "ping" {
@@ -295,6 +299,7 @@ func (s *Server) call(c *Client) {
 // callDone is call's part after the command body.
 func (s *Server) callDone(c *Client, st callState) {
 	cmd := st.cmd
+	s.afterReadCommand(c) // client-side caching remembers what c read
 	if len(s.monitors) > 0 && !cmd.Has(FlagSkipMonitor|FlagAdmin) {
 		s.feedMonitorsArgv(c, st.argv)
 	}
@@ -334,6 +339,7 @@ func (s *Server) callDone(c *Client, st callState) {
 	}
 	if s.prop.nesting--; s.prop.nesting == 0 {
 		s.propagatePending()
+		s.trackingHandlePending(c) // after the reply (tracking.go)
 	}
 	s.Executing = st.prevExec // after propagating: WAIT knows whose write it was
 	c.forcePropagate, c.preventPropagate = 0, false

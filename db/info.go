@@ -239,7 +239,7 @@ func (s *Server) infoClients(b *infoBuilder) {
 	b.int("client_recent_max_input_buffer", maxIn)
 	b.int("client_recent_max_output_buffer", maxOut)
 	b.int("blocked_clients", blocked)
-	b.int("tracking_clients", 0)
+	b.int("tracking_clients", int64(s.tracking.clients))
 	b.int("clients_in_timeout_table", timeouts)
 }
 
@@ -473,10 +473,12 @@ func (s *Server) infoStats(b *infoBuilder) {
 	b.int("migrate_cached_sockets", s.Persistence.MigrateCachedSockets)
 	b.int("slave_expires_tracked_keys", 0)
 	for _, name := range []string{"active_defrag_hits", "active_defrag_misses", "active_defrag_key_hits",
-		"active_defrag_key_misses", "total_active_defrag_time", "current_active_defrag_time",
-		"tracking_total_keys", "tracking_total_items", "tracking_total_prefixes"} {
+		"active_defrag_key_misses", "total_active_defrag_time", "current_active_defrag_time"} {
 		b.int(name, 0)
 	}
+	b.int("tracking_total_keys", int64(len(s.tracking.keys)))
+	b.int("tracking_total_items", int64(s.tracking.items))
+	b.int("tracking_total_prefixes", int64(len(s.tracking.prefixes)))
 	b.int("unexpected_error_replies", st.UnexpectedErrors)
 	b.int("total_error_replies", st.ErrorReplies)
 	b.int("dump_payload_sanitizations", 0)

@@ -457,6 +457,7 @@ func flushdbCommand(c *Client) {
 		return
 	}
 	c.srv.touchWatchedKeysInDB(c.DB, nil)
+	c.srv.trackingInvalidateKeysOnFlush()
 	c.srv.Dirty += int64(c.DB.Flush())
 	c.forcePropagate = PropagateAll
 	c.OK()
@@ -470,6 +471,7 @@ func flushallCommand(c *Client) {
 		return
 	}
 	s := c.srv
+	s.trackingInvalidateKeysOnFlush()
 	for _, db := range s.DBs {
 		s.touchWatchedKeysInDB(db, nil)
 		s.Dirty += int64(db.Flush())

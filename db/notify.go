@@ -107,9 +107,12 @@ func (s *Server) notifyKeyspaceEvent(class NotifyFlag, event string, key []byte,
 }
 
 // signalModifiedKey is called for every change of a key: it invalidates
-// the transactions that WATCH it.
+// the transactions that WATCH it and the clients that cache it.
 func (s *Server) signalModifiedKey(db *DB, key []byte) {
 	s.touchWatchedKey(db, key)
+	if s.tracking.keys != nil {
+		s.trackingInvalidateKey(key, true)
+	}
 }
 
 // notifyNewKey sends the "new" event of a key just added (class n), as

@@ -85,6 +85,7 @@ func (s *Server) BeginScript(run *ScriptRun) {
 	c.Proto = 2
 	c.ScriptRepl = PropagateAll
 	c.Buf = c.Buf[:0]
+	c.scriptCaller = run.Caller
 	// Time stands still for the script: a key expires at its first
 	// access, not in the middle of the script (Redis's scriptTimeSnapshot).
 	c.scriptTime = time.Now().UnixMilli()

@@ -129,6 +129,7 @@ func (s *Server) OnBeforeSleep(fn func()) { s.beforeSleep = append(s.beforeSleep
 // BeforeSleep runs the OnBeforeSleep duties; the loop calls it.
 func (s *Server) BeforeSleep() {
 	s.HoldReplies, s.BeforeReply = false, false
+	s.trackingBroadcast()
 	for _, fn := range s.beforeSleep {
 		fn()
 	}

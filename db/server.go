@@ -58,6 +58,8 @@ type Stats struct {
 // Server is the whole executor state: databases, clients, configuration,
 // statistics. It is Redis's struct redisServer, owned by the loop goroutine.
 type Server struct {
+	tracking trackingTable // client-side caching (tracking.go)
+
 	Config *config.Config
 	DBs    []*DB
 	COW    *COW
@@ -228,6 +230,7 @@ func (s *Server) FreeClient(c *Client) {
 	}
 	s.unwatchAllKeys(c)
 	s.pubsubUnsubscribeAll(c, false)
+	s.disableTracking(c)
 	for _, fn := range s.clientFreeHooks {
 		fn(c)
 	}
