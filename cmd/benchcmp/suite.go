@@ -61,7 +61,28 @@ var suite = []benchTest{
 	{key: "xadd", name: "XADD", cmd: []string{"xadd", "bench:stream", "*", "field", "value"}, scale: 1.5, pipeScale: 20},
 	{key: "xreadgroup", name: "XREADGROUP COUNT 1", cmd: []string{"xreadgroup", "group", "g", "c", "count", "1", "streams", "bench:stream", ">"},
 		setup: [][]string{{"xgroup", "destroy", "bench:stream", "g"}, {"xgroup", "create", "bench:stream", "g", "0"}}, scale: 1, pipeScale: 8},
+	// SORT of a list of 1000 numbers; GEOADD of one point and GEOSEARCH
+	// for the 10 nearest of 1000 points around Sicily.
+	{key: "sort_1k", name: "SORT (1000 numbers)", cmd: []string{"sort", "bench:sort"}, setup: [][]string{{"del", "bench:sort"}, sortSetup}, scale: 0.05, pipeScale: 0.05},
+	{key: "geoadd", name: "GEOADD", cmd: []string{"geoadd", "bench:geoadd", "13.361389", "38.115556", "Palermo"}, scale: 1.5, pipeScale: 20},
+	{key: "geosearch", name: "GEOSEARCH 200 km COUNT 10", cmd: []string{"geosearch", "bench:geo", "fromlonlat", "15", "37", "byradius", "200", "km", "asc", "count", "10"},
+		setup: [][]string{{"del", "bench:geo"}, geoSetup}, scale: 0.3, pipeScale: 1},
 }
+
+// sortSetup and geoSetup fill SORT's list and GEOSEARCH's points, the same
+// on both servers (a fixed sequence, not the clock's).
+var sortSetup, geoSetup = func() ([]string, []string) {
+	sortArgs, geoArgs := []string{"rpush", "bench:sort"}, []string{"geoadd", "bench:geo"}
+	x := uint32(12345)
+	next := func() uint32 { x = x*1664525 + 1013904223; return x >> 8 }
+	for i := 0; i < 1000; i++ {
+		sortArgs = append(sortArgs, fmt.Sprint(next()%100000))
+		lon := 12 + float64(next()%4000)/1000 // 12 to 16 E
+		lat := 36.5 + float64(next()%2000)/1000
+		geoArgs = append(geoArgs, fmt.Sprintf("%.4f", lon), fmt.Sprintf("%.4f", lat), fmt.Sprint("p", i))
+	}
+	return sortArgs, geoArgs
+}()
 
 const (
 	incrScript   = "return redis.call('incr', KEYS[1])"
