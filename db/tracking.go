@@ -540,35 +540,32 @@ func clientGetredirCommand(c *Client) {
 	c.Int(c.tracking.redirect)
 }
 
+// trackingInfoFlags are CLIENT TRACKINGINFO's flags after on/off, in
+// Redis's order, each shown when all its bits are set.
+var trackingInfoFlags = []struct {
+	bits trackingMode
+	name string
+}{
+	{trackingBcast, "bcast"},
+	{trackingOptin, "optin"},
+	{trackingOptin | trackingCaching, "caching-yes"},
+	{trackingOptout, "optout"},
+	{trackingOptout | trackingCaching, "caching-no"},
+	{trackingNoloop, "noloop"},
+	{trackingBrokenRedir, "broken_redirect"},
+}
+
 // clientTrackingInfoCommand is CLIENT TRACKINGINFO.
 func clientTrackingInfoCommand(c *Client) {
 	mode := c.tracking.mode
-	var flags []string
+	flags := []string{"off"}
 	if mode&trackingOn != 0 {
-		flags = append(flags, "on")
-	} else {
-		flags = append(flags, "off")
+		flags[0] = "on"
 	}
-	if mode&trackingBcast != 0 {
-		flags = append(flags, "bcast")
-	}
-	if mode&trackingOptin != 0 {
-		flags = append(flags, "optin")
-		if mode&trackingCaching != 0 {
-			flags = append(flags, "caching-yes")
+	for _, f := range trackingInfoFlags {
+		if mode&f.bits == f.bits {
+			flags = append(flags, f.name)
 		}
-	}
-	if mode&trackingOptout != 0 {
-		flags = append(flags, "optout")
-		if mode&trackingCaching != 0 {
-			flags = append(flags, "caching-no")
-		}
-	}
-	if mode&trackingNoloop != 0 {
-		flags = append(flags, "noloop")
-	}
-	if mode&trackingBrokenRedir != 0 {
-		flags = append(flags, "broken_redirect")
 	}
 	c.MapLen(3)
 	c.BulkString("flags")
