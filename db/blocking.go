@@ -376,6 +376,7 @@ func (s *Server) reprocessBlocked(c *Client, key []byte) {
 	c.preventPropagate = false // XREADGROUP propagates its effects itself
 	if s.prop.nesting--; s.prop.nesting == 0 {
 		s.propagatePending()
+		s.trackingHandlePending(c) // after its reply, as Redis's afterCommand
 	}
 	s.Executing = prevExec
 	if outBefore < len(c.Buf) && c.Buf[outBefore] == '-' {

@@ -4,10 +4,21 @@ import (
 	"time"
 )
 
+func init() {
+	RegisterDebug("pause-cron", 3, func(c *Client) { // atoi: junk is 0
+		n, _ := ParseInt(c.Argv[2])
+		c.srv.pauseCron = n != 0
+		c.OK()
+	})
+}
+
 // Cron is Redis's serverCron, run by the loop hz times a second: the active
 // expire cycle, the instantaneous metrics, timeouts of idle and blocked
 // clients, and incremental rehashing.
 func (s *Server) Cron() {
+	if s.pauseCron {
+		return
+	}
 	now := time.Now()
 	s.sampleStats(now)
 	if s.activeExpire && !s.IsReplica {
@@ -16,6 +27,9 @@ func (s *Server) Cron() {
 	s.rehashSome(now)
 	s.handleBlockedClientsTimeout(now)
 	s.clientsCron(now) // timeouts, buffer limits, client memory (clients_cron.go)
+	if s.tracking.clients > 0 {
+		s.trackingLimitUsedSlots() // tracking-table-max-keys (tracking.go)
+	}
 	s.trackMemoryPeak()
 	s.tuneMemoryLimit() // memlimit.go
 	s.finishPendingShutdown(now)

@@ -543,7 +543,7 @@ func (s *Server) evictKey(db *DB, key string) (int64, bool) {
 	}
 	freed := before - db.mem - db.tableMemory()
 	s.Stats.EvictedKeys++
-	s.signalModifiedKey(db, k)
+	s.signalKeyDeletedByServer(db, k)
 	s.notifyKeyspaceEvent(NotifyEvicted, "evicted", k, db.ID)
 	if s.propagating() {
 		del := argDEL

@@ -84,7 +84,7 @@ func (db *DB) deleteExpired(key []byte) {
 	db.delete(key)
 	s.Stats.ExpiredKeys++
 	s.notifyKeyspaceEvent(NotifyExpired, "expired", key, db.ID)
-	s.signalModifiedKey(db, key)
+	s.signalKeyDeletedByServer(db, key)
 	del := argDEL
 	if s.Config.Bool("lazyfree-lazy-expire") {
 		del = argUNLINK

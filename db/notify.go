@@ -111,7 +111,17 @@ func (s *Server) notifyKeyspaceEvent(class NotifyFlag, event string, key []byte,
 func (s *Server) signalModifiedKey(db *DB, key []byte) {
 	s.touchWatchedKey(db, key)
 	if s.tracking.keys != nil {
-		s.trackingInvalidateKey(key, true)
+		s.trackingInvalidateKey(key, true, s.trackingCurrent())
+	}
+}
+
+// signalKeyDeletedByServer is signalModifiedKey for a key the server
+// itself deleted, expired or evicted (Redis's signalModifiedKey(NULL,
+// ...)): no client made the change, so BCAST's NOLOOP filters nobody.
+func (s *Server) signalKeyDeletedByServer(db *DB, key []byte) {
+	s.touchWatchedKey(db, key)
+	if s.tracking.keys != nil {
+		s.trackingInvalidateKey(key, true, nil)
 	}
 }
 

@@ -58,7 +58,8 @@ type Stats struct {
 // Server is the whole executor state: databases, clients, configuration,
 // statistics. It is Redis's struct redisServer, owned by the loop goroutine.
 type Server struct {
-	tracking trackingTable // client-side caching (tracking.go)
+	tracking  trackingTable // client-side caching (tracking.go)
+	pauseCron bool          // DEBUG PAUSE-CRON: the cron does nothing
 
 	Config *config.Config
 	DBs    []*DB

@@ -126,10 +126,11 @@ func (s *Server) enableTracking(c *Client, redirect int64, options trackingMode,
 	t.mode |= options & (trackingOptin | trackingOptout | trackingNoloop)
 }
 
-// trackingRememberKeys records the keys of the read-only command c just
-// ran for caller (c itself, or the client whose script ran it).
-func (s *Server) trackingRememberKeys(caller, c *Client) {
-	t := &caller.tracking
+// trackingRememberKeys records for c the keys of the command it runs: of
+// a read-only command, or, when a script of c's ran one, the keys the
+// script declared (EVAL's, FCALL's).
+func (s *Server) trackingRememberKeys(c *Client) {
+	t := &c.tracking
 	optin, optout, caching := t.mode&trackingOptin != 0, t.mode&trackingOptout != 0, t.mode&trackingCaching != 0
 	if optin && !caching || optout && caching || c.Cmd.Has(FlagPubSub) {
 		return
@@ -141,8 +142,8 @@ func (s *Server) trackingRememberKeys(caller, c *Client) {
 			ids = map[int64]struct{}{}
 			s.tracking.keys[key] = ids
 		}
-		if _, ok := ids[caller.ID]; !ok {
-			ids[caller.ID] = struct{}{}
+		if _, ok := ids[c.ID]; !ok {
+			ids[c.ID] = struct{}{}
 			s.tracking.items++
 		}
 	}
@@ -162,7 +163,7 @@ func (s *Server) afterReadCommand(c *Client) {
 		caller = c.scriptCaller
 	}
 	if caller.tracking.mode&trackingOn != 0 && caller.tracking.mode&trackingBcast == 0 {
-		s.trackingRememberKeys(caller, c)
+		s.trackingRememberKeys(caller)
 	}
 }
 
@@ -223,22 +224,30 @@ func (s *Server) endPushTo(c *Client) {
 	s.outputAdded(c)
 }
 
+// trackingCurrent is the client whose command runs (Redis's
+// current_client): for a script's command, the script's caller.
+func (s *Server) trackingCurrent() *Client {
+	c := s.Executing
+	if c != nil && c.Flags&ClientScript != 0 && c.scriptCaller != nil {
+		return c.scriptCaller
+	}
+	return c
+}
+
 // trackingInvalidateKey is called for every change of a key (and with
 // bcast false when the table forgets a key): the clients that read it
-// are told, and the key leaves the table.
-func (s *Server) trackingInvalidateKey(key []byte, bcast bool) {
+// are told, and the key leaves the table. by made the change (nil: the
+// server), for BCAST's NOLOOP.
+func (s *Server) trackingInvalidateKey(key []byte, bcast bool, by *Client) {
 	tt := &s.tracking
 	if tt.keys == nil {
 		return
 	}
-	current := s.Executing
-	if current != nil && current.Flags&ClientScript != 0 && current.scriptCaller != nil {
-		current = current.scriptCaller // a script's write is its caller's
-	}
+	current := s.trackingCurrent()
 	if bcast && len(tt.prefixes) > 0 {
 		for p, bs := range tt.prefixes {
 			if strings.HasPrefix(bstr(key), p) {
-				bs.keys[string(key)] = current
+				bs.keys[string(key)] = by
 				// Broadcast before the replies of this batch go out
 				// (BeforeSleep), as Redis's beforeSleep does.
 				s.BeforeReply = true
@@ -336,7 +345,7 @@ func (s *Server) trackingLimitUsedSlots() {
 		if effort--; effort < 0 {
 			break
 		}
-		s.trackingInvalidateKey([]byte(k), false)
+		s.trackingInvalidateKey([]byte(k), false, nil)
 		if len(tt.keys) <= max {
 			tt.overRuns = 0
 			return
