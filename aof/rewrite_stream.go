@@ -64,8 +64,8 @@ func (cw *cmdWriter) stream(key []byte, s *db.Stream) {
 				cw.bulkString(c.Name)
 				continue
 			}
-			for i, pid := range c.PEL.IDs {
-				nack := c.PEL.NACKs[i]
+			for it := c.PEL.Iter(); it.Valid(); it.Next() {
+				pid, nack := it.ID(), it.NACK()
 				cw.header('*', 12)
 				cw.bulkString("XCLAIM")
 				cw.bulk(key)

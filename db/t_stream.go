@@ -16,6 +16,7 @@ package db
 
 import (
 	"math"
+	"slices"
 	"strconv"
 
 	"github.com/redis-go/redis-server/internal/stream"
@@ -92,9 +93,9 @@ func (s *Stream) sampledSize(samples int) int {
 		size += lpsize*(n-1) + s.Nodes[n-1].Alloc()
 	}
 	for _, g := range s.Groups {
-		size += 40 + raxMemory(g.PEL.Len(), stream.RaxNodesOf(g.PEL.IDs)) + 24*g.PEL.Len()
+		size += 40 + raxMemory(g.PEL.Len(), stream.RaxNodesOf(g.PEL.IDs())) + 24*g.PEL.Len()
 		for _, c := range g.Consumers {
-			size += 24 + len(c.Name) + raxMemory(c.PEL.Len(), stream.RaxNodesOf(c.PEL.IDs))
+			size += 24 + len(c.Name) + raxMemory(c.PEL.Len(), stream.RaxNodesOf(c.PEL.IDs()))
 		}
 	}
 	return size
@@ -438,12 +439,22 @@ func xaddCommand(c *Client) {
 		}
 	}
 	if !a.idGiven || !a.seqGiven {
-		argv := c.Argv
-		if !c.argvOwned {
-			argv = ownedArgv(c)
+		// Replicas and the AOF get the generated ID (Redis's
+		// rewriteClientCommandArgument). The other arguments stay
+		// borrowed, which is enough: the command is propagated before the
+		// call returns. MONITOR shows the command as sent, from the argv
+		// call() kept (callState.argv), so with a monitor attached the ID
+		// goes in a new argv; otherwise into this command's own argv array
+		// (the parser's, a queued MULTI command's, a script's): a copy per
+		// XADD is garbage that shows in the RSS of a stream being filled.
+		id := append([]byte(nil), idBytes...)
+		if len(srv.monitors) > 0 {
+			argv := slices.Clone(c.Argv)
+			argv[idpos] = id
+			c.RewriteArgv(argv...)
+		} else {
+			c.Argv[idpos] = id
 		}
-		argv[idpos] = append([]byte(nil), idBytes...)
-		c.RewriteArgv(argv...)
 	}
 	srv.signalKeyAsReady(c.DB, key)
 }

@@ -56,6 +56,9 @@ func replyGroupRange(c *Client, s *Stream, key, groupName []byte, g *stream.Grou
 	propagateLastID := false
 	type served struct{ id, lastID stream.ID }
 	var ids []served
+	if count > 0 {
+		ids = make([]served, 0, min(count, 128))
+	}
 	s.Range(start, stream.MaxID, false, false, func(e *stream.Entry) bool {
 		id := e.ID
 		if id.Compare(g.LastID) > 0 {
@@ -77,6 +80,7 @@ func replyGroupRange(c *Client, s *Stream, key, groupName []byte, g *stream.Grou
 	c.SetArrayLen(d, int(n))
 	if !noack {
 		now := srv.Now()
+		var prop xclaimProp
 		for _, e := range ids {
 			id := e.id
 			nack := &stream.NACK{Consumer: cons, DeliveryTime: now, DeliveryCount: 1}
@@ -88,7 +92,7 @@ func replyGroupRange(c *Client, s *Stream, key, groupName []byte, g *stream.Grou
 				nack.DeliveryCount = 1
 			}
 			cons.PEL.Insert(id, nack)
-			propagateXclaim(c, key, groupName, e.lastID, id, nack)
+			prop.propagate(c, key, groupName, e.lastID, id, nack)
 		}
 	}
 	if propagateLastID {
@@ -96,14 +100,55 @@ func replyGroupRange(c *Client, s *Stream, key, groupName []byte, g *stream.Grou
 	}
 }
 
+// The constant arguments of the commands streams propagate; never changed.
+var (
+	argXclaim     = []byte("XCLAIM")
+	argZero       = []byte("0")
+	argTime       = []byte("TIME")
+	argRetrycount = []byte("RETRYCOUNT")
+	argForce      = []byte("FORCE")
+	argJustid     = []byte("JUSTID")
+	argLastid     = []byte("LASTID")
+)
+
 // propagateXclaim is streamPropagateXCLAIM.
 func propagateXclaim(c *Client, key, groupName []byte, lastID, id stream.ID, nack *stream.NACK) {
-	c.srv.AlsoPropagate(c.DB.ID, [][]byte{
-		[]byte("XCLAIM"), key, groupName, []byte(nack.Consumer.Name), []byte("0"),
-		id.Append(nil), []byte("TIME"), strconv.AppendInt(nil, nack.DeliveryTime, 10),
-		[]byte("RETRYCOUNT"), strconv.AppendUint(nil, nack.DeliveryCount, 10),
-		[]byte("FORCE"), []byte("JUSTID"), []byte("LASTID"), lastID.Append(nil),
-	})
+	var x xclaimProp
+	x.propagate(c, key, groupName, lastID, id, nack)
+}
+
+// xclaimProp builds the XCLAIMs that propagate claims. XREADGROUP
+// propagates one per entry it delivers: one xclaimProp serves them all,
+// as AlsoPropagate copies what it keeps.
+type xclaimProp struct {
+	argv [14][]byte
+	buf  [4 * 44]byte
+	// the name of the consumer of the last one, as bytes
+	cons *stream.Consumer
+	name []byte
+}
+
+func (x *xclaimProp) propagate(c *Client, key, groupName []byte, lastID, id stream.ID, nack *stream.NACK) {
+	if !c.srv.propagating() {
+		return
+	}
+	b := x.buf[:0]
+	b = id.Append(b)
+	idEnd := len(b)
+	b = strconv.AppendInt(b, nack.DeliveryTime, 10)
+	timeEnd := len(b)
+	b = strconv.AppendUint(b, nack.DeliveryCount, 10)
+	countEnd := len(b)
+	b = lastID.Append(b)
+	if x.cons != nack.Consumer {
+		x.cons, x.name = nack.Consumer, []byte(nack.Consumer.Name)
+	}
+	x.argv = [...][]byte{
+		argXclaim, key, groupName, x.name, argZero,
+		b[:idEnd], argTime, b[idEnd:timeEnd], argRetrycount, b[timeEnd:countEnd],
+		argForce, argJustid, argLastid, b[countEnd:],
+	}
+	c.srv.AlsoPropagate(c.DB.ID, x.argv[:])
 }
 
 // propagateGroupID is streamPropagateGroupID.
@@ -121,10 +166,10 @@ func replyConsumerPEL(c *Client, s *Stream, start stream.ID, cons *stream.Consum
 	d := c.Defer()
 	n := int64(0)
 	now := c.srv.Now()
-	for i := cons.PEL.Seek(start); i < cons.PEL.Len() && (count <= 0 || n < count); i++ {
-		id := cons.PEL.IDs[i]
+	for it := cons.PEL.Seek(start); it.Valid() && (count <= 0 || n < count); it.Next() {
+		id := it.ID()
 		if s.Get(id, func(e *stream.Entry) { replyStreamEntry(c, e) }) {
-			nack := cons.PEL.NACKs[i]
+			nack := it.NACK()
 			nack.DeliveryTime = now
 			nack.DeliveryCount++
 		} else {
@@ -417,8 +462,8 @@ func xpendingCommand(c *Client) {
 			c.NullArray()
 			return
 		}
-		replyStreamID(c, g.PEL.IDs[0])
-		replyStreamID(c, g.PEL.IDs[g.PEL.Len()-1])
+		replyStreamID(c, g.PEL.First())
+		replyStreamID(c, g.PEL.Last())
 		d, n := c.Defer(), 0
 		for _, cons := range g.Consumers {
 			if cons.PEL.Len() == 0 {
@@ -443,15 +488,15 @@ func xpendingCommand(c *Client) {
 	}
 	now := c.srv.Now()
 	d, n := c.Defer(), 0
-	for i := pel.Seek(start); count > 0 && i < pel.Len() && pel.IDs[i].Compare(end) <= 0; i++ {
-		nack := pel.NACKs[i]
+	for it := pel.Seek(start); count > 0 && it.Valid() && it.ID().Compare(end) <= 0; it.Next() {
+		nack := it.NACK()
 		if minIdle != 0 && now-nack.DeliveryTime < minIdle {
 			continue
 		}
 		n++
 		count--
 		c.ArrayLen(4)
-		replyStreamID(c, pel.IDs[i])
+		replyStreamID(c, it.ID())
 		c.BulkString(nack.Consumer.Name)
 		c.Int(max(now-nack.DeliveryTime, 0))
 		c.Int(int64(nack.DeliveryCount))
@@ -610,7 +655,7 @@ func xclaimCommand(c *Client) {
 			continue
 		}
 		if force && nack == nil {
-			nack = &stream.NACK{}
+			nack = &stream.NACK{DeliveryTime: now, DeliveryCount: 1} // streamCreateNACK
 			g.PEL.Insert(id, nack)
 		}
 		if nack == nil {
@@ -697,17 +742,18 @@ func xautoclaimCommand(c *Client) {
 	c.ArrayLen(3)
 	endPos := c.Defer()
 	d, n := c.Defer(), 0
-	i := g.PEL.Seek(start)
-	for attempts > 0 && count > 0 && i < g.PEL.Len() {
+	it := g.PEL.Seek(start)
+	for attempts > 0 && count > 0 && it.Valid() {
 		attempts--
-		id, nack := g.PEL.IDs[i], g.PEL.NACKs[i]
+		id, nack := it.ID(), it.NACK()
 		if !s.Exists(id) {
 			dropDeletedNACK(c, g, id, nack)
 			deleted = append(deleted, id)
 			count--
+			it = g.PEL.Seek(id) // the entry after the one removed
 			continue
 		}
-		i++
+		it.Next()
 		if minIdle != 0 && now-nack.DeliveryTime < minIdle {
 			continue
 		}
@@ -729,8 +775,8 @@ func xautoclaimCommand(c *Client) {
 	}
 	c.SetArrayLen(d, n)
 	var end stream.ID
-	if i < g.PEL.Len() {
-		end = g.PEL.IDs[i]
+	if it.Valid() {
+		end = it.ID()
 	}
 	// The cursor goes before the claimed entries.
 	tail := append([]byte(nil), c.Buf[int(endPos):]...)
@@ -910,10 +956,12 @@ func xinfoStreamCommand(c *Client) {
 			n = int64(g.PEL.Len())
 		}
 		c.ArrayLen(int(n))
-		for i := range int(n) {
-			nack := g.PEL.NACKs[i]
+		it := g.PEL.Iter()
+		for range int(n) {
+			nack := it.NACK()
 			c.ArrayLen(4)
-			replyStreamID(c, g.PEL.IDs[i])
+			replyStreamID(c, it.ID())
+			it.Next()
 			c.BulkString(nack.Consumer.Name)
 			c.Int(nack.DeliveryTime)
 			c.Int(int64(nack.DeliveryCount))
@@ -934,10 +982,12 @@ func xinfoStreamCommand(c *Client) {
 				n = int64(cons.PEL.Len())
 			}
 			c.ArrayLen(int(n))
-			for i := range int(n) {
-				nack := cons.PEL.NACKs[i]
+			it := cons.PEL.Iter()
+			for range int(n) {
+				nack := it.NACK()
 				c.ArrayLen(3)
-				replyStreamID(c, cons.PEL.IDs[i])
+				replyStreamID(c, it.ID())
+				it.Next()
 				c.Int(nack.DeliveryTime)
 				c.Int(int64(nack.DeliveryCount))
 			}

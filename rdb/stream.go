@@ -45,10 +45,10 @@ func writeStream(e *Encoder, s *db.Stream) {
 		writeID(e, g.LastID)
 		e.Len(uint64(g.EntriesRead))
 		e.Len(uint64(g.PEL.Len()))
-		for i, id := range g.PEL.IDs {
-			key := id.Encode()
+		for it := g.PEL.Iter(); it.Valid(); it.Next() {
+			key := it.ID().Encode()
 			e.Write(key[:])
-			nack := g.PEL.NACKs[i]
+			nack := it.NACK()
 			e.MillisTime(nack.DeliveryTime)
 			e.Len(nack.DeliveryCount)
 		}
@@ -57,8 +57,8 @@ func writeStream(e *Encoder, s *db.Stream) {
 			e.String([]byte(c.Name))
 			e.MillisTime(c.SeenTime)
 			e.Len(uint64(c.PEL.Len()))
-			for _, id := range c.PEL.IDs {
-				key := id.Encode()
+			for it := c.PEL.Iter(); it.Valid(); it.Next() {
+				key := it.ID().Encode()
 				e.Write(key[:])
 			}
 		}
@@ -222,8 +222,8 @@ func readGroup(d *Decoder, t byte, s *stream.Stream) error {
 			}
 		}
 	}
-	for _, nack := range g.PEL.NACKs {
-		if nack.Consumer == nil {
+	for it := g.PEL.Iter(); it.Valid(); it.Next() {
+		if it.NACK().Consumer == nil {
 			return corrupt("Stream CG PEL entry without consumer")
 		}
 	}

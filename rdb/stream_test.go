@@ -38,7 +38,8 @@ func TestStreamDumpRoundTrip(t *testing.T) {
 	g := s.LookupGroup([]byte("g"))
 	require.Equal(t, int64(3), g.EntriesRead)
 	require.Equal(t, 2, g.PEL.Len())
-	require.Equal(t, "alice", g.PEL.NACKs[0].Consumer.Name)
+	it := g.PEL.Iter()
+	require.Equal(t, "alice", it.NACK().Consumer.Name)
 	// Our DUMP of what we loaded is Redis's, byte for byte.
 	out, err := DumpPayload(v, true)
 	require.NoError(t, err)
@@ -91,19 +92,19 @@ func streamListpacks1Payload(s *db.Stream) []byte {
 		e.String([]byte(g.Name))
 		writeID(e, g.LastID)
 		e.Len(uint64(g.PEL.Len()))
-		for i, id := range g.PEL.IDs {
-			k := id.Encode()
+		for it := g.PEL.Iter(); it.Valid(); it.Next() {
+			k := it.ID().Encode()
 			e.Write(k[:])
-			e.MillisTime(g.PEL.NACKs[i].DeliveryTime)
-			e.Len(g.PEL.NACKs[i].DeliveryCount)
+			e.MillisTime(it.NACK().DeliveryTime)
+			e.Len(it.NACK().DeliveryCount)
 		}
 		e.Len(uint64(len(g.Consumers)))
 		for _, c := range g.Consumers {
 			e.String([]byte(c.Name))
 			e.MillisTime(c.SeenTime)
 			e.Len(uint64(c.PEL.Len()))
-			for _, id := range c.PEL.IDs {
-				k := id.Encode()
+			for it := c.PEL.Iter(); it.Valid(); it.Next() {
+				k := it.ID().Encode()
 				e.Write(k[:])
 			}
 		}

@@ -295,10 +295,12 @@ type aofState struct {
 	keys     map[string]map[string]aofKey
 }
 
-// aofKey is one key's DEBUG DIGEST-VALUE and PEXPIRETIME.
+// aofKey is one key's DEBUG DIGEST-VALUE and PEXPIRETIME, and a stream's
+// groups as the AOF carries them (streamStateLive).
 type aofKey struct {
 	digest   string
 	expireAt int64
+	groups   string
 }
 
 func (n *aofNode) state(t *testing.T) aofState {
@@ -319,12 +321,13 @@ func (n *aofNode) state(t *testing.T) aofState {
 		p := c.Pipeline()
 		digests := p.Do(ctx, append([]any{"DEBUG", "DIGEST-VALUE"}, strsToAny(all)...)...)
 		expires := make([]*redis.Cmd, len(all))
+		types := make([]*redis.StatusCmd, len(all))
 		for j, k := range all {
 			expires[j] = p.Do(ctx, "PEXPIRETIME", k)
+			types[j] = p.Type(ctx, k)
 		}
 		_, err = p.Exec(ctx)
 		require.NoError(t, err)
-		c.Close()
 		values, err := digests.StringSlice()
 		require.NoError(t, err)
 		require.Len(t, values, len(all))
@@ -332,8 +335,15 @@ func (n *aofNode) state(t *testing.T) aofState {
 		for j, k := range all {
 			ms, err := expires[j].Int64()
 			require.NoError(t, err, k)
-			s.keys[db][k] = aofKey{values[j], ms}
+			key := aofKey{digest: values[j], expireAt: ms}
+			if types[j].Val() == "stream" {
+				v, err := c.Do(ctx, streamStateCmd(k)...).Result()
+				require.NoError(t, err, "XINFO STREAM %q FULL", k)
+				key.groups = streamStateLive(v)
+			}
+			s.keys[db][k] = key
 		}
+		c.Close()
 	}
 	return s
 }
@@ -349,14 +359,23 @@ func aofRequireSame(t *testing.T, want aofState, got *aofNode, what string) {
 		for k, v := range keys {
 			if g := s.keys[db][k]; g != v {
 				if bad++; bad <= 10 {
-					t.Errorf("%s: %s key %q (%s): digest %s expires at %d, want digest %s expires at %d",
-						what, db, clip(k, 60), got.describe(t, db, k), g.digest, g.expireAt, v.digest, v.expireAt)
+					t.Errorf("%s: %s key %q (%s): digest %s expires at %d, want digest %s expires at %d%s",
+						what, db, clip(k, 60), got.describe(t, db, k), g.digest, g.expireAt, v.digest, v.expireAt,
+						groupsDiff(v.groups, g.groups))
 				}
 			}
 		}
 	}
 	require.Zero(t, bad, "%s: %d keys differ", what, bad)
 	require.Equal(t, want.digest, s.digest, "%s: DEBUG DIGEST", what)
+}
+
+// groupsDiff shows two streams' states when they differ.
+func groupsDiff(want, got string) string {
+	if want == got {
+		return ""
+	}
+	return fmt.Sprintf("\n  groups: %s\n  want:   %s", clip(got, 1500), clip(want, 1500))
 }
 
 // describe is a key's type and encoding, for the failure messages.
@@ -447,6 +466,8 @@ func (n *aofNode) tail(t *testing.T, g *gen) {
 			do("DEL", g.all[db][g.n(len(g.all[db]))])
 		}
 	}
+	do("SELECT", 0)
+	n.streamTail(t, conn, g)
 	do("SELECT", 3)
 	do("SET", "tail:db3", "x")
 	do("MULTI")
@@ -468,6 +489,81 @@ func (n *aofNode) tail(t *testing.T, g *gen) {
 	require.Nil(t, do("GET", "tail:lazy"), "%s: tail:lazy has expired", n.name())
 	do("DEBUG", "SET-ACTIVE-EXPIRE", 1)
 	do("SET", "tail:last", "end")
+}
+
+// streamTail writes to streams after the rewrite: XADD with "*" (the INCR
+// file holds the generated IDs), approximate trims (their exact effect),
+// XREADGROUP and XAUTOCLAIM (as XCLAIM and XGROUP SETID), XACK, XCLAIM,
+// XDEL, XSETID, on a new stream and on generated ones, whose groups may
+// have gone (an error reply is fine there).
+func (n *aofNode) streamTail(t *testing.T, conn *redis.Conn, g *gen) {
+	t.Helper()
+	ctx := context.Background()
+	do := func(mayFail bool, args ...any) any {
+		t.Helper()
+		v, err := conn.Do(ctx, args...).Result()
+		var rerr redis.Error
+		if err != nil && !errors.Is(err, redis.Nil) && !(mayFail && errors.As(err, &rerr)) {
+			require.NoError(t, err, "%s: %v", n.name(), args)
+		}
+		return v
+	}
+	do(false, "XGROUP", "CREATE", "tail:s", "g", "$", "MKSTREAM")
+	var ids []any
+	for i := 0; i < 40; i++ {
+		args := []any{"XADD", "tail:s"}
+		if i%9 == 8 {
+			args = append(args, "MAXLEN", "~", 12)
+		}
+		ids = append(ids, do(false, append(args, "*", "f", i, "n", g.value())...))
+	}
+	do(false, "XREADGROUP", "GROUP", "g", "alice", "COUNT", 5, "STREAMS", "tail:s", ">")
+	do(false, "XREADGROUP", "GROUP", "g", "bob", "COUNT", 3, "NOACK", "STREAMS", "tail:s", ">")
+	do(false, "XREADGROUP", "GROUP", "g", "carol", "COUNT", 4, "STREAMS", "tail:s", ">")
+	do(false, "XACK", "tail:s", "g", ids[30], ids[31])
+	do(false, "XDEL", "tail:s", ids[33])
+	do(false, "XCLAIM", "tail:s", "g", "dave", 0, ids[32], ids[33], ids[38], "RETRYCOUNT", 7)
+	do(false, "XAUTOCLAIM", "tail:s", "g", "erin", 0, "0", "COUNT", 3)
+	do(false, "XTRIM", "tail:s", "MINID", "~", ids[20])
+	do(false, "XGROUP", "CREATECONSUMER", "tail:s", "g", "idle")
+	do(false, "XSETID", "tail:s", ids[39], "ENTRIESADDED", 500, "MAXDELETEDID", ids[33])
+	read := map[string][]string{"tail:s": {"g"}}
+	for _, sk := range g.streams.built {
+		if sk.db != 0 {
+			continue
+		}
+		do(true, "XADD", sk.key, "MAXLEN", "~", g.between(0, 100), "*", "tail", g.value())
+		for _, group := range g.streams.groups[sk] {
+			do(true, "XREADGROUP", "GROUP", group, "tail", "COUNT", 3, "STREAMS", sk.key, ">")
+			do(true, "XAUTOCLAIM", sk.key, group, "tail2", 0, "0", "COUNT", 2)
+			read[sk.key] = append(read[sk.key], group)
+		}
+	}
+	// Redis 7.0 propagates XREADGROUP as XCLAIM ... LASTID, which moves
+	// the group's last ID without its entries-read: a replica or an AOF
+	// load of Redis itself does not know it. Setting it again with XGROUP
+	// SETID ... ENTRIESREAD, as an application would, puts it in the file.
+	for key, groups := range read {
+		infos, err := conn.Do(ctx, "XINFO", "GROUPS", key).Slice()
+		if err != nil {
+			continue // the key is gone or no longer a stream
+		}
+		for _, info := range infos {
+			f := map[string]any{}
+			kv := info.([]any)
+			for i := 0; i+1 < len(kv); i += 2 {
+				f[kv[i].(string)] = kv[i+1]
+			}
+			if !slices.Contains(groups, f["name"].(string)) {
+				continue
+			}
+			read := f["entries-read"]
+			if read == nil {
+				read = int64(-1)
+			}
+			do(false, "XGROUP", "SETID", key, f["name"], f["last-delivered-id"], "ENTRIESREAD", read)
+		}
+	}
 }
 
 // TestAOFInteropBothWays: a dataset of every type written with the AOF on,
@@ -527,7 +623,7 @@ func aofBothWays(t *testing.T, seed uint64, preamble, writerBin, loaderBin strin
 	want := w.state(t)
 	incr := aofRead(t, w.dir, "appendonly.aof.2.incr.aof")
 	require.True(t, strings.HasPrefix(incr, "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n"), "the incr file starts with SELECT 0: %q", clip(incr, 40))
-	for _, banned := range []string{"SPOP", "EXPIRE\r\n", "INCRBYFLOAT", "GETEX", "BLMOVE", "BRPOP", "SETEX", "PSETEX"} {
+	for _, banned := range []string{"SPOP", "EXPIRE\r\n", "INCRBYFLOAT", "GETEX", "BLMOVE", "BRPOP", "SETEX", "PSETEX", "XREADGROUP", "XAUTOCLAIM"} {
 		require.NotContains(t, incr, "\r\n"+banned, "%s is propagated as its effect", banned)
 	}
 	if crash {

@@ -7,8 +7,10 @@ package tests
 // redis-check-rdb), DUMP/RESTORE payloads both ways, and full syncs to real
 // and to our replicas, disk and diskless, through a chain. After each move
 // the two sides must agree key by key: type, DEBUG DIGEST-VALUE, expiry
-// time (the digest only marks that a key expires, not when) and, between
-// servers that built their values the same way, OBJECT ENCODING. Replies
+// time (the digest only marks that a key expires, not when), a stream's
+// groups, PELs and consumers (which the digest leaves out: streamState)
+// and, between servers that built their values the same way, OBJECT
+// ENCODING. Replies
 // to the building commands must be equal too, and DUMP payloads of the
 // encodings whose bytes do not depend on a hash seed byte for byte.
 //
@@ -99,6 +101,7 @@ func runDifferential(t *testing.T, seed uint64, keys int) {
 	p := g.profile()
 	g.dataset(keys)
 	d.gen = g
+	t.Logf("%d of the keys are streams", len(g.streams.built))
 	t.Logf("servers that build the dataset: %q; servers that load it: %q", p.build, p.load)
 
 	// 1. The same commands on both: the same replies and the same data,
@@ -323,6 +326,8 @@ func (d *diffRun) build(g *gen, ours, real *dnode) {
 type keyFacts struct {
 	typ, enc, digest string
 	expireAt         int64
+	// groups is a stream's state beyond its entries (streamState).
+	groups string
 }
 
 // facts is every key of every database of a server.
@@ -358,9 +363,33 @@ func (n *dnode) facts() facts {
 			m[k] = keyFacts{typ: r[0].val.(string), enc: r[1].val.(string),
 				digest: fmt.Sprint(r[2].val), expireAt: r[3].val.(int64)}
 		}
+		n.addStreamStates(db, m)
 		out[db] = m
 	}
 	return out
+}
+
+// addStreamStates fills in the groups fact of the streams of m.
+func (n *dnode) addStreamStates(db int, m map[string]keyFacts) {
+	var keys []string
+	var cmds [][]any
+	for k, f := range m {
+		if f.typ == "stream" {
+			keys = append(keys, k)
+			cmds = append(cmds, streamStateCmd(k))
+		}
+	}
+	if len(cmds) == 0 {
+		return
+	}
+	r, err := n.pipeline(db, cmds)
+	require.NoError(n.t, err)
+	for i, k := range keys {
+		require.Empty(n.t, r[i].err, "%s: XINFO STREAM %q FULL", n.name, k)
+		f := m[k]
+		f.groups = streamState(r[i].val)
+		m[k] = f
+	}
 }
 
 // compare checks that got holds the dataset want describes (as seen on
@@ -385,7 +414,8 @@ func (d *diffRun) compare(stage string, ref *dnode, want facts, got *dnode, enc 
 			switch {
 			case !ok:
 				diffs = append(diffs, fmt.Sprintf("db %d key %s: missing on %s", db, clipq(k), got.name))
-			case wf.typ != hf.typ || wf.digest != hf.digest || wf.expireAt != hf.expireAt || enc && wf.enc != hf.enc:
+			case wf.typ != hf.typ || wf.digest != hf.digest || wf.expireAt != hf.expireAt || enc && wf.enc != hf.enc ||
+				wf.groups != hf.groups:
 				diffs = append(diffs, fmt.Sprintf("db %d key %s:\n    %s: %s\n    %s: %s%s%s", db, clipq(k),
 					ref.name, wf, got.name, hf, d.valueDiff(ref, got, db, k, wf, hf), d.history(db, k)))
 			}
@@ -407,7 +437,11 @@ func (d *diffRun) compare(stage string, ref *dnode, want facts, got *dnode, enc 
 }
 
 func (f keyFacts) String() string {
-	return fmt.Sprintf("type %s, encoding %s, digest %s, pexpiretime %d", f.typ, f.enc, f.digest, f.expireAt)
+	s := fmt.Sprintf("type %s, encoding %s, digest %s, pexpiretime %d", f.typ, f.enc, f.digest, f.expireAt)
+	if f.groups != "" {
+		s += ", XINFO STREAM FULL " + clip(f.groups, 1500)
+	}
+	return s
 }
 
 // valueDiff shows where two values of a key differ, read back through
@@ -489,6 +523,12 @@ func (n *dnode) contents(db int, key, typ string) []string {
 		zs, err = c.Do(ctx, "ZRANGE", key, 0, -1, "WITHSCORES").StringSlice()
 		for i := 0; i+1 < len(zs); i += 2 {
 			out = append(out, zs[i]+" => "+zs[i+1])
+		}
+	case "stream":
+		var xs []any
+		xs, err = c.Do(ctx, "XRANGE", key, "-", "+").Slice()
+		for _, x := range xs {
+			out = append(out, fmt.Sprint(x))
 		}
 	}
 	if err != nil {

@@ -6,14 +6,19 @@ package tests
 // servers or the RDB format treat specially (integers of every width and
 // sign, almost-integers, floats in every notation, binary, empty, long
 // compressible and incompressible strings). Members, fields, scores and
-// key names come from the same classes. Nothing in it depends on time or
-// on a server's randomness, so both servers build the same dataset and
-// answer every command alike.
+// key names come from the same classes. Streams (streamGen, at the end)
+// get explicit IDs, entries of random field counts and values, deletions
+// and trims, and consumer groups with pending entries and consumers.
+// Nothing in it depends on time or on a server's randomness, so both
+// servers build the same dataset and answer every command alike (the
+// delivery and seen times of stream groups excepted, which only XINFO
+// STREAM FULL shows, and streamState masks).
 
 import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -36,6 +41,8 @@ type gen struct {
 	all, sets, zsets, hlls [numDBs][]string
 	// cmds is the commands to send to each database, in order.
 	cmds [numDBs][][]any
+	// streams generates the stream keys and remembers their groups.
+	streams *streamGen
 }
 
 func newGen(seed uint64) *gen {
@@ -43,6 +50,7 @@ func newGen(seed uint64) *gen {
 	for i := range g.keys {
 		g.keys[i] = map[string]bool{}
 	}
+	g.streams = &streamGen{gen: g, groups: map[streamKey][]string{}}
 	return g
 }
 
@@ -358,18 +366,20 @@ func (g *gen) dataset(n int) {
 		db := g.pickDB()
 		k := g.key(db)
 		switch x := g.n(100); {
-		case x < 34:
+		case x < 32:
 			g.stringKey(db, k)
-		case x < 48:
+		case x < 45:
 			g.listKey(db, k)
-		case x < 62:
+		case x < 58:
 			g.hashKey(db, k)
-		case x < 78:
+		case x < 73:
 			g.setKey(db, k)
-		case x < 94:
+		case x < 87:
 			g.zsetKey(db, k)
-		default:
+		case x < 92:
 			g.hllKey(db, k)
+		default:
+			g.streams.build(db, k)
 		}
 		g.expiry(db, k)
 		g.all[db] = append(g.all[db], k)
@@ -824,10 +834,12 @@ var encodingLimits = [][]string{
 	nil,
 	{"--hash-max-listpack-entries", "4", "--hash-max-listpack-value", "8",
 		"--zset-max-listpack-entries", "4", "--zset-max-listpack-value", "8",
-		"--set-max-intset-entries", "8", "--list-max-listpack-size", "3", "--hll-sparse-max-bytes", "200"},
+		"--set-max-intset-entries", "8", "--list-max-listpack-size", "3", "--hll-sparse-max-bytes", "200",
+		"--stream-node-max-entries", "3", "--stream-node-max-bytes", "300"},
 	{"--hash-max-listpack-entries", "1000", "--hash-max-listpack-value", "300",
 		"--zset-max-listpack-entries", "1000", "--zset-max-listpack-value", "300",
-		"--set-max-intset-entries", "2000", "--list-max-listpack-size", "-5", "--hll-sparse-max-bytes", "12000"},
+		"--set-max-intset-entries", "2000", "--list-max-listpack-size", "-5", "--hll-sparse-max-bytes", "12000",
+		"--stream-node-max-entries", "0", "--stream-node-max-bytes", "65536"},
 }
 
 func (g *gen) profile() profile {
@@ -863,4 +875,233 @@ func (g *gen) profile() profile {
 		p.packedThreshold = g.oneOf("100", "1000", "4kb")
 	}
 	return p
+}
+
+type streamKey struct {
+	db  int
+	key string
+}
+
+// streamGen generates the commands of stream keys into a gen.
+type streamGen struct {
+	*gen
+	groups map[streamKey][]string // the groups created on each key
+	built  []streamKey            // every key, in order
+	ms     uint64                 // the ms part of the next IDs
+	ids    []string               // the IDs added to the key being built
+}
+
+// fieldNames are few, so that entries often have their node's master
+// fields (the SAMEFIELDS encoding).
+var fieldNames = []string{"a", "b", "temperature", "1", "-5", "humidity"}
+
+func (g *streamGen) fields() []any {
+	n := g.between(1, 4)
+	if g.chance(0.1) {
+		n = g.between(5, 20)
+	}
+	var out []any
+	for i := 0; i < n; i++ {
+		f := fieldNames[g.n(len(fieldNames))]
+		if g.chance(0.1) {
+			f = g.shortValue()
+		}
+		v := g.shortValue()
+		if g.chance(0.05) {
+			v = g.value()
+		}
+		out = append(out, f, v)
+	}
+	return out
+}
+
+// nextID returns an XADD ID argument of one of the accepted forms, now
+// and then one that is not greater than the last (an error reply).
+func (g *streamGen) nextID() string {
+	switch x := g.n(100); {
+	case x < 3 && len(g.ids) > 0:
+		return g.ids[g.n(len(g.ids))]
+	case x < 5:
+		return g.oneOf("0-0", "0", "-1", "1-x", "+", "-")
+	}
+	g.ms += uint64(g.between(0, 3))
+	if g.chance(0.01) {
+		g.ms += 1 << 40
+	}
+	ms := strconv.FormatUint(g.ms, 10)
+	switch g.n(3) {
+	case 0:
+		return ms + "-*"
+	case 1:
+		return ms
+	}
+	return ms + "-" + strconv.Itoa(g.between(0, 5))
+}
+
+func (g *streamGen) trimArgs() []any {
+	var a []any
+	if g.chance(0.5) {
+		a = append(a, "MAXLEN")
+	} else {
+		a = append(a, "MINID")
+	}
+	approx := g.chance(0.5)
+	switch {
+	case approx:
+		a = append(a, "~")
+	case g.chance(0.5):
+		a = append(a, "=")
+	}
+	if a[0] == "MAXLEN" {
+		a = append(a, strconv.Itoa(g.between(0, 200)))
+	} else {
+		a = append(a, strconv.FormatUint(max(g.ms, 1)-uint64(g.between(0, 50)), 10))
+	}
+	if approx && g.chance(0.3) {
+		a = append(a, "LIMIT", strconv.Itoa(g.between(0, 50)))
+	}
+	return a
+}
+
+func (g *streamGen) someID() string {
+	if len(g.ids) == 0 || g.chance(0.1) {
+		return strconv.FormatUint(g.ms, 10) + "-" + strconv.Itoa(g.n(3))
+	}
+	return g.ids[g.n(len(g.ids))]
+}
+
+// build builds one stream key with reads in between.
+func (g *streamGen) build(db int, k string) {
+	g.ms, g.ids = uint64(g.between(1, 1000)), nil
+	sk := streamKey{db, k}
+	g.built = append(g.built, sk)
+	n := g.between(1, 30)
+	if g.chance(0.1) {
+		n = g.between(300, 1500)
+	}
+	for i := 0; i < n; i++ {
+		args := []any{"XADD", k}
+		if g.chance(0.1) {
+			args = append(args, g.trimArgs()...)
+		}
+		id := g.nextID()
+		args = append(append(args, id), g.fields()...)
+		g.add(db, args...)
+		g.ids = append(g.ids, id)
+		g.op(db, sk)
+	}
+	for i := g.between(0, 20); i > 0; i-- {
+		g.op(db, sk)
+	}
+}
+
+// op is one random command on the stream other than a plain XADD.
+func (g *streamGen) op(db int, sk streamKey) {
+	k := sk.key
+	groups := g.groups[sk]
+	group := func() string {
+		if len(groups) == 0 || g.chance(0.05) {
+			return "nogroup"
+		}
+		return groups[g.n(len(groups))]
+	}
+	consumer := func() string { return g.oneOf("alice", "bob", "carol", "7") }
+	count := func() []any {
+		if g.chance(0.5) {
+			return nil
+		}
+		return []any{"COUNT", strconv.Itoa(g.between(0, 20))}
+	}
+	switch x := g.n(200); {
+	case x < 10:
+		g.add(db, "XDEL", k, g.someID(), g.someID())
+	case x < 14:
+		g.add(db, append([]any{"XTRIM", k}, g.trimArgs()...)...)
+	case x < 24:
+		start, end := g.oneOf("-", "(", "")+g.someID(), g.oneOf("+", "(", "")+g.someID()
+		if start[0] == '(' && len(start) == 1 {
+			start = "-"
+		}
+		if end == "(" {
+			end = "+"
+		}
+		cmd := g.oneOf("XRANGE", "XREVRANGE")
+		if cmd == "XREVRANGE" {
+			start, end = end, start
+		}
+		g.add(db, append([]any{cmd, k, start, end}, count()...)...)
+	case x < 26:
+		g.add(db, "XLEN", k)
+	case x < 29:
+		g.add(db, append(append([]any{"XREAD"}, count()...), "STREAMS", k, g.someID())...)
+	case x < 31:
+		name := fmt.Sprintf("g%d", g.n(4))
+		id := g.oneOf("$", "0", g.someID())
+		args := []any{"XGROUP", "CREATE", k, name, id}
+		if g.chance(0.2) {
+			args = append(args, "ENTRIESREAD", strconv.Itoa(g.between(-1, 50)))
+		}
+		g.add(db, args...)
+		if !slices.Contains(groups, name) {
+			g.groups[sk] = append(groups, name)
+		}
+	case x < 42:
+		id := ">"
+		if g.chance(0.3) {
+			id = g.oneOf("0", g.someID())
+		}
+		args := []any{"XREADGROUP", "GROUP", group(), consumer()}
+		args = append(args, count()...)
+		if g.chance(0.1) {
+			args = append(args, "NOACK")
+		}
+		g.add(db, append(args, "STREAMS", k, id)...)
+	case x < 48:
+		g.add(db, "XACK", k, group(), g.someID(), g.someID(), g.someID())
+	case x < 50:
+		g.add(db, "XPENDING", k, group())
+	case x < 51:
+		args := []any{"XGROUP", "SETID", k, group(), g.oneOf("$", "0", g.someID())}
+		if g.chance(0.3) {
+			args = append(args, "ENTRIESREAD", strconv.Itoa(g.between(-1, 50)))
+		}
+		g.add(db, args...)
+	case x < 52:
+		g.add(db, "XGROUP", g.oneOf("CREATECONSUMER", "DELCONSUMER"), k, group(), consumer())
+	case x < 53:
+		args := []any{"XSETID", k, g.someID()}
+		if g.chance(0.5) {
+			args = append(args, "ENTRIESADDED", strconv.Itoa(g.between(0, 2000)), "MAXDELETEDID", g.someID())
+		}
+		g.add(db, args...)
+	case x < 54:
+		g.add(db, "XGROUP", "DESTROY", k, group())
+	case x < 58:
+		g.add(db, "XINFO", g.oneOf("STREAM", "GROUPS"), k)
+	case x < 60:
+		g.add(db, "MEMORY", "USAGE", k, "SAMPLES", g.oneOf("0", "1", "5"))
+	case x < 63:
+		args := []any{"XCLAIM", k, group(), consumer(), g.oneOf("0", "100000000"), g.someID(), g.someID()}
+		for _, opt := range []string{"FORCE", "JUSTID"} {
+			if g.chance(0.3) {
+				args = append(args, opt)
+			}
+		}
+		if g.chance(0.2) {
+			args = append(args, "RETRYCOUNT", strconv.Itoa(g.n(5)))
+		}
+		if g.chance(0.2) {
+			args = append(args, "LASTID", g.someID())
+		}
+		g.add(db, args...)
+	case x < 68:
+		args := []any{"XAUTOCLAIM", k, group(), consumer(), g.oneOf("0", "100000000"), g.oneOf("-", "0", g.someID())}
+		if g.chance(0.5) {
+			args = append(args, "COUNT", strconv.Itoa(g.between(1, 10)))
+		}
+		if g.chance(0.3) {
+			args = append(args, "JUSTID")
+		}
+		g.add(db, args...)
+	}
 }

@@ -23,6 +23,11 @@ package tests
 // (repl-ping-replica-period is an hour, there is no WAIT), would be
 // dropped if they appeared.
 //
+// Streams take their part too (rsStreams): XADD's generated IDs, trims
+// propagated as their exact effect, XREADGROUP and XAUTOCLAIM as XCLAIM and
+// XGROUP SETID; the IDs and delivery times they take from the clock are
+// normalised as expiry times are.
+//
 // SPOP with 0 < count < size is left out on purpose: Redis picks the
 // members at random and propagates one SREM per member inside MULTI/EXEC,
 // so the bytes differ from run to run even on the same server. SPOP of a
@@ -568,6 +573,8 @@ func rsWorkload(w *rsRun) {
 	w.cmds("EXISTS on an expired key", c("EXISTS", "lz14"))
 	w.cmds("expired key read inside MULTI without writes", c("MULTI"), c("GET", "lz15"), c("EXEC"))
 
+	rsStreams(w)
+
 	w.cmds("DEL several keys", c("MSET", "d1", "1", "d2", "2"), c("DEL", "d1", "missing", "d2"), c("UNLINK", "plain", "nope"))
 	w.cmds("RENAME", c("SET", "r1", "x"), c("RENAME", "r1", "r2"), c("RENAMENX", "r2", "lower"), c("RENAMENX", "r2", "r4"))
 	w.cmds("COPY and MOVE", c("COPY", "r4", "r3", "DB", "2"), c("COPY", "r4", "r3", "DB", "2"), c("MOVE", "r4", "3"))
@@ -617,6 +624,79 @@ func rsWorkload(w *rsRun) {
 	w.cmds("last write", c("SET", "last", "x"))
 }
 
+// rsStreams is the stream part of the workload: what XADD, trimming and
+// the consumer-group commands propagate. IDs and delivery times taken from
+// the clock are normalised (labelStreamTimes); a clock ID is generated once
+// per stream, the later "*" IDs of a stream then continue its last
+// millisecond or one in the future (4102444800000, 2100-01-01), which
+// makes their sequence numbers the same on every run.
+func rsStreams(w *rsRun) {
+	c := func(args ...string) []string { return args }
+	const fut = "4102444800000"
+	w.cmds("small stream nodes (not propagated)", c("CONFIG", "SET", "stream-node-max-entries", "4"))
+	w.cmds("XADD * on a new stream", c("XADD", "xclock", "*", "f", "v"))
+	w.cmds("XADD explicit IDs, <ms>-* and *", c("XADD", "xs", fut+"-0", "a", "1", "b", "2"),
+		c("XADD", "xs", "*", "a", "3", "b", "4"), c("XADD", "xs", fut+"-*", "a", "5"), c("XADD", "xs", "*", "c", "6"),
+		c("XADD", "xs", fut+"-9", "a", "7", "b", "8"), c("XADD", "xs", fut+"-9", "dup", "x"), c("XADD", "xs", fut))
+	w.cmds("XADD NOMKSTREAM", c("XADD", "xnone", "NOMKSTREAM", "*", "f", "v"), c("XADD", "xs", "NOMKSTREAM", "*", "f", "v"))
+	var fill [][]string
+	for i := range 22 {
+		fill = append(fill, c("XADD", "xt", fut+"-"+strconv.Itoa(i+1), "n", strconv.Itoa(i)))
+	}
+	w.cmds("a stream of several nodes", fill...)
+	w.cmds("XADD MAXLEN ~", c("XADD", "xt", "MAXLEN", "~", "15", "*", "n", "x"))
+	w.cmds("XADD MAXLEN ~ that trims nothing", c("XADD", "xt", "MAXLEN", "~", "14", "*", "n", "y"))
+	w.cmds("XADD MAXLEN =", c("XADD", "xt", "MAXLEN", "=", "14", "*", "n", "z"), c("XADD", "xt", "MAXLEN", "13", "*", "n", "w"))
+	w.cmds("XADD MINID ~ and =", c("XADD", "xt", "MINID", "~", fut+"-15", "*", "n", "m"),
+		c("XADD", "xt", "MINID", fut+"-17", "*", "n", "o"))
+	w.cmds("XADD MAXLEN ~ LIMIT", c("XADD", "xt", "MAXLEN", "~", "2", "LIMIT", "4", "*", "n", "l"))
+	w.cmds("XTRIM", c("XTRIM", "xt", "MAXLEN", "~", "5"), c("XTRIM", "xt", "MAXLEN", "100"),
+		c("XTRIM", "xt", "MINID", "=", fut+"-28"), c("XTRIM", "xt", "MAXLEN", "~", "0", "LIMIT", "2"),
+		c("XTRIM", "missing", "MAXLEN", "0"))
+	w.cmds("XDEL", c("XDEL", "xs", fut+"-2", "1-1"), c("XDEL", "xs", "1-1"), c("XDEL", "missing", "1-1"))
+
+	w.cmds("XGROUP CREATE", c("XGROUP", "CREATE", "xs", "g1", "0"), c("XGROUP", "CREATE", "xs", "g2", "$"),
+		c("XGROUP", "CREATE", "xs", "g1", "0"), c("XGROUP", "CREATE", "xs", "g3", fut+"-1", "ENTRIESREAD", "2"),
+		c("XGROUP", "CREATE", "xnew", "g", "$", "MKSTREAM"), c("XGROUP", "CREATE", "xclock", "gc", "0"))
+	w.cmds("XGROUP SETID", c("XGROUP", "SETID", "xs", "g2", "0"), c("XGROUP", "SETID", "xs", "g3", "$", "ENTRIESREAD", "5"),
+		c("XGROUP", "SETID", "xs", "nogroup", "0"))
+	w.cmds("XGROUP CREATECONSUMER and DELCONSUMER", c("XGROUP", "CREATECONSUMER", "xs", "g1", "alice"),
+		c("XGROUP", "CREATECONSUMER", "xs", "g1", "alice"), c("XGROUP", "DELCONSUMER", "xs", "g1", "alice"),
+		c("XGROUP", "DELCONSUMER", "xs", "g1", "nobody"), c("XGROUP", "CREATECONSUMER", "xs", "g1", "idle"))
+	w.cmds("XREADGROUP of one new entry", c("XREADGROUP", "GROUP", "g1", "bob", "COUNT", "1", "STREAMS", "xs", ">"))
+	w.cmds("XREADGROUP of new entries", c("XREADGROUP", "GROUP", "g1", "bob", "COUNT", "2", "STREAMS", "xs", ">"))
+	w.cmds("XREADGROUP from a clock stream", c("XREADGROUP", "GROUP", "gc", "c1", "STREAMS", "xclock", ">"))
+	w.cmds("XREADGROUP NOACK", c("XREADGROUP", "GROUP", "g2", "carol", "COUNT", "2", "NOACK", "STREAMS", "xs", ">"))
+	w.cmds("XREADGROUP of a consumer's history", c("XREADGROUP", "GROUP", "g1", "bob", "STREAMS", "xs", "0"))
+	w.cmds("XREADGROUP with nothing new, a new consumer", c("XREADGROUP", "GROUP", "g3", "dan", "STREAMS", "xs", ">"))
+	w.cmds("XREADGROUP of two streams", c("XREADGROUP", "GROUP", "g", "eve", "STREAMS", "xnew", "xs", ">", ">"),
+		c("XADD", "xnew", fut+"-1", "f", "v"), c("XREADGROUP", "GROUP", "g", "eve", "STREAMS", "xnew", ">"))
+	w.cmds("XACK", c("XACK", "xs", "g1", fut+"-0", "1-1"), c("XACK", "xs", "g1", fut+"-0"), c("XACK", "xs", "nogroup", "1-1"))
+	w.cmds("XCLAIM", c("XCLAIM", "xs", "g1", "frank", "0", fut+"-1"),
+		c("XCLAIM", "xs", "g1", "frank", "0", fut+"-3", "JUSTID", "RETRYCOUNT", "5", "TIME", fut),
+		c("XCLAIM", "xs", "g1", "gina", "3600000", fut+"-1"),
+		c("XCLAIM", "xs", "g1", "gina", "0", fut+"-5", "FORCE", "JUSTID", "LASTID", fut+"-9"),
+		c("XCLAIM", "xs", "g1", "gina", "0", "1-1", "FORCE"))
+	w.cmds("XCLAIM of a deleted entry", c("XDEL", "xs", fut+"-1"), c("XCLAIM", "xs", "g1", "frank", "0", fut+"-1"))
+	w.cmds("XAUTOCLAIM", c("XAUTOCLAIM", "xs", "g1", "hal", "0", "0", "COUNT", "1"),
+		c("XAUTOCLAIM", "xs", "g1", "hal", "0", "0", "JUSTID"), c("XAUTOCLAIM", "xs", "g1", "hal", "3600000", "0"))
+	w.cmds("XAUTOCLAIM of a deleted entry", c("XDEL", "xs", fut+"-3"), c("XAUTOCLAIM", "xs", "g1", "ian", "0", "0"))
+	w.step("XREADGROUP served by a later XADD", func() {
+		w.do(w.a, "XGROUP", "CREATE", "xs", "gw", "$")
+		w.blockThenServe(w.b, c("XREADGROUP", "GROUP", "gw", "waiter", "BLOCK", "0", "STREAMS", "xs", ">"),
+			c("XADD", "xs", "*", "late", "1"))
+	})
+	w.step("XREAD served by a later XADD", func() {
+		w.blockThenServe(w.b, c("XREAD", "BLOCK", "0", "STREAMS", "xs", "$"), c("XADD", "xs", "*", "later", "1"))
+	})
+	w.cmds("XADD and XREADGROUP inside MULTI", c("MULTI"), c("XADD", "xs", "*", "m", "1"),
+		c("XREADGROUP", "GROUP", "g1", "jo", "STREAMS", "xs", ">"), c("XACK", "xs", "g1", fut+"-0"), c("EXEC"))
+	w.cmds("XSETID", c("XSETID", "xs", fut+"-50"), c("XSETID", "xs", fut+"-60", "ENTRIESADDED", "100", "MAXDELETEDID", fut+"-3"),
+		c("XSETID", "xs", "1-1"), c("XSETID", "xempty", "1-1"))
+	w.cmds("XGROUP DESTROY", c("XGROUP", "DESTROY", "xs", "g3"), c("XGROUP", "DESTROY", "xs", "g3"))
+	w.cmds("DEL a stream", c("DEL", "xclock"))
+}
+
 // rsManyPairs is key/value arguments for an MSET of n keys.
 func rsManyPairs(n int) []string {
 	var args []string
@@ -655,10 +735,40 @@ func (s *rsStream) commands(raw []byte) []rsCmd {
 				norm = append(append(append([]byte(nil), cmd[:spans[i]]...), label...), cmd[spans[i]+len(args[i]):]...)
 				args[i] = label
 			}
+		} else if name[0] == 'X' {
+			norm = s.labelStreamTimes(cmd, args, spans)
 		}
 		out = append(out, rsCmd{norm: norm, args: args})
 	}
 	return out
+}
+
+// labelStreamTimes normalises the times a stream command carries from the
+// master's clock: an ID "<ms>-<seq>" (XADD *, a group's last ID after it
+// read one) or a plain "<ms>" (XCLAIM ... TIME, a delivery time) whose
+// milliseconds fall within the run becomes "<now>-<seq>" or "<now>". It
+// changes args and returns the command's normalised bytes.
+func (s *rsStream) labelStreamTimes(cmd []byte, args []string, spans []int) []byte {
+	var norm []byte
+	from := 0
+	for i := 1; i < len(args); i++ {
+		ms, seq, hasSeq := strings.Cut(args[i], "-")
+		v, err := strconv.ParseInt(ms, 10, 64)
+		if err != nil || v < s.start.UnixMilli()-1000 || v > s.end.UnixMilli()+1000 {
+			continue
+		}
+		if _, err := strconv.ParseUint(seq, 10, 64); hasSeq && err != nil {
+			continue
+		}
+		label := "<now>"
+		if hasSeq {
+			label += "-" + seq
+		}
+		norm = append(append(norm, cmd[from:spans[i]]...), label...)
+		from = spans[i] + len(args[i])
+		args[i] = label
+	}
+	return append(norm, cmd[from:]...)
 }
 
 // rsTimestampArg is the index of the absolute time in a PEXPIREAT, a

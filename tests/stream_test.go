@@ -39,7 +39,7 @@ func TestStreamDifferential(t *testing.T) {
 	t.Logf("seed %d (STREAM_SEED=%d go test ./tests -run TestStreamDifferential)", seed, seed)
 	d := &diffRun{t: t, seed: seed, keys: 100}
 	g := newGen(seed)
-	sg := &streamGen{gen: g, groups: map[streamKey][]string{}}
+	sg := g.streams
 	for i := 0; i < 60; i++ {
 		db := g.pickDB()
 		sg.build(db, g.key(db))
@@ -91,225 +91,6 @@ func TestStreamDifferential(t *testing.T) {
 	d.do(ours, 0, "DEBUG", "RELOAD")
 	d.compare("DEBUG RELOAD on both", real, real.facts(), ours, true)
 	sg.compareGroups(d, real, ours)
-}
-
-type streamKey struct {
-	db  int
-	key string
-}
-
-// streamGen generates the commands of stream keys into a gen.
-type streamGen struct {
-	*gen
-	groups map[streamKey][]string // the groups created on each key
-	built  []streamKey            // every key, in order
-	ms     uint64                 // the ms part of the next IDs
-	ids    []string               // the IDs added to the key being built
-}
-
-// fieldNames are few, so that entries often have their node's master
-// fields (the SAMEFIELDS encoding).
-var fieldNames = []string{"a", "b", "temperature", "1", "-5", "humidity"}
-
-func (g *streamGen) fields() []any {
-	n := g.between(1, 4)
-	if g.chance(0.1) {
-		n = g.between(5, 20)
-	}
-	var out []any
-	for i := 0; i < n; i++ {
-		f := fieldNames[g.n(len(fieldNames))]
-		if g.chance(0.1) {
-			f = g.shortValue()
-		}
-		v := g.shortValue()
-		if g.chance(0.05) {
-			v = g.value()
-		}
-		out = append(out, f, v)
-	}
-	return out
-}
-
-// nextID returns an XADD ID argument of one of the accepted forms, now
-// and then one that is not greater than the last (an error reply).
-func (g *streamGen) nextID() string {
-	switch x := g.n(100); {
-	case x < 3 && len(g.ids) > 0:
-		return g.ids[g.n(len(g.ids))]
-	case x < 5:
-		return g.oneOf("0-0", "0", "-1", "1-x", "+", "-")
-	}
-	g.ms += uint64(g.between(0, 3))
-	if g.chance(0.01) {
-		g.ms += 1 << 40
-	}
-	ms := strconv.FormatUint(g.ms, 10)
-	switch g.n(3) {
-	case 0:
-		return ms + "-*"
-	case 1:
-		return ms
-	}
-	return ms + "-" + strconv.Itoa(g.between(0, 5))
-}
-
-func (g *streamGen) trimArgs() []any {
-	var a []any
-	if g.chance(0.5) {
-		a = append(a, "MAXLEN")
-	} else {
-		a = append(a, "MINID")
-	}
-	approx := g.chance(0.5)
-	switch {
-	case approx:
-		a = append(a, "~")
-	case g.chance(0.5):
-		a = append(a, "=")
-	}
-	if a[0] == "MAXLEN" {
-		a = append(a, strconv.Itoa(g.between(0, 200)))
-	} else {
-		a = append(a, strconv.FormatUint(max(g.ms, 1)-uint64(g.between(0, 50)), 10))
-	}
-	if approx && g.chance(0.3) {
-		a = append(a, "LIMIT", strconv.Itoa(g.between(0, 50)))
-	}
-	return a
-}
-
-func (g *streamGen) someID() string {
-	if len(g.ids) == 0 || g.chance(0.1) {
-		return strconv.FormatUint(g.ms, 10) + "-" + strconv.Itoa(g.n(3))
-	}
-	return g.ids[g.n(len(g.ids))]
-}
-
-// build builds one stream key with reads in between.
-func (g *streamGen) build(db int, k string) {
-	g.ms, g.ids = uint64(g.between(1, 1000)), nil
-	sk := streamKey{db, k}
-	g.built = append(g.built, sk)
-	n := g.between(1, 30)
-	if g.chance(0.1) {
-		n = g.between(300, 1500)
-	}
-	for i := 0; i < n; i++ {
-		args := []any{"XADD", k}
-		if g.chance(0.1) {
-			args = append(args, g.trimArgs()...)
-		}
-		id := g.nextID()
-		args = append(append(args, id), g.fields()...)
-		g.add(db, args...)
-		g.ids = append(g.ids, id)
-		g.op(db, sk)
-	}
-	for i := g.between(0, 20); i > 0; i-- {
-		g.op(db, sk)
-	}
-}
-
-// op is one random command on the stream other than a plain XADD.
-func (g *streamGen) op(db int, sk streamKey) {
-	k := sk.key
-	groups := g.groups[sk]
-	group := func() string {
-		if len(groups) == 0 || g.chance(0.05) {
-			return "nogroup"
-		}
-		return groups[g.n(len(groups))]
-	}
-	consumer := func() string { return g.oneOf("alice", "bob", "carol", "7") }
-	count := func() []any {
-		if g.chance(0.5) {
-			return nil
-		}
-		return []any{"COUNT", strconv.Itoa(g.between(0, 20))}
-	}
-	switch x := g.n(200); {
-	case x < 10:
-		g.add(db, "XDEL", k, g.someID(), g.someID())
-	case x < 14:
-		g.add(db, append([]any{"XTRIM", k}, g.trimArgs()...)...)
-	case x < 24:
-		start, end := g.oneOf("-", "(", "")+g.someID(), g.oneOf("+", "(", "")+g.someID()
-		if start[0] == '(' && len(start) == 1 {
-			start = "-"
-		}
-		if end == "(" {
-			end = "+"
-		}
-		cmd := g.oneOf("XRANGE", "XREVRANGE")
-		if cmd == "XREVRANGE" {
-			start, end = end, start
-		}
-		g.add(db, append([]any{cmd, k, start, end}, count()...)...)
-	case x < 26:
-		g.add(db, "XLEN", k)
-	case x < 29:
-		g.add(db, append(append([]any{"XREAD"}, count()...), "STREAMS", k, g.someID())...)
-	case x < 31:
-		name := fmt.Sprintf("g%d", g.n(4))
-		id := g.oneOf("$", "0", g.someID())
-		args := []any{"XGROUP", "CREATE", k, name, id}
-		if g.chance(0.2) {
-			args = append(args, "ENTRIESREAD", strconv.Itoa(g.between(-1, 50)))
-		}
-		g.add(db, args...)
-		if !slices.Contains(groups, name) {
-			g.groups[sk] = append(groups, name)
-		}
-	case x < 42:
-		id := ">"
-		if g.chance(0.3) {
-			id = g.oneOf("0", g.someID())
-		}
-		args := []any{"XREADGROUP", "GROUP", group(), consumer()}
-		args = append(args, count()...)
-		if g.chance(0.1) {
-			args = append(args, "NOACK")
-		}
-		g.add(db, append(args, "STREAMS", k, id)...)
-	case x < 48:
-		g.add(db, "XACK", k, group(), g.someID(), g.someID(), g.someID())
-	case x < 50:
-		g.add(db, "XPENDING", k, group())
-	case x < 51:
-		g.add(db, "XGROUP", "SETID", k, group(), g.oneOf("$", "0", g.someID()))
-	case x < 52:
-		g.add(db, "XGROUP", g.oneOf("CREATECONSUMER", "DELCONSUMER"), k, group(), consumer())
-	case x < 53:
-		g.add(db, "XSETID", k, g.someID())
-	case x < 58:
-		g.add(db, "XINFO", g.oneOf("STREAM", "GROUPS"), k)
-	case x < 60:
-		g.add(db, "MEMORY", "USAGE", k, "SAMPLES", g.oneOf("0", "1", "5"))
-	case x < 63:
-		args := []any{"XCLAIM", k, group(), consumer(), g.oneOf("0", "100000000"), g.someID(), g.someID()}
-		for _, opt := range []string{"FORCE", "JUSTID"} {
-			if g.chance(0.3) {
-				args = append(args, opt)
-			}
-		}
-		if g.chance(0.2) {
-			args = append(args, "RETRYCOUNT", strconv.Itoa(g.n(5)))
-		}
-		if g.chance(0.2) {
-			args = append(args, "LASTID", g.someID())
-		}
-		g.add(db, args...)
-	case x < 68:
-		args := []any{"XAUTOCLAIM", k, group(), consumer(), g.oneOf("0", "100000000"), g.oneOf("-", "0", g.someID())}
-		if g.chance(0.5) {
-			args = append(args, "COUNT", strconv.Itoa(g.between(1, 10)))
-		}
-		if g.chance(0.3) {
-			args = append(args, "JUSTID")
-		}
-		g.add(db, args...)
-	}
 }
 
 // compareGroups compares XPENDING's summary of every group the generator
@@ -504,4 +285,154 @@ func (g *streamGen) compareFull(d *diffRun, a, b *dnode) {
 			d.t.Errorf("db %d: XINFO STREAM %q FULL differs:\n  %s: %s\n  %s: %s", sk.db, sk.key, a.name, clip(showReply(ra[0]), 2000), b.name, clip(showReply(rb[0]), 2000))
 		}
 	}
+}
+
+// streamStateCmd reads what DEBUG DIGEST leaves out of a stream: its
+// metadata, groups, PELs and consumers (XINFO STREAM FULL, COUNT 0 for
+// every pending entry).
+func streamStateCmd(key string) []any {
+	return []any{"XINFO", "STREAM", key, "FULL", "COUNT", "0"}
+}
+
+// streamState is the reply of streamStateCmd as a string, without the
+// entries (which the digest covers) and without the times that depend on
+// when a server ran a command: delivery times of pending entries and the
+// consumers' seen-time. Delivery counts, consumers and IDs remain.
+func streamState(v any) string {
+	return fmt.Sprint(maskStreamTimes(v, ""))
+}
+
+// streamStateLive is streamState without the pending entries of deleted
+// entries and without the consumers with no pending entry: what the
+// command form of an AOF carries. Redis's rewriteStreamObject emits an
+// XCLAIM ... FORCE per pending entry, which skips a deleted entry, and
+// creates a consumer with the first XCLAIM that succeeds, so a consumer
+// whose entries were all deleted is gone, or kept empty if a later XCLAIM
+// dropped them. The node counts go too: the entries are added again into
+// new nodes. The reply must be RESP2.
+func streamStateLive(v any) string {
+	top, ok := v.([]any)
+	if !ok {
+		return streamState(v)
+	}
+	live := map[string]bool{}
+	if entries, ok := respField(top, "entries").([]any); ok {
+		for _, e := range entries {
+			live[fmt.Sprint(e.([]any)[0])] = true
+		}
+	}
+	keep := func(pending []any) []any {
+		var out []any
+		for _, p := range pending {
+			if live[fmt.Sprint(p.([]any)[0])] {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	groups, _ := respField(top, "groups").([]any)
+	var newGroups []any
+	for _, g := range groups {
+		g := slices.Clone(g.([]any))
+		pending := keep(respField(g, "pending").([]any))
+		setField(g, "pending", pending)
+		setField(g, "pel-count", int64(len(pending)))
+		var cons []any
+		for _, c := range respField(g, "consumers").([]any) {
+			c := slices.Clone(c.([]any))
+			p := keep(respField(c, "pending").([]any))
+			if len(p) == 0 {
+				continue
+			}
+			setField(c, "pending", p)
+			setField(c, "pel-count", int64(len(p)))
+			cons = append(cons, c)
+		}
+		setField(g, "consumers", cons)
+		newGroups = append(newGroups, g)
+	}
+	top = slices.Clone(top)
+	setField(top, "groups", newGroups)
+	setField(top, "radix-tree-keys", "(nodes)") // re-added entries fill new nodes
+	setField(top, "radix-tree-nodes", "(nodes)")
+	return streamState(top)
+}
+
+// respField is the value of name in a RESP2 array of names and values.
+func respField(kv []any, name string) any {
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i] == name {
+			return kv[i+1]
+		}
+	}
+	return nil
+}
+
+func setField(kv []any, name string, v any) {
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i] == name {
+			kv[i+1] = v
+		}
+	}
+}
+
+// maskStreamTimes masks the times in an XINFO STREAM FULL reply (RESP2
+// arrays or RESP3 maps); under is the name of the field holding v.
+func maskStreamTimes(v any, under string) any {
+	switch x := v.(type) {
+	case []any:
+		if under == "pending" {
+			out := make([]any, len(x))
+			for i, e := range x {
+				out[i] = maskPendingTime(e)
+			}
+			return out
+		}
+		out := make([]any, len(x))
+		for i := range x {
+			name := ""
+			if i > 0 {
+				name, _ = x[i-1].(string)
+			}
+			out[i] = maskStreamField(name, x[i])
+		}
+		return out
+	case map[any]any:
+		out := map[any]any{}
+		for k, e := range x {
+			name, _ := k.(string)
+			out[k] = maskStreamField(name, e)
+		}
+		return out
+	}
+	return v
+}
+
+func maskStreamField(name string, v any) any {
+	switch name {
+	case "entries":
+		if _, ok := v.([]any); ok {
+			return "(entries)"
+		}
+	case "seen-time":
+		return int64(0)
+	}
+	return maskStreamTimes(v, name)
+}
+
+// maskPendingTime zeroes the delivery time of a pending entry: [id
+// consumer time count] in a group's PEL, [id time count] in a consumer's.
+func maskPendingTime(e any) any {
+	x, ok := e.([]any)
+	if !ok {
+		return e
+	}
+	out := append([]any(nil), x...)
+	switch len(out) {
+	case 4:
+		out[2] = int64(0)
+	case 3:
+		out[1] = int64(0)
+	}
+	return out
 }

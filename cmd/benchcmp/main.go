@@ -19,7 +19,9 @@
 // The persistence section (persist.go) compares SAVE, loading and BGSAVE;
 // the AOF section (aof.go) SET under appendfsync everysec and always,
 // BGREWRITEAOF and the startup from an AOF.
-// -sections picks the parts to run: suite,rss,persist,aof,repl,evict.
+// The stream section (stream.go) drains a stream with XREADGROUP and XACK
+// and measures a 1M-entry stream's memory.
+// -sections picks the parts to run: suite,rss,persist,aof,repl,evict,stream.
 //
 // The numbers depend on the machine and on what else runs on it: quote
 // the ratios, not the absolute numbers.
@@ -57,6 +59,8 @@ type options struct {
 	aofN        int             // SET requests per latency run in the AOF section
 	aofRuns     int             // runs of each AOF measurement; the median is shown
 	evictMB     int             // maxmemory of the eviction section, MB
+
+	streamEntries, streamCount, streamRSSN int // the stream section (stream.go)
 }
 
 func main() {
@@ -100,7 +104,7 @@ func parseFlags(args []string) (*options, error) {
 	tests := fs.String("tests", "", "comma-separated tests to run (as redis-benchmark -t names them: set,get,lrange_100,...; default: all)")
 	fs.IntVar(&opt.rssN, "rss-n", 1000000, "SETs before measuring RSS on fresh servers (0: skip)")
 	fs.DurationVar(&opt.timeout, "timeout", 2*time.Minute, "time limit of one redis-benchmark run")
-	sections := fs.String("sections", "suite,rss,persist,aof,repl,evict", "parts to run: suite (redis-benchmark's tests), rss (memory), persist (RDB save/load/BGSAVE), aof (appendfsync, BGREWRITEAOF, startup from an AOF), repl (replication), evict (SET at maxmemory under allkeys-lru)")
+	sections := fs.String("sections", "suite,rss,persist,aof,repl,evict,stream", "parts to run: suite (redis-benchmark's tests), rss (memory), persist (RDB save/load/BGSAVE), aof (appendfsync, BGREWRITEAOF, startup from an AOF), repl (replication), evict (SET at maxmemory under allkeys-lru), stream (an XREADGROUP/XACK loop, a stream's memory)")
 	fs.StringVar(&opt.replica, "replica", "", "the replicas' binary in the replication section (default: -redis)")
 	fs.IntVar(&opt.replKeys, "repl-keys", 1000000, "keys on the master for the full sync timing (0: skip)")
 	fs.IntVar(&opt.replN, "repl-n", -1, "SET requests per run with 0, 1 and 2 replicas attached (-1: 1.5 times -n; 0: skip)")
@@ -112,6 +116,9 @@ func parseFlags(args []string) (*options, error) {
 	fs.IntVar(&opt.aofN, "aof-n", 100000, "SET requests per latency run in the AOF section (a fifth with appendfsync always)")
 	fs.IntVar(&opt.aofRuns, "aof-runs", 3, "runs of each AOF measurement but the one during BGREWRITEAOF; the median is shown")
 	fs.IntVar(&opt.evictMB, "evict-mb", 64, "maxmemory of the eviction section, MB")
+	fs.IntVar(&opt.streamEntries, "stream-entries", -1, "entries the stream section's clients drain with XREADGROUP and XACK (-1: 5 times -n)")
+	fs.IntVar(&opt.streamCount, "stream-count", 10, "the COUNT of each XREADGROUP in the stream section")
+	fs.IntVar(&opt.streamRSSN, "stream-rss-n", 1000000, "XADDs to one stream before measuring RSS in the stream section (0: skip)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -127,11 +134,14 @@ func parseFlags(args []string) (*options, error) {
 	if opt.replica == "" {
 		opt.replica = opt.redis
 	}
+	if opt.streamEntries < 0 {
+		opt.streamEntries = 5 * opt.n
+	}
 	opt.sections = map[string]bool{}
 	for _, name := range strings.Split(*sections, ",") {
 		name = strings.TrimSpace(name)
-		if name != "suite" && name != "rss" && name != "repl" && name != "persist" && name != "aof" && name != "evict" {
-			return nil, fmt.Errorf("-sections %q: the sections are suite, rss, persist, aof, repl and evict", *sections)
+		if name != "suite" && name != "rss" && name != "repl" && name != "persist" && name != "aof" && name != "evict" && name != "stream" {
+			return nil, fmt.Errorf("-sections %q: the sections are suite, rss, persist, aof, repl, evict and stream", *sections)
 		}
 		opt.sections[name] = true
 	}
@@ -198,6 +208,9 @@ func run(opt *options) error {
 	}
 	if opt.sections["evict"] {
 		runEviction(opt, ticks)
+	}
+	if opt.sections["stream"] {
+		runStreams(opt, ticks)
 	}
 	return nil
 }

@@ -479,6 +479,21 @@ func (lp *Listpack) Append(v []byte) {
 	lp.insert(len(lp.b)-1, &e)
 }
 
+// AppendInt adds the integer n at the end: the entry Append of its
+// decimal form would add, without formatting and parsing it.
+func (lp *Listpack) AppendInt(n int64) {
+	e := lpIntValue(n)
+	lp.insert(len(lp.b)-1, &e)
+}
+
+// ShrinkToFit gives back the spare capacity, as lpShrinkToFit: for a
+// listpack that is done growing.
+func (lp *Listpack) ShrinkToFit() {
+	if cap(lp.b) > len(lp.b) {
+		lp.b = bytes.Clone(lp.b)
+	}
+}
+
 // Prepend adds v at the start.
 func (lp *Listpack) Prepend(v []byte) {
 	e := lpStringValue(v)
@@ -501,6 +516,16 @@ func (lp *Listpack) Replace(p int, v []byte) int {
 	oldTotal := lp.skip(p) - p
 	newTotal := e.total()
 	lp.resizeAt(p+oldTotal, newTotal-oldTotal)
+	e.write(lp.b[p:])
+	lp.writeHeader()
+	return p
+}
+
+// ReplaceInt is Replace with the integer n.
+func (lp *Listpack) ReplaceInt(p int, n int64) int {
+	e := lpIntValue(n)
+	oldTotal := lp.skip(p) - p
+	lp.resizeAt(p+oldTotal, e.total()-oldTotal)
 	e.write(lp.b[p:])
 	lp.writeHeader()
 	return p
@@ -625,7 +650,13 @@ func (lp *Listpack) resizeAt(at, delta int) {
 		if uint64(old+delta) > math.MaxUint32 {
 			panic("listpack: larger than 4GB")
 		}
-		lp.b = append(lp.b, make([]byte, delta)...)
+		if old+delta <= cap(lp.b) {
+			// No need to clear the new bytes: the move and the caller's
+			// write cover them.
+			lp.b = lp.b[:old+delta]
+		} else {
+			lp.b = append(lp.b, make([]byte, delta)...)
+		}
 		copy(lp.b[at+delta:], lp.b[at:old])
 	case delta < 0:
 		copy(lp.b[at+delta:], lp.b[at:old])

@@ -3,6 +3,7 @@ package listpack
 import (
 	"bytes"
 	"encoding/hex"
+	"math"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -528,5 +529,26 @@ func BenchmarkListpackFind(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		lp.Find(lp.First(), key, 1)
+	}
+}
+
+// TestIntMethods checks that AppendInt and ReplaceInt write the bytes
+// Append and Replace write for the decimal form.
+func TestIntMethods(t *testing.T) {
+	for _, n := range []int64{0, 1, 127, 128, -1, 4095, -4096, 4096, 32767, -32768, 32768, 1<<23 - 1, -1 << 23,
+		1 << 23, math.MaxInt32, math.MinInt32, math.MaxInt32 + 1, math.MaxInt64, math.MinInt64} {
+		a, b := New(), New()
+		a.Append([]byte("x"))
+		b.Append([]byte("x"))
+		a.Append([]byte(strconv.FormatInt(n, 10)))
+		b.AppendInt(n)
+		if !bytes.Equal(a.Bytes(), b.Bytes()) {
+			t.Fatalf("AppendInt(%d): % x, want % x", n, b.Bytes(), a.Bytes())
+		}
+		a.Replace(a.First(), []byte(strconv.FormatInt(-n/3, 10)))
+		b.ReplaceInt(b.First(), -n/3)
+		if !bytes.Equal(a.Bytes(), b.Bytes()) || a.Len() != b.Len() {
+			t.Fatalf("ReplaceInt(%d): % x, want % x", -n/3, b.Bytes(), a.Bytes())
+		}
 	}
 }

@@ -32,68 +32,19 @@ type Group struct {
 	Consumers   []*Consumer // sorted by name
 }
 
-// PEL is a pending entries list: NACKs ordered by entry ID, as Redis's
-// rax of 128-bit IDs.
-type PEL struct {
-	IDs   []ID
-	NACKs []*NACK
-}
-
-// Len returns the number of pending entries.
-func (p *PEL) Len() int { return len(p.IDs) }
-
-func (p *PEL) search(id ID) (int, bool) {
-	return slices.BinarySearchFunc(p.IDs, id, ID.Compare)
-}
-
-// Find returns the NACK of id, or nil.
-func (p *PEL) Find(id ID) *NACK {
-	if i, ok := p.search(id); ok {
-		return p.NACKs[i]
-	}
-	return nil
-}
-
-// Insert adds id unless present and reports whether it did.
-func (p *PEL) Insert(id ID, n *NACK) bool {
-	i, ok := p.search(id)
-	if ok {
-		return false
-	}
-	if i == len(p.IDs) {
-		p.IDs = append(p.IDs, id)
-		p.NACKs = append(p.NACKs, n)
-		return true
-	}
-	p.IDs = slices.Insert(p.IDs, i, id)
-	p.NACKs = slices.Insert(p.NACKs, i, n)
-	return true
-}
-
-// Remove deletes id and reports whether it was there.
-func (p *PEL) Remove(id ID) bool {
-	i, ok := p.search(id)
-	if !ok {
-		return false
-	}
-	p.IDs = slices.Delete(p.IDs, i, i+1)
-	p.NACKs = slices.Delete(p.NACKs, i, i+1)
-	return true
-}
-
-// Seek returns the index of the first ID >= id.
-func (p *PEL) Seek(id ID) int {
-	i, _ := p.search(id)
-	return i
-}
-
 // LookupGroup returns the group name, or nil.
 func (s *Stream) LookupGroup(name []byte) *Group {
-	i, ok := slices.BinarySearchFunc(s.Groups, string(name), func(g *Group, n string) int {
-		return strings.Compare(g.Name, n)
-	})
-	if ok {
-		return s.Groups[i]
+	lo, hi := 0, len(s.Groups)
+	for lo < hi { // no string(name) to allocate: comparisons do not
+		m := int(uint(lo+hi) >> 1)
+		switch g := s.Groups[m]; {
+		case g.Name == string(name):
+			return g
+		case g.Name < string(name):
+			lo = m + 1
+		default:
+			hi = m
+		}
 	}
 	return nil
 }
@@ -130,8 +81,17 @@ func (g *Group) consumerIndex(name string) (int, bool) {
 
 // LookupConsumer returns the consumer name, or nil.
 func (g *Group) LookupConsumer(name []byte) *Consumer {
-	if i, ok := g.consumerIndex(string(name)); ok {
-		return g.Consumers[i]
+	lo, hi := 0, len(g.Consumers)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		switch c := g.Consumers[m]; {
+		case c.Name == string(name):
+			return c
+		case c.Name < string(name):
+			lo = m + 1
+		default:
+			hi = m
+		}
 	}
 	return nil
 }
@@ -151,8 +111,8 @@ func (g *Group) CreateConsumer(name string, now int64) *Consumer {
 // group (streamDelConsumer) and returns how many pending entries it had.
 func (g *Group) DeleteConsumer(c *Consumer) int {
 	n := c.PEL.Len()
-	for _, id := range c.PEL.IDs {
-		g.PEL.Remove(id)
+	for it := c.PEL.Iter(); it.Valid(); it.Next() {
+		g.PEL.Remove(it.ID())
 	}
 	if i, ok := g.consumerIndex(c.Name); ok {
 		g.Consumers = slices.Delete(g.Consumers, i, i+1)
@@ -176,20 +136,13 @@ func cloneGroups(groups []*Group) []*Group {
 			ng.Consumers[j] = nc
 		}
 		nacks := map[*NACK]*NACK{}
-		ng.PEL.IDs = slices.Clone(g.PEL.IDs)
-		ng.PEL.NACKs = make([]*NACK, len(g.PEL.NACKs))
-		for j, n := range g.PEL.NACKs {
+		ng.PEL = g.PEL.clone(func(n *NACK) *NACK {
 			nn := &NACK{Consumer: cons[n.Consumer], DeliveryTime: n.DeliveryTime, DeliveryCount: n.DeliveryCount}
 			nacks[n] = nn
-			ng.PEL.NACKs[j] = nn
-		}
+			return nn
+		})
 		for j, c := range g.Consumers {
-			nc := ng.Consumers[j]
-			nc.PEL.IDs = slices.Clone(c.PEL.IDs)
-			nc.PEL.NACKs = make([]*NACK, len(c.PEL.NACKs))
-			for k, n := range c.PEL.NACKs {
-				nc.PEL.NACKs[k] = nacks[n]
-			}
+			ng.Consumers[j].PEL = c.PEL.clone(func(n *NACK) *NACK { return nacks[n] })
 		}
 		out[i] = ng
 	}

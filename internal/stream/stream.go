@@ -145,8 +145,9 @@ func lpInt(lp *listpack.Listpack, p int) int64 {
 }
 
 func (n *Node) appendInt(v int64) {
-	var buf [20]byte
-	n.append(strconv.AppendInt(buf[:0], v, 10))
+	old := n.LP.Size()
+	n.LP.AppendInt(v)
+	n.track(old)
 }
 
 func (n *Node) append(b []byte) {
@@ -156,9 +157,8 @@ func (n *Node) append(b []byte) {
 }
 
 func (n *Node) replaceInt(p int, v int64) int {
-	var buf [20]byte
 	old := n.LP.Size()
-	p = n.LP.Replace(p, strconv.AppendInt(buf[:0], v, 10))
+	p = n.LP.ReplaceInt(p, v)
 	n.track(old)
 	return p
 }
@@ -205,6 +205,9 @@ func (s *Stream) Append(id ID, fv [][]byte, lim Limits) {
 			tn := &s.Nodes[t]
 			if tn.LP.Size() < tn.alloc {
 				tn.alloc = jemalloc.Size(tn.LP.Size())
+			}
+			if tn.owned { // a snapshot may read a shared one
+				tn.LP.ShrinkToFit()
 			}
 			room = tn.LP.Size() + tn.LP.Size()/16
 		}

@@ -2,6 +2,8 @@ package stream
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -81,4 +83,95 @@ func TestRaxNodes(t *testing.T) {
 	// Two keys differing in their last byte: root compressed to the
 	// branch, the branch, two leaves.
 	require.Equal(t, 4, RaxNodesOf([]ID{{1, 0}, {1, 1}}))
+}
+
+// TestPEL checks the chunked PEL against a sorted slice, through inserts
+// and removals in random order, appends and seeks.
+func TestPEL(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	var p PEL
+	var want []ID
+	check := func() {
+		t.Helper()
+		if p.Len() != len(want) {
+			t.Fatalf("Len %d, want %d", p.Len(), len(want))
+		}
+		got := p.IDs()
+		if !slices.Equal(got, want) {
+			t.Fatalf("IDs differ: %d against %d", len(got), len(want))
+		}
+		i := 0
+		for it := p.Iter(); it.Valid(); it.Next() {
+			if it.ID() != want[i] || it.NACK().DeliveryCount != want[i].Seq {
+				t.Fatalf("entry %d: %v", i, it.ID())
+			}
+			i++
+		}
+		for _, ch := range p.chunks {
+			if len(ch.ids) == 0 || len(ch.ids) > pelChunkMax {
+				t.Fatalf("chunk of %d", len(ch.ids))
+			}
+		}
+	}
+	next := uint64(0)
+	for round := 0; round < 20000; round++ {
+		switch x := r.IntN(10); {
+		case x < 4: // XREADGROUP: append
+			next += uint64(1 + r.IntN(3))
+			id := ID{Ms: next, Seq: next}
+			p.Insert(id, &NACK{DeliveryCount: next})
+			want = append(want, id)
+		case x < 6: // XCLAIM FORCE: anywhere
+			v := uint64(r.IntN(int(next) + 1))
+			id := ID{Ms: v, Seq: v}
+			i, found := slices.BinarySearchFunc(want, id, ID.Compare)
+			if p.Insert(id, &NACK{DeliveryCount: v}) == found {
+				t.Fatalf("Insert %v: found %v", id, found)
+			}
+			if !found {
+				want = slices.Insert(want, i, id)
+			}
+		default: // XACK
+			if len(want) == 0 {
+				continue
+			}
+			i := r.IntN(len(want))
+			if !p.Remove(want[i]) || p.Remove(want[i]) {
+				t.Fatalf("Remove %v", want[i])
+			}
+			want = slices.Delete(want, i, i+1)
+		}
+		if round%500 == 0 {
+			check()
+			v := uint64(r.IntN(int(next) + 2))
+			it := p.Seek(ID{Ms: v, Seq: v})
+			i, _ := slices.BinarySearchFunc(want, ID{Ms: v, Seq: v}, ID.Compare)
+			if it.Valid() != (i < len(want)) || it.Valid() && it.ID() != want[i] {
+				t.Fatalf("Seek %d", v)
+			}
+		}
+	}
+	check()
+	for len(want) > 0 {
+		if p.Find(want[0]) == nil || !p.Remove(want[0]) {
+			t.Fatalf("Remove %v", want[0])
+		}
+		want = want[1:]
+	}
+	check()
+}
+
+// BenchmarkAppend is XADD's work on the value: one field, new IDs, nodes
+// of Redis's default limits.
+func BenchmarkAppend(b *testing.B) {
+	s := New()
+	fv := [][]byte{[]byte("field"), []byte("value")}
+	lim := Limits{MaxBytes: 4096, MaxEntries: 100}
+	b.ReportAllocs()
+	for i := range b.N {
+		if i%100000 == 0 { // steady state, not the collector's work on a growing heap
+			s = New()
+		}
+		s.Append(ID{Ms: 1700000000000 + uint64(i/3), Seq: uint64(i % 3)}, fv, lim)
+	}
 }
