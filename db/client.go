@@ -159,11 +159,12 @@ func (s *Server) unpause() {
 }
 
 // clientInfo is c's line in CLIENT LIST and CLIENT INFO, field for field as
-// Redis 7.0's catClientInfoString. The memory fields describe our buffers
-// as client_limits.go maps them to Redis's: rbs is the reply buffer's
-// capacity, obl its first 16KB (Redis's static buffer), omem the rest of
-// the pending output, in the reply buffer or in the socket layer, and oll
-// that in 16KB blocks; tot-mem is what client eviction counts.
+// Redis 7.0's catClientInfoString. The memory fields describe Redis's
+// buffers as client_mem.go models them: qbuf and qbuf-free its query
+// buffer, rbs and rbp its reply buffer's size and recent peak, obl the part
+// of our pending output that buffer would hold, omem the rest, in our reply
+// buffer or in the socket layer, and oll that in 16KB blocks; tot-mem is
+// what client eviction counts.
 func (s *Server) clientInfo(c *Client) string {
 	var b strings.Builder
 	now := time.Now().Unix()
@@ -171,20 +172,23 @@ func (s *Server) clientInfo(c *Client) string {
 	if c.outboundBytes() > 0 {
 		events = "rw"
 	}
-	qbufFree := max(cap(c.qbuf)-len(c.qbuf), 0)
-	rbs := max(cap(c.Buf), 1024)
+	m := &c.mem.bufs
+	argvMem := m.argBytes
+	if s.Executing == c {
+		argvMem = 0
+		for _, a := range c.Argv {
+			argvMem += len(a)
+		}
+	}
 	omem := c.outputMem()
 	fmt.Fprintf(&b, "id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d multi=%d qbuf=%d qbuf-free=%d argv-mem=%d multi-mem=%d rbs=%d rbp=%d obl=%d oll=%d omem=%d tot-mem=%d events=%s cmd=%s user=%s redir=%d resp=%d",
 		c.ID, c.peerID(), c.LAddr, c.FD, c.Name,
 		now-c.Created.Unix(), now-c.LastActive.Unix(),
 		c.flagString(), c.DB.ID, c.channelCount(), c.patternCount(), c.shardChannelCount(), c.multiCount(),
-		len(c.qbuf), qbufFree, c.argvMem(), c.multiMem(), rbs, len(c.Buf), c.staticBufLen(),
+		m.qlen, max(m.qalloc-m.qlen, 0), argvMem, c.multiMem(), m.bufSize, m.bufPeak, c.staticBufLen(),
 		outputBlocks(omem), omem, c.memoryUsage(), events, c.lastCmdName(), c.User, c.trackingRedir(), c.Proto)
 	return b.String()
 }
-
-// clientStructSize stands for the fixed memory of a client in tot-mem.
-const clientStructSize = 1024
 
 // flagString is the flags field of CLIENT LIST, letters in Redis's order.
 func (c *Client) flagString() string {
@@ -254,19 +258,6 @@ func (c *Client) multiMem() int {
 		for _, a := range q.argv {
 			n += len(a) + 8
 		}
-	}
-	return n
-}
-
-// argvMem counts the arguments of the command being run or held back by a
-// pause.
-func (c *Client) argvMem() int {
-	n := 0
-	for _, a := range c.Argv {
-		n += len(a)
-	}
-	for _, a := range c.postponedArgv {
-		n += len(a)
 	}
 	return n
 }

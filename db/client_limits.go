@@ -7,10 +7,12 @@ package db
 //
 // A client's pending output is its reply buffer (Client.Buf, handed to the
 // socket layer at the end of each read event) plus what gnet could not send
-// yet (Conn.Outbound). Redis keeps the first 16KB of a reply in a static
-// buffer and the rest in a list of blocks; omem, the figure the limits are
-// compared with, counts only the list. Here the first 16KB of Buf stand for
-// the static buffer and everything else, in Buf or in gnet, for the list.
+// yet (Conn.Outbound). Redis keeps the first bytes of a reply in its reply
+// buffer (16KB for a new client, resized by the cron: client_mem.go) and
+// the rest in a list of blocks; omem, the figure the limits are compared
+// with, counts only the list. Here the first bytes of Buf, as many as
+// Redis's buffer would hold, stand for that buffer and everything else, in
+// Buf or in gnet, for the list.
 //
 // The limits are checked whenever output is added to a client: at the end
 // of each command for the client that ran it (commandReplied), for each
@@ -25,7 +27,10 @@ package db
 
 import (
 	"cmp"
+	"fmt"
+	"math/bits"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/redis-go/redis-server/config"
@@ -33,9 +38,6 @@ import (
 )
 
 const (
-	// staticReplyBuf is the part of the reply buffer that stands for
-	// Redis's static client buffer (PROTO_REPLY_CHUNK_BYTES).
-	staticReplyBuf = 16 << 10
 	// peakSlots is CLIENTS_PEAK_MEM_USAGE_SLOTS: the recent maximum
 	// buffers are kept per second for this many seconds.
 	peakSlots = 8
@@ -57,9 +59,21 @@ type clientLimits struct {
 	// classMem is Redis's stat_clients_type_memory: the sum of the
 	// clients' memUsage per memory class, as of each one's last update.
 	classMem [4]int64
+	// live is the clients' share of used_memory per memory class, kept
+	// current as their buffers change (clientMemChanged).
+	live [4]int64
 	// Recent maximum input and output buffers, one slot per second
 	// (clientsCronTrackExpansiveClients).
 	peakIn, peakOut [peakSlots]int64
+	// ring is the clients in the order the cron visits them, cursor the
+	// next one; cronBatch is reused for each tick's visits.
+	ring, cronBatch []*Client
+	cursor          int
+	cronTick        uint64 // counts the cron's batches: a client is visited once in each
+	// The reply buffers' resizing: DEBUG REPLYBUFFER PEAK-RESET-TIME (ms,
+	// -1 for never) and RESIZING.
+	replyPeakResetTime int64
+	replyResizingOff   bool
 }
 
 // clientMem is a client's share: its soft limit timer and its memory as
@@ -76,6 +90,14 @@ type clientMem struct {
 	// counted so far; multiFirst identifies the queue they belong to.
 	multiN, multiBytes int
 	multiFirst         *queuedCommand
+	// bufs is the model of Redis's reply and query buffers
+	// (client_mem.go).
+	bufs clientBufs
+	// alloc and liveClass are what was added to the live totals.
+	alloc     int64
+	liveClass int
+	// cronTick is the clients cron's batch that last visited the client.
+	cronTick uint64
 }
 
 // loadClientLimits reads the settings after startup and every CONFIG SET.
@@ -87,7 +109,9 @@ func (s *Server) loadClientLimits() {
 	l.evictionLimit = s.clientEvictionLimit()
 	if l.evictionLimit > 0 {
 		for _, c := range s.clients {
-			s.updateClientMem(c)
+			if c.evictable() { // the others' as of the cron
+				s.updateClientMem(c)
+			}
 		}
 	}
 }
@@ -112,44 +136,62 @@ func (s *Server) clientEvictionLimit() int64 {
 	return max(limit, minEvictionLimit)
 }
 
-// outputMem is the client's omem: its pending output past the first 16KB
-// of the reply buffer (Redis's getClientOutputBufferMemoryUsage).
+// outputMem is the client's omem: its pending output past what Redis's
+// reply buffer would hold (Redis's getClientOutputBufferMemoryUsage).
 func (c *Client) outputMem() int64 {
-	return int64(max(len(c.Buf)-staticReplyBuf, 0) + c.outboundBytes())
+	return int64(max(len(c.Buf)-c.mem.bufs.bufSize, 0) + c.outboundBytes())
 }
 
-// staticBufLen is obl: the bytes in the part of the reply buffer that
-// stands for Redis's static buffer.
-func (c *Client) staticBufLen() int { return min(len(c.Buf), staticReplyBuf) }
+// staticBufLen is obl: the bytes of the reply buffer that Redis's
+// buffer would hold.
+func (c *Client) staticBufLen() int { return min(len(c.Buf), c.mem.bufs.bufSize) }
 
-// outputBlocks is oll: the output past the static buffer in Redis's 16KB
+// outputBlocks is oll: the output past the reply buffer in Redis's 16KB
 // reply blocks.
-func outputBlocks(omem int64) int64 { return (omem + staticReplyBuf - 1) / staticReplyBuf }
+func outputBlocks(omem int64) int64 {
+	return (omem + protoReplyChunkBytes - 1) / protoReplyChunkBytes
+}
 
 // memoryUsage is the client's tot-mem, Redis's getClientMemoryUsage: the
-// reply buffer as allocated, the output in gnet, the query buffer, the
-// arguments, the queued transaction, the subscriptions and the struct.
+// output past the reply buffer, the query buffer, the client struct, the
+// reply buffer, the arguments (of the command running, of one being
+// received, of one held back by a pause), the queued transaction and the
+// subscriptions. The buffers are those of Redis's model (client_mem.go).
 func (c *Client) memoryUsage() int64 {
-	n := clientStructSize + max(cap(c.Buf), 1024) + c.outboundBytes() + cap(c.qbuf)
-	n += c.argvMem() + 8*len(c.Argv) + c.queuedMem() + c.pubsubMem()
-	return int64(n)
+	b := &c.mem.bufs
+	n := c.outputMem() + int64(b.qmem+clientStructAlloc+b.bufSize)
+	n += int64(b.argBytes + 8*b.argc + c.queuedMem() + c.pubsubMem())
+	if c.srv.Executing == c {
+		for _, a := range c.Argv {
+			n += int64(len(a)) + 8
+		}
+	}
+	for _, a := range c.postponedArgv {
+		n += int64(len(a)) + 8
+	}
+	return n
 }
 
-// inputMem is what clientsCronTrackExpansiveClients counts as input: the
-// query buffer and the arguments.
-func (c *Client) inputMem() int64 {
-	return int64(cap(c.qbuf) + c.argvMem() + 8*len(c.Argv))
-}
+// Redis's multiStateMemOverhead counts a list node and a watchedKey
+// struct per watched key, and a multiCmd per slot of the queue's array.
+const watchedKeyMem, multiCmdSize = 24 + 32, 24
 
-// queuedMem is multi-mem kept up to date cheaply: only the commands queued
-// since the last call are counted.
+// queuedMem is Redis's multiStateMemOverhead: multi-mem, the watched keys
+// and the queue's array (2 slots, doubled as needed). multi-mem is kept up
+// to date cheaply: only the commands queued since the last call are
+// counted.
 func (c *Client) queuedMem() int {
 	m := &c.mem
-	if c.Multi == nil || len(c.Multi.Cmds) == 0 {
+	if c.Multi == nil {
 		m.multiN, m.multiBytes, m.multiFirst = 0, 0, nil
 		return 0
 	}
+	n := len(c.Multi.watched) * watchedKeyMem
 	cmds := c.Multi.Cmds
+	if len(cmds) == 0 {
+		m.multiN, m.multiBytes, m.multiFirst = 0, 0, nil
+		return n
+	}
 	if len(cmds) < m.multiN || &cmds[0] != m.multiFirst {
 		m.multiN, m.multiBytes, m.multiFirst = 0, 0, &cmds[0]
 	}
@@ -159,7 +201,11 @@ func (c *Client) queuedMem() int {
 		}
 	}
 	m.multiN = len(cmds)
-	return m.multiBytes
+	slots := 2
+	for slots < len(cmds) {
+		slots *= 2
+	}
+	return n + m.multiBytes + slots*multiCmdSize
 }
 
 // pubsubMem is Redis's pubsubMemOverhead: a hash entry per subscription.
@@ -193,9 +239,8 @@ func (s *Server) outputAdded(c *Client) {
 	if s.closeOnOutputLimit(c, true, time.Time{}) {
 		return
 	}
-	if s.climits.evictionLimit > 0 {
-		s.updateClientMem(c)
-	}
+	c.mem.bufs.replied(len(c.Buf))
+	s.clientMemChanged(c)
 }
 
 // commandReplied is called at the end of every command (call()): it checks
@@ -226,8 +271,9 @@ func (s *Server) inputProcessed(c *Client) {
 		s.MarkPending(c)
 		return
 	}
-	if s.climits.evictionLimit > 0 && c.Flags&ClientCloseASAP == 0 {
-		s.updateClientMem(c)
+	if c.Flags&ClientCloseASAP == 0 {
+		c.mem.bufs.replied(len(c.Buf))
+		s.clientMemChanged(c)
 		s.evictClients()
 	}
 }
@@ -312,8 +358,10 @@ func (s *Server) updateClientMem(c *Client) {
 
 // forgetClientMem takes a client being freed out of the totals.
 func (s *Server) forgetClientMem(c *Client) {
-	s.climits.classMem[c.mem.class] -= c.mem.usage
-	c.mem.usage = 0
+	l, m := &s.climits, &c.mem
+	l.classMem[m.class] -= m.usage
+	l.live[m.liveClass] -= m.alloc
+	m.usage, m.alloc = 0, 0
 }
 
 // evictable reports whether maxmemory-clients may evict c: normal and
@@ -359,11 +407,18 @@ func (s *Server) evictClients() {
 }
 
 // ClientsMemory returns the memory of the clients as last counted (every
-// client at least once per cron): replicas, and the others (Redis's
-// mem_clients_slaves and mem_clients_normal).
+// client about once a second by the cron): replicas, and the others
+// (Redis's mem_clients_slaves and mem_clients_normal).
 func (s *Server) ClientsMemory() (replicas, normal int64) {
 	m := &s.climits.classMem
 	return m[config.ClassReplica], m[config.ClassNormal] + m[config.ClassPubSub] + m[memClassMaster]
+}
+
+// clientsLiveMemory is the clients' share of used_memory: the replicas'
+// as ClientsMemory counts it, the others' as of their last change.
+func (s *Server) clientsLiveMemory() int64 {
+	l := &s.climits
+	return l.classMem[config.ClassReplica] + l.live[config.ClassNormal] + l.live[config.ClassPubSub] + l.live[memClassMaster]
 }
 
 // Recent maximum buffers (INFO clients).
@@ -384,4 +439,51 @@ func (s *Server) recentMaxBuffers() (in, out int64) {
 		in, out = max(in, l.peakIn[i]), max(out, l.peakOut[i])
 	}
 	return in, out
+}
+
+// Memory usage buckets of DEBUG CLIENT-EVICTION: Redis keeps the evictable
+// clients in buckets by powers of two of their memory, from under 32KB
+// (CLIENT_MEM_USAGE_BUCKET_MIN_LOG) to over 4GB (..._MAX_LOG).
+const (
+	memBucketMinLog = 15
+	memBucketMaxLog = 33
+	memBuckets      = 1 + memBucketMaxLog - memBucketMinLog
+)
+
+// memBucket is getMemUsageBucket: the bucket of a client using mem bytes.
+func memBucket(mem int64) int {
+	return min(max(bits.Len64(uint64(max(mem, 0))), memBucketMinLog), memBucketMaxLog) - memBucketMinLog
+}
+
+// debugClientEviction is DEBUG CLIENT-EVICTION: each bucket's range, the
+// memory of its clients as last counted and how many there are.
+func debugClientEviction(c *Client) {
+	s := c.srv
+	if s.Config.Int("maxmemory-clients") == 0 {
+		c.Error("ERR maxmemory-clients is disabled.")
+		return
+	}
+	var sum, count [memBuckets]int64
+	for _, cl := range s.clients {
+		if cl.evictable() && cl.mem.usage > 0 { // in a bucket once counted
+			b := memBucket(cl.mem.usage)
+			sum[b] += cl.mem.usage
+			count[b]++
+		}
+	}
+	var b strings.Builder
+	for j := range memBuckets {
+		if j == 0 {
+			b.WriteString("bucket          0")
+		} else {
+			fmt.Fprintf(&b, "bucket %10d", uint64(1)<<(j-1+memBucketMinLog))
+		}
+		if j == memBuckets-1 {
+			b.WriteString("+            : ")
+		} else {
+			fmt.Fprintf(&b, " - %10d: ", uint64(1)<<(j+memBucketMinLog)-1)
+		}
+		fmt.Fprintf(&b, "tot-mem: %10d, clients: %d\n", sum[j], count[j])
+	}
+	c.Verbatim(b.String())
 }

@@ -1,9 +1,10 @@
 package db
 
 // The clients' share of serverCron, as Redis's clientsCron: closing
-// connections idle for longer than the timeout parameter, tracking the
-// recent largest buffers, counting every client's memory and enforcing the
-// output buffer limits on clients that got no new output.
+// connections idle for longer than the timeout parameter, resizing the
+// buffers (client_mem.go), tracking the recent largest buffers, counting
+// every client's memory and enforcing the output buffer limits on clients
+// that got no new output.
 
 import (
 	"time"
@@ -11,9 +12,12 @@ import (
 	"github.com/redis-go/redis-server/logger"
 )
 
-// clientsCron runs every cron tick. Redis visits each client about once a
-// second, numclients/hz per tick; every client each tick costs a few
-// comparisons apiece here and keeps the soft limit's seconds exact.
+// clientsCron runs every cron tick. Like Redis it visits numclients/hz
+// clients per tick (clientsCronBatch), each about once a second, to resize
+// their buffers, track the largest and update the class totals; that
+// cadence is what INFO and CLIENT LIST show. Every client each tick has its
+// share of used_memory recounted (what the socket layer sent is gone) and
+// its output limits checked, which keeps the soft limit's seconds exact.
 func (s *Server) clientsCron(now time.Time) {
 	s.closeIdleClients(now)
 	l := &s.climits
@@ -22,12 +26,18 @@ func (s *Server) clientsCron(now time.Time) {
 	// seen during that second.
 	next := (slot + 1) % peakSlots
 	l.peakIn[next], l.peakOut[next] = 0, 0
+	for _, c := range s.clientsCronBatch() {
+		if c.Flags&ClientCloseASAP != 0 {
+			continue
+		}
+		s.clientsCronVisit(c, now)
+		s.trackExpansiveClient(c, slot)
+	}
 	for _, c := range s.clients {
 		if c.Flags&ClientCloseASAP != 0 {
 			continue
 		}
-		s.trackExpansiveClient(c, slot)
-		s.updateClientMem(c)
+		s.clientMemChanged(c)
 		s.closeOnOutputLimit(c, false, now)
 	}
 	s.evictClients()

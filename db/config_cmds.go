@@ -77,6 +77,7 @@ func (s *Server) ResetStats() {
 		cmd.Calls, cmd.Usec, cmd.RejectedCalls, cmd.FailedCalls = 0, 0, 0, 0
 		cmd.latency = nil
 	}
+	s.latency.histogramMem = 0
 }
 
 func configRewriteCommand(c *Client) {

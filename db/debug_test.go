@@ -97,3 +97,20 @@ func TestStrtod(t *testing.T) {
 		assert.Equal(t, want, strtod([]byte(in)), in)
 	}
 }
+
+// DEBUG QUICKLIST prints the list on stdout (internal/quicklist's tests
+// check the text against Redis's) and answers as Redis.
+func TestDebugQuicklist(t *testing.T) {
+	r := newLocalRunner(t)
+	connDo(r, "c", "RPUSH", "l", "a", "b")
+	connDo(r, "c", "SET", "s", "1")
+	for _, tc := range []struct{ args, want string }{
+		{"DEBUG QUICKLIST l", "+Quicklist structure printed on stdout\r\n"},
+		{"DEBUG QUICKLIST l 1", "+Quicklist structure printed on stdout\r\n"},
+		{"DEBUG QUICKLIST s", "-ERR Not a quicklist encoded object.\r\n"},
+		{"DEBUG QUICKLIST nokey", "-ERR no such key\r\n"},
+		{"DEBUG QUICKLIST l 1 2", "-ERR unknown subcommand or wrong number of arguments for 'QUICKLIST'. Try DEBUG HELP.\r\n"},
+	} {
+		assert.Equal(t, tc.want, connDo(r, "c", strings.Fields(tc.args)...), tc.args)
+	}
+}

@@ -18,6 +18,11 @@ func (s *Server) ProcessInput(c *Client, data []byte) {
 	} else {
 		s.Stats.NetIn += int64(len(data))
 	}
+	master := c.Flags&ClientMaster != 0
+	if len(data) > 0 {
+		c.mem.bufs.queryRead(len(data), master)
+		s.recountClient(c) // the commands see the query buffer grown
+	}
 	buf := data
 	fromQbuf := len(c.qbuf) > 0
 	if fromQbuf {
@@ -50,11 +55,15 @@ func (s *Server) ProcessInput(c *Client, data []byte) {
 			if c.Flags&ClientReplica != 0 && len(c.Buf) > before {
 				s.replicaReplied(c, before)
 			}
+			if n >= protoMbulkBigArg && !master {
+				c.bigArgsDone(argv)
+			}
 			c.Argv = nil
 		}
 		off += n
 	}
 	rest := buf[off:]
+	c.queryLeft(rest, master)
 	switch {
 	case len(rest) == 0:
 		c.qbuf = c.qbuf[:0]
@@ -67,6 +76,26 @@ func (s *Server) ProcessInput(c *Client, data []byte) {
 		c.qbuf = append(c.qbuf[:0], rest...)
 	}
 	s.inputProcessed(c)
+}
+
+// bigArgsDone notes the arguments of a command just run that Redis
+// received as big arguments: each left a new query buffer of its size.
+func (c *Client) bigArgsDone(argv [][]byte) {
+	for _, a := range argv {
+		if len(a) >= protoMbulkBigArg {
+			c.mem.bufs.bigArgDone(len(a))
+		}
+	}
+}
+
+// queryLeft sets the query buffer model to what a read left unprocessed.
+func (c *Client) queryLeft(rest []byte, master bool) {
+	if len(rest) == 0 {
+		c.mem.bufs.queryLeft(0, 0, 0, -1, master)
+		return
+	}
+	argBytes, argc, off, bulk := c.parser.Partial(rest)
+	c.mem.bufs.queryLeft(len(rest)-off, argBytes, argc, bulk, master)
 }
 
 // replicaReplied closes a replica whose command generated a reply: the

@@ -486,8 +486,8 @@ func (s *Server) infoStats(b *infoBuilder) {
 	b.int("total_writes_processed", st.WritesProcessed)
 	b.int("io_threaded_reads_processed", 0)
 	b.int("io_threaded_writes_processed", 0)
-	b.int("reply_buffer_shrinks", 0)
-	b.int("reply_buffer_expands", 0)
+	b.int("reply_buffer_shrinks", st.ReplyBufferShrinks)
+	b.int("reply_buffer_expands", st.ReplyBufferExpands)
 }
 
 func (s *Server) infoCPU(b *infoBuilder) {

@@ -20,7 +20,9 @@ type DB struct {
 }
 
 func newDB(s *Server, id int) *DB {
-	return &DB{ID: id, srv: s, keys: dict.New[any](s.COW), expires: dict.New[int64](s.COW)}
+	db := &DB{ID: id, srv: s}
+	db.newDicts()
+	return db
 }
 
 // bstr views b as a string without copying, for lookups only: the result
@@ -294,14 +296,22 @@ func (db *DB) Persist(key []byte) bool {
 	return ok
 }
 
+// newDicts gives db empty keyspace dicts, which grow only within
+// maxmemory (dictExpandAllowed).
+func (db *DB) newDicts() {
+	db.keys = dict.New[any](db.srv.COW)
+	db.expires = dict.New[int64](db.srv.COW)
+	db.keys.SetExpandAllowed(db.srv.dictExpandAllowed)
+	db.expires.SetExpandAllowed(db.srv.dictExpandAllowed)
+}
+
 // Flush removes every key and returns how many there were.
 func (db *DB) Flush() int {
 	n := db.keys.Len()
 	db.srv.signalFlushedStreams(db)
 	db.srv.forgetPending() // nothing pending may name the keys any more
 	db.mem = 0
-	db.keys = dict.New[any](db.srv.COW)
-	db.expires = dict.New[int64](db.srv.COW)
+	db.newDicts()
 	db.avgTTL = 0
 	return n
 }

@@ -320,6 +320,24 @@ func (db *DB) tableMemory() int64 {
 		int64(db.keys.Buckets()+db.expires.Buckets())*pointerSize
 }
 
+// hashtableMaxLoadFactor is HASHTABLE_MAX_LOAD_FACTOR: past this many
+// keys per bucket a keyspace dict grows whatever the memory.
+const hashtableMaxLoadFactor = 1.618
+
+// dictExpandAllowed is Redis's dictExpandAllowed for the keyspace dicts: a
+// dict not yet overfull does not grow when its new bucket array would take
+// the memory counted against maxmemory past it (overMaxmemoryAfterAlloc),
+// so that a rehash does not evict keys by itself. Dicts grow rarely: the
+// O(databases) count is not on the hot path.
+func (s *Server) dictExpandAllowed(moreMem uint64, usedRatio float64) bool {
+	limit := s.evict.maxmemory
+	if usedRatio > hashtableMaxLoadFactor || limit == 0 {
+		return true
+	}
+	m := s.memoryStats()
+	return max(m.used-m.notCountedForEvict(), 0)+int64(moreMem) <= limit
+}
+
 // ReplicationMemory is implemented by a Replication that holds stream
 // bytes in memory: the backlog and what the replicas have yet to read
 // beyond their reply buffers.
@@ -369,7 +387,9 @@ func (s *Server) memoryStats() memoryInfo {
 		m.backlog = r.BacklogMemory()
 	}
 	m.overhead = m.startup + m.backlog + m.clientsSlaves + m.clientsNormal + m.aof
-	m.used = m.overhead
+	// used_memory has the clients' buffers as they are now, the overhead
+	// the totals as of the cron, as in Redis.
+	m.used = m.startup + m.backlog + s.clientsLiveMemory() + m.aof + s.latency.histogramMem
 	for _, db := range s.DBs {
 		main, expires := db.tableOverhead()
 		m.keys += int64(db.keys.Len())

@@ -37,6 +37,7 @@ type Stats struct {
 	EvictedKeys                             int64
 	EvictExceededUs, evictExceededAt        int64 // over maxmemory: µs in all, since (unix µs) (evict.go)
 	EvictedClients                          int64 // by maxmemory-clients (client_limits.go)
+	ReplyBufferShrinks, ReplyBufferExpands  int64 // by the clients cron (client_mem.go)
 	Hits, Misses                            int64
 	ErrorReplies                            int64
 	ErrorCodes                              map[string]int64 // errorstats
@@ -139,6 +140,7 @@ func NewServer(cfg *config.Config) *Server {
 		activeExpire: true,
 		Persistence:  newPersistenceInfo(),
 	}
+	s.climits.replyPeakResetTime = replyBufferPeakResetTime
 	s.Replication, s.Persister = standalone{s}, standalone{s}
 	s.Stats.ErrorCodes = map[string]int64{}
 	n := int(cfg.Int("databases"))
@@ -208,6 +210,9 @@ func (s *Server) NewClient(conn Conn, addr, laddr string, fd int) *Client {
 		return c
 	}
 	s.clients[c.ID] = c
+	c.mem.bufs.initBufs()
+	s.climits.ring = append(s.climits.ring, c)
+	s.recountClient(c)
 	return c
 }
 

@@ -11,6 +11,11 @@
 package db
 
 import (
+	"bufio"
+	"os"
+	"strconv"
+	"strings"
+
 	"github.com/redis-go/redis-server/config"
 	"github.com/redis-go/redis-server/internal/num"
 	"github.com/redis-go/redis-server/internal/quicklist"
@@ -40,6 +45,7 @@ func init() {
 	register("brpoplpush", brpoplpushCommand)
 	register("blmpop", func(c *Client) { lmpopGenericCommand(c, 2, true) })
 	RegisterDebug("quicklist-packed-threshold", 3, debugQuicklistPackedThreshold)
+	RegisterDebug("quicklist", -3, debugQuicklist)
 }
 
 // debugQuicklistPackedThreshold is DEBUG QUICKLIST-PACKED-THRESHOLD size:
@@ -53,6 +59,34 @@ func debugQuicklistPackedThreshold(c *Client) {
 		return
 	}
 	c.OK()
+}
+
+// debugQuicklist is DEBUG QUICKLIST <key> [<0|1>]: Redis's quicklistRepr
+// on stdout, with each node's entries when the level of detail is not 0.
+func debugQuicklist(c *Client) {
+	if len(c.Argv) > 4 {
+		replySubcommandSyntaxError(c)
+		return
+	}
+	v := c.DB.lookup(c.Argv[2])
+	if v == nil {
+		c.Error(ErrNoSuchKey)
+		return
+	}
+	full := false
+	if len(c.Argv) == 4 {
+		n, _ := strconv.Atoi(strings.TrimSpace(string(c.Argv[3]))) // atoi
+		full = n != 0
+	}
+	l, ok := v.(*List)
+	if !ok {
+		c.Error("ERR Not a quicklist encoded object.")
+		return
+	}
+	w := bufio.NewWriter(os.Stdout)
+	l.Repr(w, full)
+	w.Flush()
+	c.Status("Quicklist structure printed on stdout")
 }
 
 // listSettings are the options new lists get (list-max-listpack-size,

@@ -48,6 +48,29 @@ func (p *Parser) Reset() {
 // Pending reports whether a partial command has been started.
 func (p *Parser) Pending() bool { return p.argc > 0 }
 
+// Partial describes the incomplete command at the start of buf (Next
+// returned n == 0 for it), as Redis's parser holds it: the bytes and count
+// of the arguments complete so far, where the rest starts (the bytes Redis
+// keeps in its query buffer), and the length of the argument being
+// received, -1 if its header has not arrived (or for an inline command).
+func (p *Parser) Partial(buf []byte) (argBytes, argc, rest, bulk int) {
+	if p.argc == 0 {
+		return 0, 0, 0, -1
+	}
+	for _, s := range p.spans {
+		argBytes += s[1] - s[0]
+	}
+	rest, bulk = p.pos, -1
+	if rest < len(buf) && buf[rest] == '$' {
+		if line, next, err := readLine(buf, rest, ""); err == nil {
+			if n, ok := num.ParseInt(line[1:]); ok && n >= 0 {
+				rest, bulk = next, int(n)
+			}
+		}
+	}
+	return argBytes, len(p.spans), min(rest, len(buf)), bulk
+}
+
 // Next parses the command at the start of buf. It returns the arguments and
 // the number of bytes the command used. n > 0 with no arguments is an empty
 // command (a blank line, "*0") to be skipped. n == 0 with a nil error means

@@ -30,6 +30,16 @@ type Dict[V any] struct {
 	ht        [2]table[V]
 	rehashIdx int // bucket of ht[0] to move next; -1 when not rehashing
 	cow       *COW
+	// expandAllowed, if set, may veto the growth an insert asks for
+	// (SetExpandAllowed).
+	expandAllowed func(moreMem uint64, usedRatio float64) bool
+}
+
+// SetExpandAllowed sets the check an insert's growth of the table must
+// pass, as Redis's dictType.expandAllowed: moreMem is the new bucket
+// array's size in bytes, usedRatio the entries per bucket now.
+func (d *Dict[V]) SetExpandAllowed(fn func(moreMem uint64, usedRatio float64) bool) {
+	d.expandAllowed = fn
 }
 
 const (
@@ -373,7 +383,8 @@ func (d *Dict[V]) expandIfNeeded() {
 		return
 	}
 	used := uint64(d.ht[0].used)
-	if used >= d.ht[0].size && d.resizeAllowed(used/d.ht[0].size) {
+	if used >= d.ht[0].size && d.resizeAllowed(used/d.ht[0].size) &&
+		(d.expandAllowed == nil || d.expandAllowed(8<<bits.Len64(used), float64(used)/float64(d.ht[0].size))) {
 		d.resize(used + 1)
 	}
 }
@@ -426,7 +437,7 @@ func (d *Dict[V]) readMayRehash() bool { return d.cow == nil || d.cow.Live == 0 
 // on d is frozen as long as only the fork is written: this is how a
 // collection a snapshot shares is detached, for n/512 pointers.
 func (d *Dict[V]) Fork() *Dict[V] {
-	nd := &Dict[V]{rehashIdx: d.rehashIdx, cow: d.cow}
+	nd := &Dict[V]{rehashIdx: d.rehashIdx, cow: d.cow, expandAllowed: d.expandAllowed}
 	for t := range d.ht {
 		nd.ht[t] = table[V]{segs: append([]*segment[V](nil), d.ht[t].segs...), size: d.ht[t].size, used: d.ht[t].used}
 		if d.cow != nil {
