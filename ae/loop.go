@@ -485,7 +485,7 @@ func addrString(a net.Addr) string {
 // islocalClient: not the rest of 127.0.0.0/8.
 func (l *Loop) protectedModeDenial(c gnet.Conn) string {
 	cfg := l.srv.Config
-	if !cfg.Bool("protected-mode") || cfg.String("requirepass") != "" {
+	if !cfg.Bool("protected-mode") || !l.srv.DefaultUserNoPass() {
 		return ""
 	}
 	ta, ok := c.RemoteAddr().(*net.TCPAddr)

@@ -32,6 +32,9 @@ type Config struct {
 	// changed although the server does not implement it (a warning: a
 	// directive that promises safety is never silently ignored).
 	unsupportedSet func(name string)
+	// UserLines, set by the server, returns the "user" lines of its ACL
+	// users for CONFIG REWRITE ("user <name> <rules>", in name order).
+	UserLines func() []string
 
 	file string    // absolute path of the config file, "" if none
 	load loadState // reader state that lasts across Load* calls

@@ -123,10 +123,14 @@ func (c *Config) rewriteOptions(st *rewriteState) {
 	st.blankLeftovers()
 }
 
-// userLines are the ACL users a rewrite writes: the user lines that were
-// loaded, as they were, and the default user as requirepass makes it, in
-// name order as Redis lists its users.
+// userLines are the ACL users a rewrite writes: the server's users when
+// it set UserLines; otherwise the user lines that were loaded, as they
+// were, and the default user as requirepass makes it, in name order as
+// Redis lists its users.
 func (c *Config) userLines() []string {
+	if c.UserLines != nil {
+		return c.UserLines()
+	}
 	users := map[string]string{}
 	for _, args := range c.directives["user"] {
 		users[args[0]] = "user " + strings.Join(args, " ")

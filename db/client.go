@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redis-go/redis-server/acl"
 	"github.com/redis-go/redis-server/resp"
 )
 
@@ -67,7 +68,8 @@ type Client struct {
 	Addr, LAddr   string // ip:port of the peer and of our end
 	FD            int
 	Authenticated bool
-	User          string
+	User          string    // the name of aclUser
+	aclUser       *acl.User // nil: allowed everything (the AOF's client)
 	Created       time.Time
 	LastActive    time.Time
 	Conn          Conn
@@ -208,6 +210,7 @@ func (c *Client) flagString() string {
 	if c.Flags&(ClientBlocked|ClientPaused) != 0 {
 		f = append(f, 'b')
 	}
+	f = append(f, c.trackingFlags()...)
 	f = append(f, c.trackingFlags()...)
 	add(ClientDirtyCAS, 'd')
 	add(ClientCloseAfterReply, 'c')

@@ -340,7 +340,11 @@ func parseKeySpecs(cmd *Command) []keySpec {
 // complete and their flags do not depend on the arguments, else the
 // command's own key finder.
 func commandKeys(cmd *Command, argv [][]byte) []keyRef {
-	specs := parseKeySpecs(cmd)
+	return commandKeysWithSpecs(cmd, parseKeySpecs(cmd), argv)
+}
+
+// commandKeysWithSpecs is commandKeys with the command's specs parsed.
+func commandKeysWithSpecs(cmd *Command, specs []keySpec, argv [][]byte) []keyRef {
 	varFlags := false
 	for i := range specs {
 		varFlags = varFlags || specs[i].has("variable_flags")

@@ -2,15 +2,14 @@ package db
 
 // Connection commands: PING, ECHO, SELECT, QUIT, AUTH, HELLO, RESET.
 //
-// Authentication follows Redis 7.0 with only the "default" user: a client is
-// authenticated when it connected while no requirepass was set, or after a
-// successful AUTH. As in Redis, changing requirepass later does not touch the
+// Authentication follows Redis 7.0's ACLs (acl.go): a client starts as the
+// default user, authenticated when that user is on and nopass (no
+// requirepass), and AUTH or HELLO AUTH switch it to another user. As in
+// Redis, changing the default user's password later does not touch the
 // state of connected clients; what changes is whether an unauthenticated
 // client needs to authenticate (authRequired).
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
 	"math"
 )
 
@@ -75,7 +74,7 @@ func quitCommand(c *Client) {
 // that are not flagged no_auth: a password is set and c never proved it
 // knows one, as Redis's authRequired.
 func (c *Client) authRequired() bool {
-	return c.srv.requirePass != "" && !c.Authenticated
+	return c.srv.defaultUserNeedsAuth() && !c.Authenticated
 }
 
 // setAuthenticated records the outcome of AUTH (or of a RESET), and lifts
@@ -83,22 +82,6 @@ func (c *Client) authRequired() bool {
 func (c *Client) setAuthenticated(ok bool) {
 	c.Authenticated = ok
 	c.parser.Authenticated = !c.authRequired()
-}
-
-// checkUser reports whether username and password are valid credentials:
-// with no ACL users, only "default" exists, and it takes any password while
-// requirepass is empty (the nopass user).
-func (s *Server) checkUser(username, password []byte) bool {
-	if string(username) != "default" {
-		return false
-	}
-	if s.requirePass == "" {
-		return true
-	}
-	// Compare digests so the time taken does not depend on the password.
-	want := sha256.Sum256([]byte(s.requirePass))
-	got := sha256.Sum256(password)
-	return subtle.ConstantTimeCompare(want[:], got[:]) == 1
 }
 
 // authCommand is AUTH password and AUTH username password.
@@ -111,19 +94,17 @@ func authCommand(c *Client) {
 	if len(c.Argv) == 2 {
 		// The one-argument form is refused when the default user has no
 		// password, to point at a likely configuration mistake.
-		if c.srv.requirePass == "" {
+		if c.srv.acl.users.Default.NoPass() {
 			c.Error(ErrAuthNoPassword)
 			return
 		}
 	} else {
 		user, pass = c.Argv[1], c.Argv[2]
 	}
-	if !c.srv.checkUser(user, pass) {
+	if !c.srv.authenticate(c, user, pass) {
 		c.Error(ErrInvalidPass)
 		return
 	}
-	c.User = "default"
-	c.setAuthenticated(true)
 	c.OK()
 }
 
@@ -148,12 +129,10 @@ func helloCommand(c *Client) {
 		more := len(c.Argv) - 1 - j
 		switch {
 		case c.ArgIs(j, "auth") && more >= 2:
-			if !c.srv.checkUser(c.Argv[j+1], c.Argv[j+2]) {
+			if !c.srv.authenticate(c, c.Argv[j+1], c.Argv[j+2]) {
 				c.Error(ErrInvalidPass)
 				return
 			}
-			c.User = "default"
-			c.setAuthenticated(true)
 			j += 2
 		case c.ArgIs(j, "setname") && more >= 1:
 			if !c.setName(c.Argv[j+1]) {
@@ -210,8 +189,8 @@ func resetCommand(c *Client) {
 	}
 	c.SelectDB(0)
 	c.Proto = 2
-	c.User = "default"
-	c.setAuthenticated(s.requirePass == "")
+	c.setUser(s.acl.users.Default)
+	c.setAuthenticated(!s.defaultUserNeedsAuth())
 	s.discardTransaction(c)
 	s.pubsubUnsubscribeAll(c, false)
 	s.disableTracking(c)

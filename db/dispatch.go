@@ -180,6 +180,10 @@ func (s *Server) processCommand(c *Client) {
 		s.reject(c, "ERR Command not allowed inside a transaction")
 		return
 	}
+	if msg := s.aclCheck(c, cmd); msg != "" { // the user's ACL rules (acl.go)
+		s.reject(c, msg)
+		return
+	}
 	flags := cmd.Flags
 	if cmd.scriptRunner && s.ScriptCommandFlags != nil { // EVAL, FCALL: the script's declared flags
 		flags = s.ScriptCommandFlags(c, flags)

@@ -128,6 +128,10 @@ func redactArgv(cmd *Command, argv [][]byte) [][]byte {
 		hide = helloSecrets(argv)
 	case "migrate":
 		hide = migrateSecrets(argv)
+	case "acl|setuser":
+		for i := 2; i < len(argv); i++ {
+			hide = append(hide, i)
+		}
 	}
 	if len(hide) == 0 {
 		return argv

@@ -147,6 +147,10 @@ func execCommand(c *Client) {
 		// The copies are borrowed by the command like any input: the
 		// invariants build clobbers them after the call.
 		c.Argv, c.Cmd, c.argvOwned = q.argv, q.cmd, false
+		if msg := s.aclExecCheck(c, q.cmd); msg != "" { // rules changed since queued (acl.go)
+			s.replyError(c, msg)
+			continue
+		}
 		s.call(c)
 	}
 	c.Argv, c.Cmd, c.argvOwned = origArgv, origCmd, origOwned

@@ -113,6 +113,10 @@ func (s *Server) ScriptCall(run *ScriptRun, argv [][]byte) (reply []byte, err st
 		cmd.RejectedCalls++
 		return nil, "This Redis command is not allowed from script"
 	}
+	if msg := s.scriptACLCheck(c, cmd, argv); msg != "" {
+		cmd.RejectedCalls++
+		return nil, msg
+	}
 	if s.IsReplica && !s.MasterLinkUp && !s.ServeStaleData && !cmd.Has(FlagStale) && !run.AllowStale {
 		cmd.RejectedCalls++
 		return nil, "Can not execute the command on a stale replica"

@@ -229,6 +229,11 @@ func (r *localRunner) client(name string) *Client {
 
 func (r *localRunner) do(name string, argv [][]byte) []string {
 	c := r.client(name)
+	if c.Flags&ClientCloseASAP != 0 { // closed by another client's command (ACL DELUSER)
+		r.srv.FreeClient(c)
+		delete(r.clients, name)
+		return []string{"<connection closed>"}
+	}
 	r.srv.ProcessInput(c, encodeCommand(argv))
 	// Replies pushed to other clients stay in their buffers until they
 	// run a command: they are read from there, in order.

@@ -91,7 +91,7 @@ type Server struct {
 	seams             // where replication, persistence and others plug in (seams.go)
 
 	// Settings read on hot paths, kept in sync with Config by hooks.
-	requirePass     string
+	acl             aclState // users and the ACL log (acl.go)
 	protoMaxBulk    int64
 	queryBufLimit   int64
 	maxClients      int
@@ -154,7 +154,7 @@ func NewServer(cfg *config.Config) *Server {
 
 // loadSettings copies hot-path settings from the configuration.
 func (s *Server) loadSettings() {
-	s.requirePass = s.Config.String("requirepass")
+	s.aclSettingsChanged()
 	s.protoMaxBulk = s.Config.Int("proto-max-bulk-len")
 	s.queryBufLimit = s.Config.Int("client-query-buffer-limit")
 	s.maxClients = int(s.Config.Int("maxclients"))
@@ -199,7 +199,8 @@ func (s *Server) NewClient(conn Conn, addr, laddr string, fd int) *Client {
 	}
 	c.Proto = 2
 	c.LastActive = c.Created
-	c.Authenticated = s.requirePass == ""
+	c.setUser(s.acl.users.Default)
+	c.Authenticated = !s.defaultUserNeedsAuth()
 	c.parser.Authenticated = c.Authenticated
 	c.parser.MaxBulk = s.protoMaxBulk
 	s.Stats.Connections++

@@ -218,8 +218,8 @@ func (e *Engine) redisSetRepl(L *glua.LState) int {
 	return 0
 }
 
-// redisACLCheckCmd is redis.acl_check_cmd: every user may run every
-// command until ACLs exist; an unknown command is an error.
+// redisACLCheckCmd is redis.acl_check_cmd: whether the script's caller
+// may run the command line; an unknown command is an error.
 func (e *Engine) redisACLCheckCmd(L *glua.LState) int {
 	if e.run == nil {
 		return raise(L, errorTable(L, "redis.acl_check_cmd can only be called inside a script invocation"))
@@ -235,7 +235,7 @@ func (e *Engine) redisACLCheckCmd(L *glua.LState) int {
 	if !db.CommandExists(argv) {
 		return raise(L, errorTable(L, "Invalid command passed to redis.acl_check_cmd()"))
 	}
-	L.Push(glua.LTrue)
+	L.Push(glua.LBool(e.srv.ACLAllows(e.run.Caller, argv)))
 	return 1
 }
 

@@ -104,6 +104,9 @@ func run(args []string) int {
 		db.ManageMemoryLimit()
 	}
 	srv := db.NewServer(cfg)
+	if !srv.LoadACLAtStartup() {
+		return 1
+	}
 	installConfigHooks(cfg, srv)
 	port := int(cfg.Int("port"))
 	addrs, optional := ae.ListenAddrs(cfg.Strings("bind"), port, cfg.String("unixsocket"))

@@ -25,4 +25,5 @@ var supportedDirectives = []string{
 	"maxmemory", "maxmemory-policy", "maxmemory-samples", "maxmemory-eviction-tenacity",
 	"lfu-log-factor", "lfu-decay-time", "lazyfree-lazy-eviction", "replica-ignore-maxmemory",
 	"stream-node-max-bytes", "stream-node-max-entries",
+	"user", "aclfile", "acl-pubsub-default", "acllog-max-len",
 }
