@@ -211,7 +211,6 @@ func (c *Client) flagString() string {
 		f = append(f, 'b')
 	}
 	f = append(f, c.trackingFlags()...)
-	f = append(f, c.trackingFlags()...)
 	add(ClientDirtyCAS, 'd')
 	add(ClientCloseAfterReply, 'c')
 	add(ClientUnblocked, 'u')
