@@ -28,6 +28,8 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
+
+	"github.com/redis-go/redis-server/internal/csort"
 )
 
 func init() {
@@ -68,6 +70,9 @@ type sortOrder struct {
 
 // compareAt compares items i and j: the sorts move indexes, not items.
 func (o *sortOrder) compareAt(i, j int) int { return o.compare(&o.items[i], &o.items[j]) }
+
+// compareIndexes is compareAt for the sorts of internal/csort.
+func (o *sortOrder) compareIndexes(i, j *int) int { return o.compareAt(*i, *j) }
 
 func (o *sortOrder) elem(it *sortItem) []byte { return o.elems[it.elemAt:it.elemEnd] }
 func (o *sortOrder) cmp(it *sortItem) []byte  { return o.cmps[it.cmpAt:it.cmpEnd] }
@@ -412,9 +417,9 @@ func sortGeneric(c *Client, readonly bool) {
 	if !a.dontsort {
 		convErr = sortLoadWeights(c, o, items, sortBy)
 		if sortBy != nil && (start != 0 || end != int64(len(items))-1) {
-			pqsort(order, o, int(start), int(end))
+			csort.Partial(order, o.compareIndexes, int(start), int(end))
 		} else {
-			msort(order, make([]int, len(order)), o)
+			csort.Merge(order, make([]int, len(order)), o.compareIndexes)
 		}
 	}
 
@@ -660,137 +665,4 @@ func strtodUnderflow(text, mant string, f float64) bool {
 	// f is the smallest normal: tiny if the value is below it at 53 bits.
 	x := new(big.Float).SetPrec(53).SetRat(&r)
 	return x.Abs(x).Cmp(big.NewFloat(0x1p-1022)) < 0
-}
-
-// msort is glibc's qsort for SORT's elements (msort_with_tmp): a stable
-// top-down merge sort of the indexes v of o's items, tmp as long as v.
-func msort(v, tmp []int, o *sortOrder) {
-	n := len(v)
-	if n <= 1 {
-		return
-	}
-	n1 := n / 2
-	msort(v[:n1], tmp, o)
-	msort(v[n1:], tmp, o)
-	i, j, k := 0, n1, 0
-	for i < n1 && j < n {
-		if o.compareAt(v[i], v[j]) <= 0 {
-			tmp[k] = v[i]
-			i++
-		} else {
-			tmp[k] = v[j]
-			j++
-		}
-		k++
-	}
-	k += copy(tmp[k:], v[i:n1])
-	copy(v, tmp[:k])
-}
-
-// pqsort is Redis's pqsort (pqsort.c, from Bentley & McIlroy's qsort):
-// it sorts the indexes v of o's items enough that positions lo through hi
-// hold what a full sort puts there, skipping
-// the partitions outside that range. It is not stable: with ties (ALPHA
-// BY) the order is this algorithm's, so it is ported step by step.
-func pqsort(v []int, o *sortOrder, lo, hi int) {
-	pqsortRange(v, o, 0, len(v), lo, hi)
-}
-
-func pqsortRange(v []int, o *sortOrder, a, n, lo, hi int) {
-	cmp := func(i, j int) int { return o.compareAt(v[i], v[j]) }
-	swap := func(i, j int) { v[i], v[j] = v[j], v[i] }
-	vecswap := func(i, j, n int) {
-		for k := 0; k < n; k++ {
-			swap(i+k, j+k)
-		}
-	}
-	med3 := func(x, y, z int) int {
-		if cmp(x, y) < 0 {
-			if cmp(y, z) < 0 {
-				return y
-			}
-			if cmp(x, z) < 0 {
-				return z
-			}
-			return x
-		}
-		if cmp(y, z) > 0 {
-			return y
-		}
-		if cmp(x, z) < 0 {
-			return x
-		}
-		return z
-	}
-	// outside reports whether the range lo..hi misses items l..r.
-	outside := func(l, r int) bool { return (lo < l && hi < l) || (lo > r && hi > r) }
-	for {
-		if n < 7 {
-			for pm := a + 1; pm < a+n; pm++ {
-				for pl := pm; pl > a && cmp(pl-1, pl) > 0; pl-- {
-					swap(pl, pl-1)
-				}
-			}
-			return
-		}
-		pm := a + n/2
-		if n > 7 {
-			pl, pn := a, a+n-1
-			if n > 40 {
-				d := n / 8
-				pl = med3(pl, pl+d, pl+2*d)
-				pm = med3(pm-d, pm, pm+d)
-				pn = med3(pn-2*d, pn-d, pn)
-			}
-			pm = med3(pl, pm, pn)
-		}
-		swap(a, pm)
-		pa, pb := a+1, a+1
-		pc, pd := a+n-1, a+n-1
-		for {
-			for pb <= pc {
-				r := cmp(pb, a)
-				if r > 0 {
-					break
-				}
-				if r == 0 {
-					swap(pa, pb)
-					pa++
-				}
-				pb++
-			}
-			for pb <= pc {
-				r := cmp(pc, a)
-				if r < 0 {
-					break
-				}
-				if r == 0 {
-					swap(pc, pd)
-					pd--
-				}
-				pc--
-			}
-			if pb > pc {
-				break
-			}
-			swap(pb, pc)
-			pb++
-			pc--
-		}
-		pn := a + n
-		r := min(pa-a, pb-pa)
-		vecswap(a, pb-r, r)
-		r = min(pd-pc, pn-pd-1)
-		vecswap(pb, pn-r, r)
-		if r = pb - pa; r > 1 && !outside(a, a+r-1) {
-			pqsortRange(v, o, a, r, lo, hi)
-		}
-		if r = pd - pc; r > 1 {
-			a, n = pn-r, r
-			if !outside(a, a+r-1) {
-				continue
-			}
-		}
-		return
-	}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/redis-go/redis-server/config"
+	"github.com/redis-go/redis-server/internal/csort"
 	"github.com/redis-go/redis-server/resp"
 	"github.com/stretchr/testify/require"
 )
@@ -155,7 +156,7 @@ func TestSortPartialAndStable(t *testing.T) {
 		want := slices.Clone(identity)
 		slices.SortStableFunc(want, o.compareAt)
 		got := slices.Clone(identity)
-		msort(got, make([]int, n), o)
+		csort.Merge(got, make([]int, n), o.compareIndexes)
 		require.Equal(t, want, got)
 		if n == 0 {
 			continue
@@ -163,10 +164,10 @@ func TestSortPartialAndStable(t *testing.T) {
 		lo := rng.IntN(n)
 		hi := lo + rng.IntN(n-lo)
 		got = slices.Clone(identity)
-		pqsort(got, o, lo, hi)
+		csort.Partial(got, o.compareIndexes, lo, hi)
 		require.Equal(t, want[lo:hi+1], got[lo:hi+1], "n %d range %d-%d", n, lo, hi)
 		// The rest is a permutation of the input.
-		msort(got, make([]int, n), o)
+		csort.Merge(got, make([]int, n), o.compareIndexes)
 		require.Equal(t, want, got)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/redis-go/redis-server/internal/csort"
 	"github.com/redis-go/redis-server/internal/geohash"
 	"github.com/redis-go/redis-server/internal/skiplist"
 )
@@ -327,9 +328,9 @@ func georadiusGeneric(c *Client, srcKeyIndex int, flags int) {
 			cmp = func(a, b *geoPoint) int { return -geoCompareAsc(a, b) }
 		}
 		if returned == len(points) {
-			geoMsort(points, make([]geoPoint, len(points)), cmp)
+			csort.Merge(points, make([]geoPoint, len(points)), cmp)
 		} else {
-			geoPqsort(points, cmp, 0, returned-1)
+			csort.Partial(points, cmp, 0, returned-1)
 		}
 	}
 	points = points[:returned]
@@ -659,139 +660,4 @@ func geoDeleteStore(c *Client, dst []byte) {
 		c.srv.notifyKeyspaceEvent(NotifyGeneric, "del", dst, c.DB.ID)
 		c.srv.Dirty++
 	}
-}
-
-// geoMsort is glibc's qsort for an array of geoPoint (msort_with_tmp): a
-// top-down merge sort, stable, that takes from the left run while cmp <= 0.
-// Equal distances keep their order as in Redis.
-func geoMsort(a, tmp []geoPoint, cmp func(a, b *geoPoint) int) {
-	n := len(a)
-	if n <= 1 {
-		return
-	}
-	n1 := n / 2
-	b1, b2 := a[:n1], a[n1:]
-	geoMsort(b1, tmp, cmp)
-	geoMsort(b2, tmp, cmp)
-	t := tmp[:0]
-	for len(b1) > 0 && len(b2) > 0 {
-		if cmp(&b1[0], &b2[0]) <= 0 {
-			t = append(t, b1[0])
-			b1 = b1[1:]
-		} else {
-			t = append(t, b2[0])
-			b2 = b2[1:]
-		}
-	}
-	t = append(t, b1...)
-	copy(a, t) // what is left of b2 is in place
-}
-
-// geoPqsort is Redis's pqsort (pqsort.c, Bentley & McIlroy's quicksort
-// that only sorts the parts overlapping [lrange, rrange]): the order of
-// equal distances and of the rest of the array is Redis's.
-func geoPqsort(a []geoPoint, cmp func(a, b *geoPoint) int, lrange, rrange int) {
-	swap := func(i, j int) { a[i], a[j] = a[j], a[i] }
-	vecswap := func(i, j, n int) {
-		for k := 0; k < n; k++ {
-			swap(i+k, j+k)
-		}
-	}
-	med3 := func(x, y, z int) int {
-		if cmp(&a[x], &a[y]) < 0 {
-			if cmp(&a[y], &a[z]) < 0 {
-				return y
-			}
-			if cmp(&a[x], &a[z]) < 0 {
-				return z
-			}
-			return x
-		}
-		if cmp(&a[y], &a[z]) > 0 {
-			return y
-		}
-		if cmp(&a[x], &a[z]) < 0 {
-			return x
-		}
-		return z
-	}
-	// overlaps reports whether elements [l, l+n) meet [lrange, rrange].
-	overlaps := func(l, n int) bool {
-		r := l + n - 1
-		return !(lrange < l && rrange < l || lrange > r && rrange > r)
-	}
-	var part func(base, n int)
-	part = func(base, n int) {
-		for {
-			if n < 7 {
-				for pm := base + 1; pm < base+n; pm++ {
-					for pl := pm; pl > base && cmp(&a[pl-1], &a[pl]) > 0; pl-- {
-						swap(pl, pl-1)
-					}
-				}
-				return
-			}
-			pm := base + n/2
-			if n > 7 {
-				pl, pn := base, base+n-1
-				if n > 40 {
-					d := n / 8
-					pl = med3(pl, pl+d, pl+2*d)
-					pm = med3(pm-d, pm, pm+d)
-					pn = med3(pn-2*d, pn-d, pn)
-				}
-				pm = med3(pl, pm, pn)
-			}
-			swap(base, pm)
-			pa, pb := base+1, base+1
-			pc, pd := base+n-1, base+n-1
-			for {
-				for pb <= pc {
-					r := cmp(&a[pb], &a[base])
-					if r > 0 {
-						break
-					}
-					if r == 0 {
-						swap(pa, pb)
-						pa++
-					}
-					pb++
-				}
-				for pb <= pc {
-					r := cmp(&a[pc], &a[base])
-					if r < 0 {
-						break
-					}
-					if r == 0 {
-						swap(pc, pd)
-						pd--
-					}
-					pc--
-				}
-				if pb > pc {
-					break
-				}
-				swap(pb, pc)
-				pb++
-				pc--
-			}
-			pn := base + n
-			r := min(pa-base, pb-pa)
-			vecswap(base, pb-r, r)
-			r = min(pd-pc, pn-pd-1)
-			vecswap(pb, pn-r, r)
-			if r = pb - pa; r > 1 && overlaps(base, r) {
-				part(base, r)
-			}
-			if r = pd - pc; r > 1 {
-				// Iterate rather than recurse, as Redis.
-				base, n = pn-r, r
-				if overlaps(base, n) {
-					continue
-				}
-			}
-			return
-		}
-	}
-	part(0, len(a))
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/redis-go/redis-server/internal/csort"
 	"github.com/stretchr/testify/require"
 )
 
@@ -17,19 +18,19 @@ func geoTestPoints(rnd *rand.Rand, n int) []geoPoint {
 	return pts
 }
 
-// geoMsort is a stable sort, as glibc's merge sort.
+// csort.Merge is a stable sort, as glibc's merge sort.
 func TestGeoMsortIsStable(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(1, 2))
 	for n := 0; n < 200; n++ {
 		pts := geoTestPoints(rnd, n)
 		want := slices.Clone(pts)
 		slices.SortStableFunc(want, func(a, b geoPoint) int { return geoCompareAsc(&a, &b) })
-		geoMsort(pts, make([]geoPoint, n), geoCompareAsc)
+		csort.Merge(pts, make([]geoPoint, n), geoCompareAsc)
 		require.Equal(t, want, pts, "n=%d", n)
 	}
 }
 
-// geoPqsort puts the smallest elements in order in the range asked for,
+// csort.Partial puts the smallest elements in order in the range asked for,
 // and keeps the others.
 func TestGeoPqsortRange(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(3, 4))
@@ -37,7 +38,7 @@ func TestGeoPqsortRange(t *testing.T) {
 		pts := geoTestPoints(rnd, n)
 		all := slices.Clone(pts)
 		k := 1 + rnd.IntN(n)
-		geoPqsort(pts, geoCompareAsc, 0, k-1)
+		csort.Partial(pts, geoCompareAsc, 0, k-1)
 		sorted := slices.Clone(all)
 		slices.SortFunc(sorted, func(a, b geoPoint) int { return geoCompareAsc(&a, &b) })
 		for i := 0; i < k; i++ {
@@ -58,7 +59,7 @@ func TestGeoPqsortTies(t *testing.T) {
 		{dist: 2, member: "d"}, {dist: 1, member: "e"}, {dist: 3, member: "f"},
 		{dist: 2, member: "g"}, {dist: 0, member: "h"}, {dist: 1, member: "i"},
 	}
-	geoPqsort(pts, geoCompareAsc, 0, 2)
+	csort.Partial(pts, geoCompareAsc, 0, 2)
 	var got []string
 	for _, p := range pts {
 		got = append(got, p.member)
