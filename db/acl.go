@@ -346,30 +346,33 @@ func (s *Server) aclLog(c *Client, reason acl.Result, pos int, username, object 
 // aclCheck is processCommand's ACL check: "" when c's user may run the
 // command, else the NOPERM error (the denial is logged).
 func (s *Server) aclCheck(c *Client, cmd *Command) string {
+	if res := s.aclDenied(c, cmd); res != acl.OK {
+		return noPermError(res, cmd)
+	}
+	return ""
+}
+
+// aclDenied checks c's command against c's user and logs a denial: acl.OK
+// when it may run.
+func (s *Server) aclDenied(c *Client, cmd *Command) acl.Result {
 	u := c.aclUser
 	if u == nil || u.Unrestricted() || c.Flags&ClientMaster != 0 { // our master's stream is not checked
-		return ""
+		return acl.OK
 	}
 	res, pos := s.aclCheckArgs(u, cmd, c.Argv)
-	if res == acl.OK {
-		return ""
+	if res != acl.OK {
+		s.aclLog(c, res, pos, "", "")
 	}
-	s.aclLog(c, res, pos, "", "")
-	return noPermError(res, cmd)
+	return res
 }
 
 // aclExecCheck checks a queued command again when EXEC runs it, as Redis
 // 7.0 does in case the rules changed since it was queued.
 func (s *Server) aclExecCheck(c *Client, cmd *Command) string {
-	u := c.aclUser
-	if u == nil || u.Unrestricted() || c.Flags&ClientMaster != 0 { // our master's stream is not checked
-		return ""
-	}
-	res, pos := s.aclCheckArgs(u, cmd, c.Argv)
+	res := s.aclDenied(c, cmd)
 	if res == acl.OK {
 		return ""
 	}
-	s.aclLog(c, res, pos, "", "")
 	reason := "no permission"
 	switch res {
 	case acl.DeniedCommand:
