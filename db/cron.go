@@ -31,7 +31,7 @@ func (s *Server) Cron() {
 		s.trackingLimitUsedSlots() // tracking-table-max-keys (tracking.go)
 	}
 	s.trackMemoryPeak()
-	s.tuneMemoryLimit() // memlimit.go
+	releaseMemoryWhenQuiet() // memrelease.go
 	s.finishPendingShutdown(now)
 	for _, fn := range s.cronHooks { // save points, replication (seams.go)
 		fn(now)

@@ -100,9 +100,7 @@ func run(args []string) int {
 	if os.Getenv("GOMAXPROCS") == "" {
 		db.ManageProcs()
 	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		db.ManageMemoryLimit()
-	}
+	db.ManageMemory()
 	srv := db.NewServer(cfg)
 	if !srv.LoadACLAtStartup() {
 		return 1
