@@ -140,3 +140,33 @@ func (u *User) ChannelsRevoked(old *User) (revoked bool, allowed func(ch []byte,
 	}
 	return false, nil
 }
+
+// CheckWithAllKeys is ACLUserCheckCmdWithUnrestrictedKeyAccess for reads:
+// whether one selector both allows the command and may read any key, as
+// SORT's BY and GET patterns need.
+func (u *User) CheckWithAllKeys(cmd *Command, argv [][]byte, args Args) bool {
+	if u.unrestricted {
+		return true
+	}
+	cache := argsCache{args: args, argv: argv}
+	for _, s := range u.selectors {
+		if res, _ := s.check(cmd, argv, &cache); res == OK && s.readsAnyKey() {
+			return true
+		}
+	}
+	return false
+}
+
+// readsAnyKey reports whether the selector grants reads of every key:
+// allkeys, or a pattern "*" with read access.
+func (s *Selector) readsAnyKey() bool {
+	if s.allKeys {
+		return true
+	}
+	for _, p := range s.keys {
+		if p.Perm&PermRead == PermRead && p.Pattern == "*" {
+			return true
+		}
+	}
+	return false
+}

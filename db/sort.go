@@ -199,10 +199,9 @@ func (c *Client) sortLookup(p *sortPattern, elem []byte, key, buf *[]byte) ([]by
 // This server has no cluster yet; the directive is what Redis reads.
 func (c *Client) sortClusterEnabled() bool { return c.srv.Config.Bool("cluster-enabled") }
 
-// sortFullKeyAccess is ACLUserCheckCmdWithUnrestrictedKeyAccess: whether
-// the user may read any key, which BY and GET patterns need. Every client
-// is the default user with all keys until ACL users exist.
-func (c *Client) sortFullKeyAccess() bool { return true }
+// sortFullKeyAccess is whether the user may read any key, which BY and
+// GET patterns need (acl.go).
+func (c *Client) sortFullKeyAccess() bool { return c.srv.aclFullKeyAccess(c) }
 
 // sortArgs are SORT's parsed options.
 type sortArgs struct {
