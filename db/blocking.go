@@ -205,10 +205,7 @@ func (c *Client) servedAfterBlocking() bool {
 func (s *Server) blockForKeys(c *Client, keys [][]byte, typ string, deadline int64) {
 	bs := c.Blocking
 	if bs == nil || !bs.reprocessing {
-		argv := make([][]byte, len(c.Argv))
-		for i, a := range c.Argv {
-			argv[i] = append([]byte(nil), a...)
-		}
+		argv := copyArgv(c.Argv)
 		bs = &BlockState{Timeout: deadline, cmd: c.Cmd, argv: argv}
 		c.Blocking = bs
 	}

@@ -449,10 +449,7 @@ func (s *Server) postponeIfPaused(c *Client) bool {
 	if s.pauseWrite && !mayReplicate(c) {
 		return false
 	}
-	argv := make([][]byte, len(c.Argv))
-	for i, a := range c.Argv {
-		argv[i] = append([]byte(nil), a...)
-	}
+	argv := copyArgv(c.Argv)
 	c.postponedArgv = argv
 	c.Flags |= ClientPaused
 	s.postponed = append(s.postponed, c)

@@ -65,10 +65,7 @@ func (c *Client) multiState() *MultiState {
 // answering QUEUED but stores nothing: EXEC will not run it anyway.
 func (s *Server) queueMultiCommand(c *Client) {
 	if c.Flags&(ClientDirtyCAS|ClientDirtyExec) == 0 {
-		argv := make([][]byte, len(c.Argv))
-		for i, a := range c.Argv {
-			argv[i] = append([]byte(nil), a...)
-		}
+		argv := copyArgv(c.Argv)
 		m := c.multiState()
 		m.Cmds = append(m.Cmds, queuedCommand{cmd: c.Cmd, argv: argv})
 		m.flags |= c.Cmd.Flags

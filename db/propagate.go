@@ -94,11 +94,7 @@ func (s *Server) alsoPropagate(dbid int, argv [][]byte, target PropagateTarget) 
 		s.propagateNow(dbid, argv, target)
 		return
 	}
-	own := make([][]byte, len(argv))
-	for i, a := range argv {
-		own[i] = append([]byte(nil), a...)
-	}
-	s.prop.pending = append(s.prop.pending, propagatedOp{dbid, own, target})
+	s.prop.pending = append(s.prop.pending, propagatedOp{dbid, copyArgv(argv), target})
 }
 
 // propagateCall adds the command c ran to its unit. The common case, the
@@ -157,4 +153,22 @@ func (s *Server) propagateNow(dbid int, argv [][]byte, target PropagateTarget) {
 			p.fn(dbid, argv)
 		}
 	}
+}
+
+// copyArgv copies argv in two allocations: the slice and one buffer that
+// all the arguments share (each capped, so that an append to one cannot
+// overwrite the next).
+func copyArgv(argv [][]byte) [][]byte {
+	n := 0
+	for _, a := range argv {
+		n += len(a)
+	}
+	buf := make([]byte, 0, n)
+	own := make([][]byte, len(argv))
+	for i, a := range argv {
+		start := len(buf)
+		buf = append(buf, a...)
+		own[i] = buf[start:len(buf):len(buf)]
+	}
+	return own
 }

@@ -71,10 +71,7 @@ func (s *Server) busyError() string {
 // goes on on its goroutine; the engine calls EndBusyScript when it ends.
 func (s *Server) SuspendScript(run *ScriptRun, b BusyScript) {
 	c := run.Caller
-	argv := make([][]byte, len(c.Argv))
-	for i, a := range c.Argv {
-		argv[i] = append([]byte(nil), a...)
-	}
+	argv := copyArgv(c.Argv)
 	s.busy = &busyRun{BusyScript: b, run: run, caller: c, argv: argv}
 	c.Argv = argv
 	c.argvOwned = true

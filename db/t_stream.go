@@ -368,13 +368,7 @@ func rewriteTrimArgs(c *Client, s *Stream, a *trimArgs) {
 }
 
 // ownedArgv returns a copy of the arguments that the command may rewrite.
-func ownedArgv(c *Client) [][]byte {
-	argv := make([][]byte, len(c.Argv))
-	for i, a := range c.Argv {
-		argv[i] = append([]byte(nil), a...)
-	}
-	return argv
-}
+func ownedArgv(c *Client) [][]byte { return copyArgv(c.Argv) }
 
 func xaddCommand(c *Client) {
 	var a trimArgs
