@@ -61,6 +61,7 @@ type Stats struct {
 type Server struct {
 	tracking  trackingTable // client-side caching (tracking.go)
 	pauseCron bool          // DEBUG PAUSE-CRON: the cron does nothing
+	sortBuf   sortScratch   // SORT's buffers, for the next SORT (sort.go)
 
 	Config *config.Config
 	DBs    []*DB

@@ -26,8 +26,10 @@ import (
 	"bytes"
 	"math"
 	"math/big"
+	"slices"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/redis-go/redis-server/internal/csort"
 )
@@ -348,6 +350,11 @@ func sortGeneric(c *Client, readonly bool) {
 		vectorlen = int(end - start + 1)
 	}
 
+	if !a.alpha && sortBy == nil && !a.dontsort {
+		sortNumbers(c, val, a, start, end)
+		return
+	}
+
 	o := &sortOrder{desc: a.desc, alpha: a.alpha, byPattern: sortBy != nil, store: a.store != nil}
 	o.elems = make([]byte, 0, 16*vectorlen)
 	items := make([]sortItem, 0, vectorlen)
@@ -430,13 +437,106 @@ func sortGeneric(c *Client, readonly bool) {
 	if end >= start {
 		out = order[start : end+1]
 	}
+	elem := func(k int) []byte { return o.elem(&o.items[out[k]]) }
 	switch {
 	case convErr:
 		c.Error("ERR One or more scores can't be converted into double")
 	case a.store == nil:
-		sortReply(c, o, out, a.gets, outputlen)
+		sortReply(c, len(out), elem, a.gets, outputlen)
 	default:
-		sortStore(c, o, out, a.gets, a.store, outputlen)
+		sortStore(c, len(out), elem, a.gets, a.store, outputlen)
+	}
+}
+
+// sortScratch is what a SORT by the elements' own numeric values sorts:
+// the elements' bytes one after the other, and for each its score and
+// where its bytes are. The next SORT reuses it when it is not too large.
+type sortScratch struct {
+	elems []byte
+	nums  []sortNum
+}
+
+type sortNum struct {
+	score   float64
+	at, end int
+}
+
+// sortScratchMax is the size past which a SORT's buffers are dropped.
+const sortScratchMax = 1 << 20
+
+// sortNumbers is SORT without BY and without ALPHA: every element is its
+// own weight, and equal weights compare by the elements' bytes, so the
+// order is total and any sort gives Redis's (a stable merge sort).
+func sortNumbers(c *Client, val any, a sortArgs, start, end int64) {
+	buf := &c.srv.sortBuf
+	elems, nums := buf.elems[:0], buf.nums[:0]
+	convErr := false
+	add := func(b []byte) {
+		at := len(elems)
+		elems = append(elems, b...)
+		score, ok := cWeight(b)
+		convErr = convErr || !ok
+		nums = append(nums, sortNum{score: score, at: at, end: len(elems)})
+	}
+	switch v := val.(type) {
+	case *List:
+		v.Each(func(s []byte, x int64, isInt bool) bool {
+			if !isInt {
+				add(s)
+				return true
+			}
+			at := len(elems)
+			elems = strconv.AppendInt(elems, x, 10)
+			nums = append(nums, sortNum{score: float64(x), at: at, end: len(elems)})
+			return true
+		})
+		if n := v.Len(); n > 0 {
+			c.DB.listWalkedElements(v, 0, n-1)
+		}
+	case *Set:
+		v.Each(func(m []byte) bool { add(m); return true })
+	case *ZSet:
+		v.EachUnordered(func(m []byte, _ float64) bool { add(m); return true })
+	}
+	if !convErr {
+		desc := a.desc
+		slices.SortFunc(nums, func(x, y sortNum) int {
+			r := 0
+			switch {
+			case x.score < y.score:
+				r = -1
+			case x.score > y.score:
+				r = 1
+			default:
+				r = bytes.Compare(elems[x.at:x.end], elems[y.at:y.end])
+			}
+			if desc {
+				return -r
+			}
+			return r
+		})
+	}
+	outputlen := end - start + 1
+	if len(a.gets) > 0 {
+		outputlen *= int64(len(a.gets))
+	}
+	var out []sortNum
+	if end >= start {
+		out = nums[start : end+1]
+	}
+	elem := func(k int) []byte { return elems[out[k].at:out[k].end] }
+	switch {
+	case convErr:
+		c.Error("ERR One or more scores can't be converted into double")
+	case a.store == nil:
+		sortReply(c, len(out), elem, a.gets, outputlen)
+	default:
+		sortStore(c, len(out), elem, a.gets, a.store, outputlen)
+	}
+	if cap(elems) <= sortScratchMax && cap(nums)*int(unsafe.Sizeof(sortNum{})) <= sortScratchMax {
+		buf.elems, buf.nums = elems[:0], nums[:0]
+	} else {
+		*buf = sortScratch{}
 	}
 }
 
@@ -478,20 +578,20 @@ func sortLoadWeights(c *Client, o *sortOrder, items []sortItem, sortBy []byte) (
 }
 
 // sortReply sends the sorted range, or what its GET patterns find.
-func sortReply(c *Client, o *sortOrder, order []int, gets [][]byte, outputlen int64) {
+func sortReply(c *Client, n int, elem func(k int) []byte, gets [][]byte, outputlen int64) {
 	pats := make([]sortPattern, len(gets))
 	for i, g := range gets {
 		pats[i] = parseSortPattern(g)
 	}
 	var key, buf []byte
 	c.ArrayLen(int(outputlen))
-	for _, i := range order {
+	for k := 0; k < n; k++ {
 		if len(pats) == 0 {
-			c.Bulk(o.elem(&o.items[i]))
+			c.Bulk(elem(k))
 			continue
 		}
 		for j := range pats {
-			if v, ok := c.sortLookup(&pats[j], o.elem(&o.items[i]), &key, &buf); ok {
+			if v, ok := c.sortLookup(&pats[j], elem(k), &key, &buf); ok {
 				c.Bulk(v)
 			} else {
 				c.Null()
@@ -503,7 +603,7 @@ func sortReply(c *Client, o *sortOrder, order []int, gets [][]byte, outputlen in
 // sortStore stores the sorted range (or what its GET patterns find, an
 // empty string for nothing) as a list at dst, or deletes dst when the
 // result is empty, and replies with the length.
-func sortStore(c *Client, o *sortOrder, order []int, gets [][]byte, dst []byte, outputlen int64) {
+func sortStore(c *Client, n int, elem func(k int) []byte, gets [][]byte, dst []byte, outputlen int64) {
 	srv, db := c.srv, c.DB
 	pats := make([]sortPattern, len(gets))
 	for i, g := range gets {
@@ -511,13 +611,13 @@ func sortStore(c *Client, o *sortOrder, order []int, gets [][]byte, dst []byte, 
 	}
 	l := srv.NewList()
 	var key, buf []byte
-	for _, i := range order {
+	for k := 0; k < n; k++ {
 		if len(pats) == 0 {
-			l.PushTail(o.elem(&o.items[i]))
+			l.PushTail(elem(k))
 			continue
 		}
 		for j := range pats {
-			v, _ := c.sortLookup(&pats[j], o.elem(&o.items[i]), &key, &buf)
+			v, _ := c.sortLookup(&pats[j], elem(k), &key, &buf)
 			l.PushTail(v)
 		}
 	}
