@@ -65,21 +65,9 @@ func (e *Engine) redisCall(L *glua.LState, raiseErr bool) int {
 	if run == nil {
 		return raise(L, errorTable(L, "redis.call/pcall can only be called inside a script invocation"))
 	}
-	n := L.GetTop()
-	if n == 0 {
-		return e.callError(L, raiseErr, "Please specify at least one argument for this redis lib call")
-	}
-	argv := make([][]byte, n)
-	for i := 1; i <= n; i++ {
-		switch v := L.Get(i).(type) {
-		case glua.LString:
-			argv[i-1] = []byte(v)
-		case glua.LNumber:
-			argv[i-1] = strconv.AppendFloat(nil, float64(v), 'g', 17, 64)
-			argv[i-1] = fixExponent(argv[i-1])
-		default:
-			return e.callError(L, raiseErr, "Lua redis lib command arguments must be strings or integers")
-		}
+	argv, errMsg := luaArgv(L)
+	if errMsg != "" {
+		return e.callError(L, raiseErr, errMsg)
 	}
 	reply, errMsg := e.srv.ScriptCall(run, argv)
 	if errMsg != "" {
@@ -97,6 +85,28 @@ func (e *Engine) redisCall(L *glua.LState, raiseErr bool) int {
 	}
 	L.Push(v)
 	return 1
+}
+
+// luaArgv is luaArgsToRedisArgv: the arguments of a redis lib call as a
+// command line, numbers as "%.17g" writes them, or the error for none or
+// for an argument of another type.
+func luaArgv(L *glua.LState) ([][]byte, string) {
+	n := L.GetTop()
+	if n == 0 {
+		return nil, "Please specify at least one argument for this redis lib call"
+	}
+	argv := make([][]byte, n)
+	for i := 1; i <= n; i++ {
+		switch v := L.Get(i).(type) {
+		case glua.LString:
+			argv[i-1] = []byte(v)
+		case glua.LNumber:
+			argv[i-1] = fixExponent(strconv.AppendFloat(nil, float64(v), 'g', 17, 64))
+		default:
+			return nil, "Lua redis lib command arguments must be strings or integers"
+		}
+	}
+	return argv, ""
 }
 
 // fixExponent turns Go's 'g' exponent (e+06) into C's %.17g (e+06 too,
@@ -224,13 +234,9 @@ func (e *Engine) redisACLCheckCmd(L *glua.LState) int {
 	if e.run == nil {
 		return raise(L, errorTable(L, "redis.acl_check_cmd can only be called inside a script invocation"))
 	}
-	n := L.GetTop()
-	if n == 0 {
-		return raise(L, errorTable(L, "Please specify at least one argument for this redis lib call"))
-	}
-	argv := make([][]byte, n)
-	for i := 1; i <= n; i++ {
-		argv[i-1] = []byte(L.ToString(i))
+	argv, errMsg := luaArgv(L)
+	if errMsg != "" {
+		return raise(L, errorTable(L, errMsg))
 	}
 	if !db.CommandExists(argv) {
 		return raise(L, errorTable(L, "Invalid command passed to redis.acl_check_cmd()"))
