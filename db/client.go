@@ -50,6 +50,7 @@ type Client struct {
 
 	tracking     clientTracking // CLIENT TRACKING (tracking.go)
 	scriptCaller *Client        // for a script client: who called the script
+	errorCounted bool           // the reply's error is counted already (ErrorReplyNoStats)
 
 	ID    int64
 	srv   *Server

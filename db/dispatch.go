@@ -348,10 +348,11 @@ func (s *Server) callDone(c *Client, st callState) {
 	if st.outBefore < len(c.Buf) && c.Buf[st.outBefore] == '-' {
 		cmd.FailedCalls++
 		line := c.Buf[st.outBefore+1:]
-		if i := indexCRLF(line); i >= 0 {
+		if i := indexCRLF(line); i >= 0 && !c.errorCounted {
 			s.countError(string(line[:i]))
 		}
 	}
+	c.errorCounted = false
 	s.commandDone(cmd, usec)
 	if !cmd.Has(FlagSkipSlowlog) {
 		s.slowlogPush(c, usec)

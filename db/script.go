@@ -100,6 +100,18 @@ func (s *Server) ScriptCall(run *ScriptRun, argv [][]byte) (reply []byte, err st
 		s.ScriptMu.Lock()
 		defer s.ScriptMu.Unlock()
 	}
+	reply, err = s.scriptCall(run, argv)
+	if err != "" { // counted here, passed on by the script uncounted
+		if code, ok := strings.CutPrefix(err, "-"); ok {
+			s.countError(code)
+		} else {
+			s.countError("ERR " + err)
+		}
+	}
+	return reply, err
+}
+
+func (s *Server) scriptCall(run *ScriptRun, argv [][]byte) (reply []byte, err string) {
 	c := run.C
 	cmd := lookupCommand(argv)
 	if cmd == nil || cmd.Sub != nil && len(argv) >= 2 {
@@ -214,8 +226,8 @@ func (c *Client) PreventPropagation() { c.preventPropagate = true }
 func (c *Client) ReplyRaw(b []byte) { c.Buf = append(c.Buf, b...) }
 
 // ErrorReply answers msg as Redis's addReplyErrorFormat does: "-ERR "
-// first unless msg starts with '-', newlines turned into spaces, and the
-// error counted in errorstats.
+// first unless msg starts with '-', newlines turned into spaces. call
+// counts it in errorstats, as every error reply.
 func (s *Server) ErrorReply(c *Client, msg string) {
 	if strings.HasPrefix(msg, "-") {
 		msg = msg[1:]
@@ -223,5 +235,12 @@ func (s *Server) ErrorReply(c *Client, msg string) {
 		msg = "ERR " + msg
 	}
 	c.ErrorAsIs(msg)
-	s.countError(msg)
+}
+
+// ErrorReplyNoStats is ErrorReply for an error counted where it happened:
+// a script passing on the error of its redis.call (Redis's
+// ERR_REPLY_FLAG_NO_STATS_UPDATE). The command still counts as failed.
+func (s *Server) ErrorReplyNoStats(c *Client, msg string) {
+	s.ErrorReply(c, msg)
+	c.errorCounted = true
 }

@@ -363,6 +363,10 @@ func (e *Engine) replyRunError(c *db.Client, name string, err error) {
 	if _, lok := line.(glua.LNumber); sok && lok {
 		msg += " script: " + name + ", on " + string(src) + ":" + luaToString(line) + "."
 	}
+	if glua.LVAsBool(tab.RawGetString("ignore_error_stats_update")) {
+		e.srv.ErrorReplyNoStats(c, "-"+msg)
+		return
+	}
 	e.srv.ErrorReply(c, "-"+msg)
 }
 

@@ -155,8 +155,11 @@ func (e *Engine) writeValue(c *db.Client, v glua.LValue, scriptProto, top int) {
 
 func (e *Engine) writeTable(c *db.Client, t *glua.LTable, scriptProto, top int) {
 	if s, ok := t.RawGetString("err").(glua.LString); ok {
-		msg := string(s)
-		e.srv.ErrorReply(c, "-"+msg)
+		if glua.LVAsBool(t.RawGetString("ignore_error_stats_update")) {
+			e.srv.ErrorReplyNoStats(c, "-"+string(s))
+		} else {
+			e.srv.ErrorReply(c, "-"+string(s))
+		}
 		return
 	}
 	if s, ok := t.RawGetString("ok").(glua.LString); ok {
