@@ -20,8 +20,9 @@
 // the AOF section (aof.go) SET under appendfsync everysec and always,
 // BGREWRITEAOF and the startup from an AOF.
 // The stream section (stream.go) drains a stream with XREADGROUP and XACK
-// and measures a 1M-entry stream's memory.
-// -sections picks the parts to run: suite,rss,persist,aof,repl,evict,stream.
+// and measures a 1M-entry stream's memory. The ACL section (acl.go)
+// compares SET and GET as the default user and as a restricted one.
+// -sections picks the parts to run: suite,rss,persist,aof,repl,evict,stream,acl.
 //
 // The numbers depend on the machine and on what else runs on it: quote
 // the ratios, not the absolute numbers.
@@ -32,11 +33,15 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 )
+
+// sectionNames are -sections' parts, in the order they run.
+var sectionNames = []string{"suite", "rss", "persist", "aof", "repl", "evict", "stream", "acl"}
 
 type options struct {
 	ours, redis, benchmark string
@@ -47,7 +52,7 @@ type options struct {
 	rssN                   int
 	timeout                time.Duration
 
-	sections    map[string]bool // suite, rss, repl
+	sections    map[string]bool // of sectionNames
 	replica     string          // the replicas' binary in the replication section
 	replKeys    int             // keys to sync fully; 0 skips the sync timing
 	replN       int             // SET requests with replicas attached; 0 skips them
@@ -104,7 +109,7 @@ func parseFlags(args []string) (*options, error) {
 	tests := fs.String("tests", "", "comma-separated tests to run (as redis-benchmark -t names them: set,get,lrange_100,...; default: all)")
 	fs.IntVar(&opt.rssN, "rss-n", 1000000, "SETs before measuring RSS on fresh servers (0: skip)")
 	fs.DurationVar(&opt.timeout, "timeout", 2*time.Minute, "time limit of one redis-benchmark run")
-	sections := fs.String("sections", "suite,rss,persist,aof,repl,evict,stream", "parts to run: suite (redis-benchmark's tests), rss (memory), persist (RDB save/load/BGSAVE), aof (appendfsync, BGREWRITEAOF, startup from an AOF), repl (replication), evict (SET at maxmemory under allkeys-lru), stream (an XREADGROUP/XACK loop, a stream's memory)")
+	sections := fs.String("sections", strings.Join(sectionNames, ","), "parts to run: suite (redis-benchmark's tests), rss (memory), persist (RDB save/load/BGSAVE), aof (appendfsync, BGREWRITEAOF, startup from an AOF), repl (replication), evict (SET at maxmemory under allkeys-lru), stream (an XREADGROUP/XACK loop, a stream's memory), acl (SET and GET as the default user and as a restricted one)")
 	fs.StringVar(&opt.replica, "replica", "", "the replicas' binary in the replication section (default: -redis)")
 	fs.IntVar(&opt.replKeys, "repl-keys", 1000000, "keys on the master for the full sync timing (0: skip)")
 	fs.IntVar(&opt.replN, "repl-n", -1, "SET requests per run with 0, 1 and 2 replicas attached (-1: 1.5 times -n; 0: skip)")
@@ -140,8 +145,8 @@ func parseFlags(args []string) (*options, error) {
 	opt.sections = map[string]bool{}
 	for _, name := range strings.Split(*sections, ",") {
 		name = strings.TrimSpace(name)
-		if name != "suite" && name != "rss" && name != "repl" && name != "persist" && name != "aof" && name != "evict" && name != "stream" {
-			return nil, fmt.Errorf("-sections %q: the sections are suite, rss, persist, aof, repl, evict and stream", *sections)
+		if !slices.Contains(sectionNames, name) {
+			return nil, fmt.Errorf("-sections %q: the sections are suite, rss, persist, aof, repl, evict, stream and acl", *sections)
 		}
 		opt.sections[name] = true
 	}
@@ -211,6 +216,9 @@ func run(opt *options) error {
 	}
 	if opt.sections["stream"] {
 		runStreams(opt, ticks)
+	}
+	if opt.sections["acl"] {
+		runACL(opt, ticks)
 	}
 	return nil
 }
