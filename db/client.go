@@ -33,6 +33,8 @@ const (
 	ClientProtected                              // cannot be closed now (running a command)
 	ClientScript                                 // the client running a script's commands (MONITOR shows "lua")
 	ClientAOF                                    // the client replaying the AOF: never blocks, never replies
+	ClientAsking                                 // ASKING: the next command may use an importing slot
+	ClientReadOnly                               // r: READONLY, a cluster replica serves its master's slots
 )
 
 // Conn is what the executor needs from a client's connection; package ae
@@ -219,6 +221,7 @@ func (c *Client) flagString() string {
 	if c.isUnixSocket() {
 		f = append(f, 'U')
 	}
+	add(ClientReadOnly, 'r')
 	add(ClientNoEvict, 'e')
 	if len(f) == 0 {
 		return "N"

@@ -30,6 +30,9 @@ func (s *Server) clientsCron(now time.Time) {
 		if c.Flags&ClientCloseASAP != 0 {
 			continue
 		}
+		if s.Cluster != nil && c.Flags&ClientBlocked != 0 {
+			s.clusterRedirectBlocked(c)
+		}
 		s.clientsCronVisit(c, now)
 		s.trackExpansiveClient(c, slot)
 	}

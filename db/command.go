@@ -34,6 +34,7 @@ const (
 	FlagAllowBusy
 	FlagMovableKeys
 	FlagNoMandatoryKeys
+	FlagAsking // served on an importing slot without ASKING (RESTORE-ASKING)
 )
 
 var flagNames = map[string]CmdFlag{
@@ -42,7 +43,7 @@ var flagNames = map[string]CmdFlag{
 	"stale": FlagStale, "skip_monitor": FlagSkipMonitor, "skip_slowlog": FlagSkipSlowlog,
 	"fast": FlagFast, "no_auth": FlagNoAuth, "may_replicate": FlagMayReplicate,
 	"no_multi": FlagNoMulti, "allow_busy": FlagAllowBusy, "movablekeys": FlagMovableKeys,
-	"no_mandatory_keys": FlagNoMandatoryKeys,
+	"no_mandatory_keys": FlagNoMandatoryKeys, "asking": FlagAsking,
 }
 
 // Command is one entry of the command table. Its metadata (arity, flags, key
@@ -69,6 +70,12 @@ type Command struct {
 	// from the script they run (SetScriptRunners).
 	scriptRunner bool
 	latency      *hdrHistogram // INFO latencystats, LATENCY HISTOGRAM
+	// keySpecs: Redis has key specs for the command (key_specs_num > 0,
+	// NOT_KEY ones included); a command without them, unless movable,
+	// never needs a redirection. keysProc is its getkeys_proc, if Redis
+	// has one (cluster.go).
+	keySpecs bool
+	keysProc func(dst []int, argv [][]byte) []int
 }
 
 // FullName is the name as errors and INFO show it: "get", "config|get".
@@ -179,6 +186,8 @@ func newCommand(name string, m commandMeta) *Command {
 	for _, f := range e[2].Elems {
 		cmd.Flags |= flagNames[string(f.Str)]
 	}
+	cmd.keySpecs = len(e) > 8 && len(e[8].Elems) > 0
+	cmd.keysProc = keysProcs[name]
 	return cmd
 }
 

@@ -58,6 +58,10 @@ func selectCommand(c *Client) {
 		c.Error("ERR value is out of range, value must between -2147483648 and 2147483647")
 		return
 	}
+	if c.srv.clusterEnabled && id != 0 {
+		c.Error(ErrSelectCluster)
+		return
+	}
 	if !c.SelectDB(int(id)) {
 		c.Error(ErrDBIndex)
 		return
@@ -163,7 +167,7 @@ func helloCommand(c *Client) {
 	c.BulkString("id")
 	c.Int(c.ID)
 	c.BulkString("mode")
-	c.BulkString("standalone")
+	c.BulkString(c.srv.redisMode())
 	c.BulkString("role")
 	if c.srv.IsReplica {
 		c.BulkString("replica")
@@ -195,6 +199,6 @@ func resetCommand(c *Client) {
 	s.pubsubUnsubscribeAll(c, false)
 	s.disableTracking(c)
 	c.Name = ""
-	c.Flags &^= ClientPubSub | ClientReplyOff | ClientReplySkipNext
+	c.Flags &^= ClientAsking | ClientReadOnly | ClientPubSub | ClientReplyOff | ClientReplySkipNext
 	c.Status("RESET")
 }

@@ -52,6 +52,7 @@ func (s *Server) ProcessInput(c *Client, data []byte) {
 			before := len(c.Buf)
 			s.processCommand(c)
 			c.resetCaching()
+			c.resetAsking()
 			if c.Flags&ClientReplica != 0 && len(c.Buf) > before {
 				s.replicaReplied(c, before)
 			}
@@ -182,6 +183,9 @@ func (s *Server) processCommand(c *Client) {
 	}
 	if msg := s.aclCheck(c, cmd); msg != "" { // the user's ACL rules (acl.go)
 		s.reject(c, msg)
+		return
+	}
+	if s.Cluster != nil && s.clusterRedirect(c, cmd) { // -MOVED, -ASK, ... (cluster.go)
 		return
 	}
 	flags := cmd.Flags
@@ -392,6 +396,7 @@ func (s *Server) callDone(c *Client, st callState) {
 		c.Buf = c.Buf[:st.outBefore]
 	}
 	clobberArgv(c)
+	slotIndexCheck(s.DBs[0])
 	c.argvOwned = false
 	s.commandReplied(c)
 }

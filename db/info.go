@@ -38,7 +38,7 @@ var infoSections = []struct {
 	{"commandstats", (*Server).infoCommandStats},
 	{"errorstats", (*Server).infoErrorStats},
 	{"latencystats", (*Server).infoLatencyStats},
-	{"cluster", func(_ *Server, b *infoBuilder) { b.int("cluster_enabled", 0) }},
+	{"cluster", (*Server).infoCluster},
 	{"keyspace", (*Server).infoKeyspace},
 }
 
@@ -155,7 +155,7 @@ func (s *Server) infoServer(b *infoBuilder) {
 	b.str("redis_git_sha1", "00000000")
 	b.str("redis_git_dirty", "0")
 	b.str("redis_build_id", "0")
-	b.str("redis_mode", "standalone")
+	b.str("redis_mode", s.redisMode())
 	b.str("os", hostOS())
 	b.int("arch_bits", 64)
 	b.str("monotonic_clock", "POSIX clock_gettime")

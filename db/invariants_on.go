@@ -25,3 +25,14 @@ func zsetCheck(z *ZSet) {
 		panic(err)
 	}
 }
+
+// slotIndexCheck verifies cluster mode's slot-to-keys index of DB 0
+// against a full scan after every command. Large databases are skipped.
+func slotIndexCheck(db *DB) {
+	if db.slots == nil || db.keys.Len() > 4096 {
+		return
+	}
+	if err := db.slotIndexErr(); err != "" {
+		panic(err)
+	}
+}

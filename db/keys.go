@@ -309,6 +309,10 @@ func renameGeneric(c *Client, nx bool) {
 // moveCommand moves a key, with its expire time, to another db unless the
 // name is taken there.
 func moveCommand(c *Client) {
+	if c.srv.clusterEnabled {
+		c.Error(ErrMoveCluster)
+		return
+	}
 	key := c.Argv[1]
 	src := c.DB
 	dst, ok := dbArg(c, c.Argv[2])
@@ -362,6 +366,10 @@ func copyCommand(c *Client) {
 			return
 		}
 	}
+	if c.srv.clusterEnabled && (src.ID != 0 || dst.ID != 0) {
+		c.Error(ErrCopyCluster)
+		return
+	}
 	key, newkey := c.Argv[1], c.Argv[2]
 	if src == dst && bytes.Equal(key, newkey) {
 		c.Error(ErrSameObject)
@@ -393,6 +401,10 @@ func copyCommand(c *Client) {
 // their db number and see the other data set; so do WATCHed keys, which
 // are touched when the key exists on either side.
 func swapdbCommand(c *Client) {
+	if c.srv.clusterEnabled {
+		c.Error(ErrSwapdbCluster)
+		return
+	}
 	id1, ok := ParseInt(c.Argv[1])
 	if !ok || id1 < math.MinInt32 || id1 > math.MaxInt32 {
 		c.Error("ERR invalid first DB index")

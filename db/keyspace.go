@@ -17,10 +17,16 @@ type DB struct {
 	avgTTL        int64
 	expiresCursor uint64 // where the active expire cycle resumes (cron.go)
 	mem           int64  // what the keys and values take, as Redis counts it (memory.go)
+	// slots indexes the keys by hash slot: DB 0 in cluster mode only,
+	// nil otherwise (slots.go).
+	slots *slotIndex
 }
 
 func newDB(s *Server, id int) *DB {
 	db := &DB{ID: id, srv: s}
+	if id == 0 && s.clusterEnabled {
+		db.slots = &slotIndex{}
+	}
 	db.newDicts()
 	return db
 }
@@ -212,7 +218,9 @@ func (db *DB) Add(key []byte, val any) { db.AddWithClock(key, val, db.srv.newClo
 func (db *DB) AddWithClock(key []byte, val any, clock uint32) {
 	db.stamp(val)
 	db.charge(key, val)
-	db.keys.SetViewClock(bstr(key), val, clock, false)
+	if db.keys.SetViewClock(bstr(key), val, clock, false) && db.slots != nil {
+		db.slotAdded(key)
+	}
 	db.srv.notifyNewKey(db, key)
 	db.srv.signalKeyAsReady(db, key)
 	db.srv.signalModifiedKey(db, key)
@@ -254,6 +262,9 @@ func (db *DB) Set(key []byte, val any, keepTTL bool) {
 	db.recharge(key, old, val)
 	db.signalStreamGone(key, old)
 	if added {
+		if db.slots != nil {
+			db.slotAdded(key)
+		}
 		db.srv.notifyNewKey(db, key)
 		db.srv.signalKeyAsReady(db, key)
 	}
@@ -276,6 +287,9 @@ func (db *DB) delete(key []byte) bool {
 	old, ok := db.keys.Delete(bstr(key))
 	if !ok {
 		return false
+	}
+	if db.slots != nil {
+		db.slotDeleted(key)
 	}
 	db.signalStreamGone(key, old)
 	db.credit(key, old)
@@ -311,6 +325,9 @@ func (db *DB) Flush() int {
 	db.srv.signalFlushedStreams(db)
 	db.srv.forgetPending() // nothing pending may name the keys any more
 	db.mem = 0
+	if db.slots != nil {
+		*db.slots = slotIndex{}
+	}
 	db.newDicts()
 	db.avgTTL = 0
 	return n
@@ -348,6 +365,7 @@ func (db *DB) swap(other *DB) {
 	db.keys, other.keys = other.keys, db.keys
 	db.expires, other.expires = other.expires, db.expires
 	db.avgTTL, other.avgTTL = other.avgTTL, db.avgTTL
+	db.slots, other.slots = other.slots, db.slots
 }
 
 // NewDBs returns a set of empty databases for a load (RDB file, full
@@ -367,6 +385,9 @@ func (db *DB) LoadAdd(key []byte, val any, when int64, clock uint32) bool {
 	db.stamp(val)
 	if !db.keys.SetViewClock(bstr(key), val, clock, false) {
 		return false
+	}
+	if db.slots != nil {
+		db.slotAdded(key)
 	}
 	db.chargeLoaded(key, val)
 	if when >= 0 {

@@ -314,11 +314,31 @@ func (db *DB) tableOverhead() (main, expires int64) {
 }
 
 // tableMemory is what db's dicts take in used_memory: tableOverhead with
-// the entries as allocated and without the robjs (in DB.mem).
+// the entries as allocated and without the robjs (in DB.mem). In cluster
+// mode a key's entry carries the slot list's links (slotMetaSize).
 func (db *DB) tableMemory() int64 {
-	return int64(db.keys.Len()+db.expires.Len())*dictEntryAlloc +
+	keyEntry := int64(dictEntryAlloc)
+	if db.srv.clusterEnabled {
+		keyEntry = clusterEntryAlloc
+	}
+	return int64(db.keys.Len())*keyEntry + int64(db.expires.Len())*dictEntryAlloc +
 		int64(db.keys.Buckets()+db.expires.Buckets())*pointerSize
 }
+
+// slotMetaSize is Redis's dictEntryMetadataSize for the keyspace dicts:
+// in cluster mode each entry links it into its slot's list, two
+// pointers. MEMORY STATS shows them as overhead.hashtable.slot-to-keys.
+func (s *Server) slotMetaSize() int {
+	if s.clusterEnabled {
+		return clusterEntryMeta
+	}
+	return 0
+}
+
+const (
+	clusterEntryMeta  = 16 // sizeof(clusterDictEntryMetadata)
+	clusterEntryAlloc = 48 // what jemalloc allocates for an entry with it
+)
 
 // hashtableMaxLoadFactor is HASHTABLE_MAX_LOAD_FACTOR: past this many
 // keys per bucket a keyspace dict grows whatever the memory.
@@ -393,7 +413,7 @@ func (s *Server) memoryStats() memoryInfo {
 	for _, db := range s.DBs {
 		main, expires := db.tableOverhead()
 		m.keys += int64(db.keys.Len())
-		m.overhead += main + expires
+		m.overhead += main + expires + int64(db.keys.Len()*s.slotMetaSize())
 		m.used += db.mem + db.tableMemory()
 	}
 	s.mem.peak = max(s.mem.peak, m.used)
@@ -447,7 +467,7 @@ func memoryUsageCommand(c *Client) {
 		// lose a byte.
 		size = l.sampledSize(l.NodeCount())
 	}
-	c.Int(int64(size + jemalloc.SdsSize(len(key)) + dictEntrySize))
+	c.Int(int64(size + jemalloc.SdsSize(len(key)) + dictEntrySize + c.srv.slotMetaSize()))
 }
 
 // float32Double is how Redis reports its float ratios: computed in float,
@@ -496,7 +516,7 @@ func memoryStatsCommand(c *Client) {
 		c.MapLen(3)
 		pair("overhead.hashtable.main", main)
 		pair("overhead.hashtable.expires", expires)
-		pair("overhead.hashtable.slot-to-keys", 0)
+		pair("overhead.hashtable.slot-to-keys", int64(db.keys.Len()*c.srv.slotMetaSize()))
 	}
 	pair("overhead.total", m.overhead)
 	pair("keys.count", m.keys)

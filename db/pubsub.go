@@ -79,6 +79,25 @@ type pubsubRegistry struct {
 	patterns    map[string]map[*Client]struct{}
 	patternList [][]byte
 	shard       map[string]map[*Client]struct{}
+	// cluster sends a PUBLISH (or SPUBLISH, sharded) to the other nodes
+	// of the cluster, in cluster mode (OnClusterPublish).
+	cluster func(channel, message []byte, sharded bool)
+}
+
+// OnClusterPublish makes PUBLISH and SPUBLISH reach the cluster through
+// fn instead of the replicas (clusterPropagatePublish).
+func (s *Server) OnClusterPublish(fn func(channel, message []byte, sharded bool)) {
+	s.pubsub.cluster = fn
+}
+
+// PublishFromCluster delivers a message another node of the cluster
+// published to our subscribers.
+func (s *Server) PublishFromCluster(channel, message []byte, sharded bool) {
+	if sharded {
+		s.publishShard(channel, message)
+	} else {
+		s.Publish(channel, message)
+	}
 }
 
 // pubsubKind is the difference between plain and shard channels: the
@@ -361,15 +380,24 @@ func punsubscribeCommand(c *Client) {
 
 // PUBLISH reaches the replicas too (Redis's forceCommandPropagation), so
 // that their own subscribers get the message.
+// In cluster mode, it reaches every node of the cluster instead.
 func publishCommand(c *Client) {
 	n := c.srv.Publish(c.Argv[1], c.Argv[2])
-	c.forcePropagate = PropagateRepl
+	if fn := c.srv.pubsub.cluster; fn != nil {
+		fn(c.Argv[1], c.Argv[2], false)
+	} else {
+		c.forcePropagate = PropagateRepl
+	}
 	c.Int(int64(n))
 }
 
 func spublishCommand(c *Client) {
 	n := c.srv.publishShard(c.Argv[1], c.Argv[2])
-	c.forcePropagate = PropagateRepl
+	if fn := c.srv.pubsub.cluster; fn != nil {
+		fn(c.Argv[1], c.Argv[2], true)
+	} else {
+		c.forcePropagate = PropagateRepl
+	}
 	c.Int(int64(n))
 }
 

@@ -62,6 +62,15 @@ type ScriptRun struct {
 	// Async is set when the script runs on a goroutine of its own, which
 	// may become busy (script_busy.go): its commands then take ScriptMu.
 	Async bool
+	// SlotBound keeps the script's keys in one slot in cluster mode: a
+	// script with flags (a shebang) that did not declare
+	// allow-cross-slot-keys.
+	SlotBound bool
+
+	// slot is the hash slot the script's keys are in so far (Redis's
+	// original client's slot), -1 for none; slotKnown once computed.
+	slot      int
+	slotKnown bool
 }
 
 // NewScriptClient returns the client a script's commands run as: not
@@ -146,6 +155,13 @@ func (s *Server) scriptCall(run *ScriptRun, argv [][]byte) (reply []byte, err st
 		run.Written.Store(true)
 	}
 	c.Argv = argv
+	if s.Cluster != nil && !run.Caller.MustObey() {
+		if msg := s.scriptClusterCheck(run, c); msg != "" {
+			c.Argv = nil
+			cmd.RejectedCalls++
+			return nil, msg
+		}
+	}
 	c.Buf = c.Buf[:0]
 	s.call(c)
 	c.Argv = nil

@@ -63,6 +63,20 @@ type Persister interface {
 	SerializedLength(v any) int
 }
 
+// Cluster is what the executor asks of cluster mode (package cluster).
+type Cluster interface {
+	// Redirect is getNodeByQuery for the command c is about to run (for
+	// EXEC, its queued commands): "" when it runs here, else the error to
+	// reply, without its '-' (MOVED, ASK, CROSSSLOT, TRYAGAIN, CLUSTERDOWN).
+	Redirect(c *Client) string
+	// Info writes INFO cluster's fields after the section header.
+	Info(b *strings.Builder)
+	// RedirectBlocked is clusterRedirectBlockedClientIfNeeded for c,
+	// blocked on key (a list, sorted set or stream): "" while the key's
+	// slot is served here, else the error to unblock it with.
+	RedirectBlocked(c *Client, key []byte) string
+}
+
 // seams are the Server's plug-in points, embedded in Server.
 type seams struct {
 	// Replication answers for replication; repl.New replaces the
@@ -74,6 +88,9 @@ type seams struct {
 	// AOF is the append only file (package aof) once attached: how its
 	// commands find it.
 	AOF any
+	// Cluster answers for cluster mode; nil unless cluster-enabled
+	// (package cluster's Attach sets it).
+	Cluster Cluster
 	// Scripting is the script engine (package lua) once attached.
 	Scripting any
 	// ScriptCommandFlags returns the flags of a command that runs a script
@@ -101,6 +118,11 @@ type seams struct {
 	BeforeReply bool
 	// child is the background job that stands for Redis's child process.
 	child ChildKind
+	// clusterEnabled is cluster-enabled, read once (the directive is
+	// immutable): Redis's server.cluster_enabled.
+	clusterEnabled bool
+	// keyPos is CommandKeys's reused result.
+	keyPos []int
 }
 
 // ChildKind is the background job running, as Redis's child_type: one at

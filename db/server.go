@@ -144,6 +144,7 @@ func NewServer(cfg *config.Config) *Server {
 	s.climits.replyPeakResetTime = replyBufferPeakResetTime
 	s.Replication, s.Persister = standalone{s}, standalone{s}
 	s.Stats.ErrorCodes = map[string]int64{}
+	s.clusterEnabled = cfg.Bool("cluster-enabled")
 	n := int(cfg.Int("databases"))
 	s.DBs = make([]*DB, n)
 	for i := range s.DBs {

@@ -177,6 +177,10 @@ func (r *Repl) setMasterHost(host string, port int) {
 // replicaofCommand is REPLICAOF (and SLAVEOF) host port, or NO ONE.
 func replicaofCommand(c *db.Client) {
 	r := of(c)
+	if r.srv.Config.Bool("cluster-enabled") {
+		c.Error("ERR REPLICAOF not allowed in cluster mode.")
+		return
+	}
 	if r.failover.state != noFailover {
 		c.Error("ERR REPLICAOF not allowed while failing over.")
 		return

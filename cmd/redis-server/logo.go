@@ -37,11 +37,15 @@ const asciiLogo = "" +
 // otherwise the one line that says the mode and the port.
 func showLogo(cfg *config.Config, port int) {
 	toTerminal := cfg.String("logfile") == "" && !cfg.Bool("syslog-enabled") && isTerminal(os.Stdout)
+	mode := "standalone"
+	if cfg.Bool("cluster-enabled") {
+		mode = "cluster"
+	}
 	if !toTerminal && !cfg.Bool("always-show-logo") {
-		logger.Noticef("Running mode=standalone, port=%d.", port)
+		logger.Noticef("Running mode=%s, port=%d.", mode, port)
 		return
 	}
-	logger.Unframed(logger.Notice, fmt.Sprintf(asciiLogo, Version, "00000000", 0, "64", "standalone", port, os.Getpid()))
+	logger.Unframed(logger.Notice, fmt.Sprintf(asciiLogo, Version, "00000000", 0, "64", mode, port, os.Getpid()))
 }
 
 func isTerminal(f *os.File) bool {

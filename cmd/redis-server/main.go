@@ -18,6 +18,7 @@ import (
 
 	"github.com/redis-go/redis-server/ae"
 	"github.com/redis-go/redis-server/aof"
+	"github.com/redis-go/redis-server/cluster"
 	"github.com/redis-go/redis-server/config"
 	"github.com/redis-go/redis-server/db"
 	"github.com/redis-go/redis-server/logger"
@@ -131,12 +132,23 @@ func run(args []string) int {
 	appendOnly := aof.Attach(srv)
 	lua.Attach(srv)
 	replication := repl.New(srv, loop)
+	var clusterMode *cluster.Cluster
+	if cfg.Bool("cluster-enabled") {
+		cl, err := cluster.Attach(srv, replication)
+		if err != nil {
+			return 1
+		}
+		clusterMode = cl
+	}
 	if appendOnly.Enabled() { // the AOF, not the dump file, is the data
 		if err := appendOnly.LoadAtStartup(); err != nil {
 			return 1
 		}
 	} else if err := persistence.LoadAtStartup(); err != nil {
 		logger.Warningf("%v", err)
+		return 1
+	}
+	if clusterMode != nil && clusterMode.VerifyWithData() != nil {
 		return 1
 	}
 

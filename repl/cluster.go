@@ -1,0 +1,54 @@
+package repl
+
+import "time"
+
+// What cluster mode asks of replication: in a cluster, a node's master is
+// the cluster's decision (CLUSTER REPLICATE, a failover), not REPLICAOF's.
+
+// SetMaster makes us a replica of host:port, as replicationSetMaster.
+func (r *Repl) SetMaster(host string, port int) {
+	go r.runAttempt(r.setMaster(host, port))
+}
+
+// UnsetMaster makes us a master, as replicationUnsetMaster; a master stays.
+func (r *Repl) UnsetMaster() {
+	if r.link != nil {
+		r.unsetMaster()
+	}
+}
+
+// MasterHost is the master we replicate, "" for none.
+func (r *Repl) MasterHost() string {
+	if r.link == nil {
+		return ""
+	}
+	return r.link.Host
+}
+
+// ClusterOffset is the offset a cluster node announces: a replica's
+// processed offset (replicationGetSlaveOffset), a master's own.
+func (r *Repl) ClusterOffset() int64 {
+	if l := r.link; l != nil {
+		_, applied := l.Offsets()
+		return applied
+	}
+	return r.Offset
+}
+
+// MasterDataAge is how old, in milliseconds, our copy of the master's
+// data is: the time since the master last spoke, or since the link went
+// down (the data_age of clusterHandleSlaveFailover). Redis counts in
+// whole seconds; so does this.
+func (r *Repl) MasterDataAge(now time.Time) int64 {
+	l := r.link
+	if l == nil {
+		return 0
+	}
+	if l.Up() {
+		return (now.Unix() - l.Client.LastActive.Unix()) * 1000
+	}
+	if l.DownSince.IsZero() {
+		return now.Unix() * 1000 // never up: server.repl_down_since is 0
+	}
+	return (now.Unix() - l.DownSince.Unix()) * 1000
+}
