@@ -260,6 +260,12 @@ const (
 	geoSortDesc
 )
 
+// geoInlinePoints is how many members a search finds in a buffer on the
+// stack, before they go to the heap: a search finds them all before it
+// sorts them (by distance: which it keeps with COUNT depends on all), and
+// growing a slice of them for each search feeds the GC.
+const geoInlinePoints = 1024
+
 // geoPoint is a member found by a search. Its position is decoded again
 // from the score for WITHCOORD: a search may collect many points.
 type geoPoint struct {
@@ -303,7 +309,13 @@ func georadiusGeneric(c *Client, srcKeyIndex int, flags int) {
 		}
 		return
 	}
+	geoSearchAndReply(c, z, &q, flags)
+}
 
+// geoSearchAndReply runs a parsed search of z and replies or stores. Its
+// frame holds the buffer of the members found, which the parsing and its
+// errors do without.
+func geoSearchAndReply(c *Client, z *ZSet, q *geoQuery, flags int) {
 	// COUNT without an order returns the nearest ones, unless ANY.
 	if q.count != 0 && q.sort == geoSortNone && !q.anyOpt {
 		q.sort = geoSortAsc
@@ -313,7 +325,8 @@ func georadiusGeneric(c *Client, srcKeyIndex int, flags int) {
 	if q.anyOpt {
 		limit = int(q.count)
 	}
-	points := geoMembersOfAllNeighbors(z, &area, &q.shape, limit)
+	var inline [geoInlinePoints]geoPoint
+	points := geoMembersOfAllNeighbors(z, &area, &q.shape, limit, inline[:0])
 	if len(points) == 0 && q.storekey == nil {
 		c.ArrayLen(0)
 		return
@@ -322,26 +335,40 @@ func georadiusGeneric(c *Client, srcKeyIndex int, flags int) {
 	if q.count != 0 && int64(returned) > q.count {
 		returned = int(q.count)
 	}
-	if q.sort != geoSortNone {
-		cmp := geoCompareAsc
-		if q.sort == geoSortDesc {
-			cmp = func(a, b *geoPoint) int { return -geoCompareAsc(a, b) }
-		}
-		if returned == len(points) {
-			csort.Merge(points, make([]geoPoint, len(points)), cmp)
-		} else {
-			csort.Partial(points, cmp, 0, returned-1)
-		}
-	}
-	points = points[:returned]
-	for i := range points {
+	order := geoSortPoints(points, q.sort, returned)
+	for _, i := range order {
 		points[i].dist /= q.shape.Conversion // to the unit
 	}
 	if q.storekey == nil {
-		geoReplyPoints(c, points, q.withdist, q.withhash, q.withcoords)
+		geoReplyPoints(c, points, order, q.withdist, q.withhash, q.withcoords)
 		return
 	}
-	geoStorePoints(c, q.storekey, points, q.storedist, flags&geoSearch != 0)
+	geoStorePoints(c, q.storekey, points, order, q.storedist, flags&geoSearch != 0)
+}
+
+// geoSortPoints returns the indices of the first n points in the order
+// asked for, as Redis sorts them: all of them stably (glibc's qsort), or
+// just the first n (pqsort), ties where these algorithms put them. It sorts
+// indices rather than the points because csort keeps, as far as escape
+// analysis sees, the slice it sorts, and the points are on the stack.
+func geoSortPoints(points []geoPoint, sort geoSort, n int) []int32 {
+	order := make([]int32, len(points))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	if sort == geoSortNone {
+		return order[:n]
+	}
+	cmp := func(a, b *int32) int { return geoCompareAsc(&points[*a], &points[*b]) }
+	if sort == geoSortDesc {
+		cmp = func(a, b *int32) int { return -geoCompareAsc(&points[*a], &points[*b]) }
+	}
+	if n == len(order) {
+		csort.Merge(order, make([]int32, len(order)), cmp)
+	} else {
+		csort.Partial(order, cmp, 0, n-1)
+	}
+	return order[:n]
 }
 
 // geoCenterArgs parses the arguments before the options: the center and
@@ -525,8 +552,7 @@ func geoBoxArgs(c *Client, i int, shape *geohash.Shape) bool {
 // cells of area, in Redis's order of cells, skipping a cell equal to the
 // one read just before (huge radiuses make neighbours coincide), and
 // stopping at limit members when limit is not 0.
-func geoMembersOfAllNeighbors(z *ZSet, area *geohash.Radius, shape *geohash.Shape, limit int) []geoPoint {
-	var points []geoPoint
+func geoMembersOfAllNeighbors(z *ZSet, area *geohash.Radius, shape *geohash.Shape, limit int, points []geoPoint) []geoPoint {
 	cells := area.Cells()
 	last := 0 // as Redis: 0 also means "none yet", so cell 1 is never compared to cell 0
 	for i, cell := range cells {
@@ -546,22 +572,46 @@ func geoMembersOfAllNeighbors(z *ZSet, area *geohash.Radius, shape *geohash.Shap
 	return points
 }
 
+// geoBatch is how many members of a cell a search measures at once: one
+// call into C (geohash.Within) for the lot.
+const geoBatch = 64
+
 // geoPointsInRange appends the members with a score in [lo, hi) that are
-// inside the shape (geoGetPointsInRange).
+// inside the shape (geoGetPointsInRange), stopping at limit members when
+// limit is not 0. The members are measured a batch at a time; those of a
+// batch past the limit are measured for nothing, as nothing tells.
 func geoPointsInRange(z *ZSet, lo, hi float64, shape *geohash.Shape, points []geoPoint, limit int) []geoPoint {
+	var (
+		hashes [geoBatch]uint64
+		scores [geoBatch]float64
+		nodes  [geoBatch]*skiplist.Node // where the members are: skiplist
+		pos    [geoBatch]int            // or listpack
+		in     [geoBatch]int32
+		dists  [geoBatch]float64
+	)
 	r := skiplist.ScoreRange{Min: lo, Max: hi, MaxEx: true}
-	for cur := z.cursorInRange(&r, false); cur.ok(); cur.advance(false) {
-		score := cur.score()
-		if !(score < hi) {
-			break
+	cur := z.cursorInRange(&r, false)
+	for cur.ok() {
+		n := 0
+		for ; n < geoBatch && cur.ok(); cur.advance(false) {
+			score := cur.score()
+			if !(score < hi) {
+				break
+			}
+			hashes[n], scores[n], nodes[n], pos[n] = geohash.CUint64(score), score, cur.n, cur.p
+			n++
 		}
-		if lon, lat, ok := geohash.DecodeScore(score); ok {
-			if dist, in := shape.InShape(lon, lat); in {
-				points = append(points, geoPoint{dist: dist, score: score, member: cur.memberString()})
+		found := shape.Within(hashes[:n], in[:n], dists[:n])
+		for k := 0; k < found; k++ {
+			i := in[k]
+			at := zcursor{lp: cur.lp, n: nodes[i], p: pos[i]}
+			points = append(points, geoPoint{dist: dists[k], score: scores[i], member: at.memberString()})
+			if limit > 0 && len(points) >= limit {
+				return points
 			}
 		}
-		if len(points) > 0 && limit > 0 && len(points) >= limit {
-			break
+		if n < geoBatch {
+			break // the end of the range
 		}
 	}
 	return points
@@ -587,17 +637,17 @@ func geoCompareAsc(a, b *geoPoint) int {
 	return -1
 }
 
-// geoReplyPoints replies with the members found, each with the options
-// asked for in Redis's order: distance, hash, coordinates.
-func geoReplyPoints(c *Client, points []geoPoint, withdist, withhash, withcoords bool) {
+// geoReplyPoints replies with the members found, in order, each with the
+// options asked for in Redis's order: distance, hash, coordinates.
+func geoReplyPoints(c *Client, points []geoPoint, order []int32, withdist, withhash, withcoords bool) {
 	options := 0
 	for _, w := range []bool{withdist, withhash, withcoords} {
 		if w {
 			options++
 		}
 	}
-	c.ArrayLen(len(points))
-	for i := range points {
+	c.ArrayLen(len(order))
+	for _, i := range order {
 		p := &points[i]
 		if options > 0 {
 			c.ArrayLen(options + 1)
@@ -618,18 +668,19 @@ func geoReplyPoints(c *Client, points []geoPoint, withdist, withhash, withcoords
 	}
 }
 
-// geoStorePoints stores the members found in a sorted set at dst, scored
-// by their hash or (storedist) their distance, or deletes dst when none was
-// found; it replies with their number.
-func geoStorePoints(c *Client, dst []byte, points []geoPoint, storedist, search bool) {
-	if len(points) == 0 {
+// geoStorePoints stores the members found (those in order) in a sorted set
+// at dst, scored by their hash or (storedist) their distance, or deletes
+// dst when none was found; it replies with their number.
+func geoStorePoints(c *Client, dst []byte, points []geoPoint, order []int32, storedist, search bool) {
+	if len(order) == 0 {
 		geoDeleteStore(c, dst)
 		c.Int(0)
 		return
 	}
-	pairs := make([]zsetPair, 0, len(points))
-	seen := make(map[string]bool, len(points))
-	for _, p := range points {
+	pairs := make([]zsetPair, 0, len(order))
+	seen := make(map[string]bool, len(order))
+	for _, i := range order {
+		p := &points[i]
 		if seen[p.member] {
 			continue // Redis would assert: a member is in one cell only
 		}
@@ -649,9 +700,9 @@ func geoStorePoints(c *Client, dst []byte, points []geoPoint, storedist, search 
 		event = "geosearchstore"
 	}
 	srv.notifyKeyspaceEvent(NotifyZset, event, dst, db.ID)
-	srv.Dirty += int64(len(points))
+	srv.Dirty += int64(len(order))
 	zsetCheck(z)
-	c.Int(int64(len(points)))
+	c.Int(int64(len(order)))
 }
 
 // geoDeleteStore deletes the destination of a search that found nothing.

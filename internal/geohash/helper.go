@@ -190,6 +190,29 @@ func (s *Shape) InShape(x2, y2 float64) (float64, bool) {
 	return DistanceIfInRectangle(s.Width*s.Conversion, s.Height*s.Conversion, x1, y1, x2, y2)
 }
 
+// Within is geoWithinShape for a batch of members of a search: hashes are
+// their scores as C converts them (CUint64), each decoded at full
+// precision and tested against the shape. It writes the indices in hashes
+// of the members inside to in, their distances from the center in meters
+// to dists, in the order of hashes, and returns their number. in and dists
+// must be as long as hashes.
+func (s *Shape) Within(hashes []uint64, in []int32, dists []float64) int {
+	return within(s, hashes, in, dists)
+}
+
+// withinGo is Within one member at a time, in Go but for the distances.
+func withinGo(s *Shape, hashes []uint64, in []int32, dists []float64) int {
+	found := 0
+	for i, h := range hashes {
+		lon, lat, _ := DecodeToLongLat(Bits{Bits: h, Step: StepMax})
+		if d, ok := s.InShape(lon, lat); ok {
+			in[found], dists[found] = int32(i), d
+			found++
+		}
+	}
+	return found
+}
+
 // DistanceIfInRectangle is geohashGetDistanceIfInRectangle: whether the
 // point (x2, y2) is in the width x height box centered on (x1, y1), and its
 // distance from the center.
