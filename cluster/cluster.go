@@ -42,6 +42,7 @@ type Cluster struct {
 	mf manualFailover
 
 	linksBufferLimitExceeded int64
+	dropFilter               int64 // DEBUG DROP-CLUSTER-PACKET-FILTER, -1 for none
 }
 
 // Attach turns cluster mode on for srv (clusterInit): nodes.conf loaded
@@ -57,6 +58,7 @@ func Attach(srv *db.Server, r replication) (*Cluster, error) {
 	}
 	cl.st = State{State: StateFail, Size: 1, Nodes: map[string]*Node{}, blacklist: map[string]int64{}}
 	cl.mf.masterOffset = -1
+	cl.dropFilter = -1
 	if err := cl.lockConfig(); err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 )
 
 func init() {
+	db.RegisterDebug("drop-cluster-packet-filter", 3, debugDropPacketFilter)
 	for name, proc := range map[string]func(*Cluster, *db.Client){
 		"help":                  helpCommand,
 		"meet":                  meetCommand,
@@ -53,6 +54,20 @@ func init() {
 			proc(cl, c)
 		})
 	}
+}
+
+// debugDropPacketFilter is DEBUG DROP-CLUSTER-PACKET-FILTER <type>: drop
+// the bus messages of that type (-1 for none), for tests.
+func debugDropPacketFilter(c *db.Client) {
+	t, ok := parseLL(c.Argv[2])
+	if !ok {
+		c.Error(db.ErrNotInteger)
+		return
+	}
+	if cl := Of(c.Srv()); cl != nil {
+		cl.dropFilter = t
+	}
+	c.OK()
 }
 
 // Of is the server's cluster mode, nil when cluster-enabled is no.

@@ -53,6 +53,10 @@ func (cl *Cluster) processPacket(l *link, m *clusterbus.Message) {
 	if int(typ) < len(st.Received) {
 		st.Received[typ]++
 	}
+	if int64(typ) == cl.dropFilter {
+		logger.Warningf("Dropping packet that matches debug drop filter")
+		return
+	}
 	flags := int(m.Flags)
 	var senderCurrentEpoch, senderConfigEpoch uint64
 	sender := cl.senderOf(l, m)
