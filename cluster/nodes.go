@@ -53,7 +53,18 @@ func validName(name string) bool {
 	return true
 }
 
-func (cl *Cluster) doBeforeSleep(flags int) { cl.st.todo |= flags }
+// doBeforeSleep is clusterDoBeforeSleep: flags are done once the events
+// at hand are handled (a task of the loop, which runs after them).
+func (cl *Cluster) doBeforeSleep(flags int) {
+	cl.st.todo |= flags
+	if !cl.beforeSleepQueued {
+		cl.beforeSleepQueued = true
+		cl.srv.Loop.Execute(func() {
+			cl.beforeSleepQueued = false
+			cl.beforeSleep()
+		})
+	}
+}
 
 func newNode(name string, flags int) *Node {
 	if name == "" {
