@@ -21,8 +21,10 @@
 // BGREWRITEAOF and the startup from an AOF.
 // The stream section (stream.go) drains a stream with XREADGROUP and XACK
 // and measures a 1M-entry stream's memory. The ACL section (acl.go)
-// compares SET and GET as the default user and as a restricted one.
-// -sections picks the parts to run: suite,rss,persist,aof,repl,evict,stream,acl.
+// compares SET and GET as the default user and as a restricted one. The
+// cluster section (cluster.go) runs redis-benchmark --cluster SET and GET
+// against a cluster of three masters of each server.
+// -sections picks the parts to run: suite,rss,persist,aof,repl,evict,stream,acl,cluster.
 //
 // The numbers depend on the machine and on what else runs on it: quote
 // the ratios, not the absolute numbers.
@@ -41,7 +43,7 @@ import (
 )
 
 // sectionNames are -sections' parts, in the order they run.
-var sectionNames = []string{"suite", "rss", "persist", "aof", "repl", "evict", "stream", "acl"}
+var sectionNames = []string{"suite", "rss", "persist", "aof", "repl", "evict", "stream", "acl", "cluster"}
 
 type options struct {
 	ours, redis, benchmark string
@@ -109,7 +111,7 @@ func parseFlags(args []string) (*options, error) {
 	tests := fs.String("tests", "", "comma-separated tests to run (as redis-benchmark -t names them: set,get,lrange_100,...; default: all)")
 	fs.IntVar(&opt.rssN, "rss-n", 1000000, "SETs before measuring RSS on fresh servers (0: skip)")
 	fs.DurationVar(&opt.timeout, "timeout", 2*time.Minute, "time limit of one redis-benchmark run")
-	sections := fs.String("sections", strings.Join(sectionNames, ","), "parts to run: suite (redis-benchmark's tests), rss (memory), persist (RDB save/load/BGSAVE), aof (appendfsync, BGREWRITEAOF, startup from an AOF), repl (replication), evict (SET at maxmemory under allkeys-lru), stream (an XREADGROUP/XACK loop, a stream's memory), acl (SET and GET as the default user and as a restricted one)")
+	sections := fs.String("sections", strings.Join(sectionNames, ","), "parts to run: suite (redis-benchmark's tests), rss (memory), persist (RDB save/load/BGSAVE), aof (appendfsync, BGREWRITEAOF, startup from an AOF), repl (replication), evict (SET at maxmemory under allkeys-lru), stream (an XREADGROUP/XACK loop, a stream's memory), acl (SET and GET as the default user and as a restricted one), cluster (redis-benchmark --cluster SET and GET against 3 masters)")
 	fs.StringVar(&opt.replica, "replica", "", "the replicas' binary in the replication section (default: -redis)")
 	fs.IntVar(&opt.replKeys, "repl-keys", 1000000, "keys on the master for the full sync timing (0: skip)")
 	fs.IntVar(&opt.replN, "repl-n", -1, "SET requests per run with 0, 1 and 2 replicas attached (-1: 1.5 times -n; 0: skip)")
@@ -146,7 +148,7 @@ func parseFlags(args []string) (*options, error) {
 	for _, name := range strings.Split(*sections, ",") {
 		name = strings.TrimSpace(name)
 		if !slices.Contains(sectionNames, name) {
-			return nil, fmt.Errorf("-sections %q: the sections are suite, rss, persist, aof, repl, evict, stream and acl", *sections)
+			return nil, fmt.Errorf("-sections %q: the sections are suite, rss, persist, aof, repl, evict, stream, acl and cluster", *sections)
 		}
 		opt.sections[name] = true
 	}
@@ -219,6 +221,9 @@ func run(opt *options) error {
 	}
 	if opt.sections["acl"] {
 		runACL(opt, ticks)
+	}
+	if opt.sections["cluster"] {
+		runCluster(opt, ticks)
 	}
 	return nil
 }

@@ -52,7 +52,7 @@ func TestWriteSetsReadOKs(t *testing.T) {
 func TestReplFlags(t *testing.T) {
 	opt, err := parseFlags([]string{"-n", "1000"})
 	require.NoError(t, err)
-	assert.Equal(t, map[string]bool{"suite": true, "rss": true, "persist": true, "aof": true, "repl": true, "evict": true, "stream": true, "acl": true}, opt.sections)
+	assert.Equal(t, map[string]bool{"suite": true, "rss": true, "persist": true, "aof": true, "repl": true, "evict": true, "stream": true, "acl": true, "cluster": true}, opt.sections)
 	assert.Equal(t, 1500, opt.replN)
 	assert.Equal(t, 1000000, opt.replKeys)
 	assert.Equal(t, opt.redis, opt.replica)

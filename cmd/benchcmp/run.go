@@ -49,12 +49,8 @@ func benchmark(opt *options, s *server, t benchTest, n, p int, ticks int64) resu
 		}
 	}
 	if len(t.setup) > 0 {
-		cli := filepath.Join(filepath.Dir(opt.benchmark), "redis-cli")
-		if _, err := exec.LookPath(cli); err != nil {
-			cli = "redis-cli"
-		}
 		for _, setup := range t.setup {
-			if out, err := exec.Command(cli, append([]string{"-p", strconv.Itoa(s.port)}, setup...)...).CombinedOutput(); err != nil {
+			if out, err := exec.Command(redisCLI(opt), append([]string{"-p", strconv.Itoa(s.port)}, setup...)...).CombinedOutput(); err != nil {
 				return result{status: "error", detail: fmt.Sprintf("setup %v: %v %s", setup, err, out)}
 			}
 		}
@@ -90,6 +86,15 @@ func benchmark(opt *options, s *server, t benchTest, n, p int, ticks int64) resu
 		r.cpuMs = float64(after-before) * 1000 / float64(ticks) * 100000 / float64(n)
 	}
 	return r
+}
+
+// redisCLI is the redis-cli next to -benchmark, or else the one in $PATH.
+func redisCLI(opt *options) string {
+	cli := filepath.Join(filepath.Dir(opt.benchmark), "redis-cli")
+	if _, err := exec.LookPath(cli); err != nil {
+		return "redis-cli"
+	}
+	return cli
 }
 
 // failure classifies a redis-benchmark run that exited with an error.

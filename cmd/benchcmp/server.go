@@ -22,6 +22,7 @@ import (
 type server struct {
 	name, bin, version string
 	args               []string // after the common options
+	busPort            bool     // needs port+10000 free too, for the cluster bus
 	port               int
 	dir                string
 	cmd                *exec.Cmd
@@ -61,7 +62,11 @@ func (s *server) start() error {
 	if err != nil {
 		return err
 	}
-	if s.port, err = freePort(); err != nil {
+	pick := freePort
+	if s.busPort {
+		pick = freeClusterPort
+	}
+	if s.port, err = pick(); err != nil {
 		return err
 	}
 	s.dir = dir
@@ -145,6 +150,26 @@ func freePort() (int, error) {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// freeClusterPort is a free port whose cluster bus port, port+10000, is
+// free too: a port the kernel picks, up to 55535.
+func freeClusterPort() (int, error) {
+	for range 100 {
+		p, err := freePort()
+		if err != nil {
+			return 0, err
+		}
+		if p > 65535-clusterBusOffset {
+			continue
+		}
+		ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p+clusterBusOffset)))
+		if err == nil {
+			ln.Close()
+			return p, nil
+		}
+	}
+	return 0, errors.New("no free port whose port+10000 is free too")
 }
 
 func ping(port int) bool {
