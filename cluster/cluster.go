@@ -94,6 +94,20 @@ func Attach(srv *db.Server, r replication) (*Cluster, error) {
 	me.IP = srv.Config.String("cluster-announce-ip")
 	me.Hostname = srv.Config.String("cluster-announce-hostname")
 
+	cfg := srv.Config
+	cfg.OnChange("cluster-replica-no-failover", func() error { cl.updateMyselfFlags(); return nil })
+	cfg.OnChange("cluster-announce-ip", func() error {
+		// clusterUpdateMyselfIp: "" lets the next MEET or PING tell us.
+		cl.st.Myself.IP = cfg.String("cluster-announce-ip")
+		return nil
+	})
+	for _, name := range []string{"cluster-announce-port", "cluster-announce-bus-port", "cluster-announce-tls-port"} {
+		cfg.OnChange(name, func() error {
+			me := cl.st.Myself
+			me.Port, me.PPort, me.CPort = cl.announcedPorts()
+			return nil
+		})
+	}
 	srv.Cluster = cl
 	srv.OnCron(cl.cronTick)
 	srv.OnBeforeSleep(cl.beforeSleep)
