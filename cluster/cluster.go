@@ -101,6 +101,10 @@ func Attach(srv *db.Server, r replication) (*Cluster, error) {
 		cl.st.Myself.IP = cfg.String("cluster-announce-ip")
 		return nil
 	})
+	cfg.OnChange("cluster-announce-hostname", func() error {
+		cl.st.Myself.Hostname = cfg.String("cluster-announce-hostname")
+		return nil
+	})
 	for _, name := range []string{"cluster-announce-port", "cluster-announce-bus-port", "cluster-announce-tls-port"} {
 		cfg.OnChange(name, func() error {
 			me := cl.st.Myself

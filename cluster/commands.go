@@ -16,6 +16,7 @@ import (
 
 func init() {
 	db.RegisterDebug("drop-cluster-packet-filter", 3, debugDropPacketFilter)
+	db.RegisterDebug("clusterlink", -3, debugClusterLink)
 	for name, proc := range map[string]func(*Cluster, *db.Client){
 		"help":                  helpCommand,
 		"meet":                  meetCommand,
@@ -66,6 +67,43 @@ func debugDropPacketFilter(c *db.Client) {
 	}
 	if cl := Of(c.Srv()); cl != nil {
 		cl.dropFilter = t
+	}
+	c.OK()
+}
+
+// debugClusterLink is DEBUG CLUSTERLINK KILL <to|from|all> <node-id>:
+// drop our links with a node, for tests.
+func debugClusterLink(c *db.Client) {
+	if !c.ArgIs(2, "kill") || len(c.Argv) != 5 {
+		db.ReplySubcommandSyntaxError(c)
+		return
+	}
+	cl := Of(c.Srv())
+	if cl == nil {
+		c.Error("ERR Debug option only available for cluster mode enabled setup!")
+		return
+	}
+	n := cl.lookupNode(c.Arg(4))
+	if n == nil {
+		c.Error("ERR Unknown node " + c.Arg(4))
+		return
+	}
+	out, in := n.link, n.inLink
+	switch {
+	case c.ArgIs(3, "from"):
+		out = nil
+	case c.ArgIs(3, "to"):
+		in = nil
+	case c.ArgIs(3, "all"):
+	default:
+		c.Error("ERR Unknown direction " + c.Arg(3))
+		return
+	}
+	if out != nil {
+		out.free()
+	}
+	if in != nil {
+		in.free()
 	}
 	c.OK()
 }

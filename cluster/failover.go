@@ -354,3 +354,7 @@ func (cl *Cluster) manualFailoverRequested(sender *Node, l *link) {
 	logger.Warningf("Manual failover requested by replica %.40s.", sender.Name)
 	cl.sendPing(l, clusterbus.TypePing)
 }
+
+// MyselfIsReplica tells replication, when it loads the data at startup,
+// that nodes.conf makes us a replica (iAmMaster() false in a cluster).
+func (cl *Cluster) MyselfIsReplica() bool { return cl.st.Myself.IsReplica() }
