@@ -344,7 +344,7 @@ func (cl *Cluster) preferredEndpoint(n *Node) string {
 }
 
 func (cl *Cluster) shardNodeReply(c *db.Client, n *Node) {
-	count := 7
+	count := 6 // id, ip, endpoint, role, replication-offset, health
 	if n.Port != 0 {
 		count++
 	}
