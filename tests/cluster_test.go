@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -170,4 +171,20 @@ func TestClusterMixedWithRedis(t *testing.T) {
 		return m
 	}
 	require.Equal(t, view(nodes[1]), view(nodes[0]))
+
+	// CLUSTER SHARDS too: the same shards, slots, nodes and roles.
+	shards := func(n *replNode) []string {
+		res, err := n.c.ClusterShards(ctx).Result()
+		require.NoError(t, err)
+		var out []string
+		for _, sh := range res {
+			for _, nd := range sh.Nodes {
+				out = append(out, fmt.Sprint(sh.Slots, nd.ID, nd.IP, nd.Port, nd.Endpoint, nd.Role, nd.Health))
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	require.Len(t, shards(nodes[0]), 6)
+	require.Equal(t, shards(nodes[1]), shards(nodes[0]))
 }
