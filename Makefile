@@ -44,7 +44,7 @@ unit:
 # tests/ builds the server itself (with -race -tags invariants) and starts it
 # on free ports; REDIS_SERVER_BIN=/usr/bin/redis-server runs it against Redis.
 integration:
-	CLIENT_LIBS=$(CLIENT_LIBS) $(GO) test -count=1 -timeout 13m ./tests
+	CLIENT_LIBS=$(CLIENT_LIBS) $(GO) test -count=1 -timeout 16m ./tests
 
 # The differential test (tests/differential_test.go) runs rounds of fresh
 # seeds against real Redis for FUZZTIME, with DIFF_KEYS keys a round.
