@@ -372,11 +372,15 @@ func (cl *Cluster) addSlot(n *Node, slot int) bool {
 	return true
 }
 
-// delSlot unassigns slot.
+// delSlot unassigns slot. If we (or our master) served it, our clients
+// lose their shard channels of the slot.
 func (cl *Cluster) delSlot(slot int) bool {
 	n := cl.st.SlotOwner[slot]
 	if n == nil {
 		return false
+	}
+	if me := cl.st.Myself; n == me || me.ReplicaOf == n || slices.Contains(n.Replicas, me) {
+		cl.srv.UnsubscribeShardChannelsInSlot(slot)
 	}
 	clearSlotBit(n, slot)
 	cl.st.SlotOwner[slot] = nil

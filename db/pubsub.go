@@ -17,6 +17,7 @@ import (
 	"slices"
 
 	"github.com/redis-go/redis-server/glob"
+	"github.com/redis-go/redis-server/internal/keyslot"
 )
 
 func init() {
@@ -97,6 +98,31 @@ func (s *Server) PublishFromCluster(channel, message []byte, sharded bool) {
 		s.publishShard(channel, message)
 	} else {
 		s.Publish(channel, message)
+	}
+}
+
+// UnsubscribeShardChannelsInSlot unsubscribes every client from the shard
+// channels of a hash slot this node stops serving, each told with an
+// sunsubscribe message (removeChannelsInSlot).
+func (s *Server) UnsubscribeShardChannelsInSlot(slot int) {
+	var channels []string
+	for ch := range s.pubsub.shard {
+		if keyslot.SlotString(ch) == slot {
+			channels = append(channels, ch)
+		}
+	}
+	slices.Sort(channels)
+	for _, ch := range channels {
+		for c := range s.pubsub.shard[ch] {
+			if len(c.Buf) == 0 {
+				s.MarkPending(c)
+			}
+			s.unsubscribe(c, shardChannels, []byte(ch), true)
+			if c.subscriptionCount() == 0 {
+				c.Flags &^= ClientPubSub
+			}
+			s.outputAdded(c)
+		}
 	}
 }
 
