@@ -241,6 +241,10 @@ func (e *Engine) execute(c *db.Client, sp runSpec, ro bool, args ...glua.LValue)
 	s := e.srv
 	compat := sp.flags&flagCompat != 0
 	if !compat {
+		if sp.flags&flagNoCluster != 0 && s.ClusterEnabled() {
+			s.ErrorReply(c, "Can not run script on cluster, 'no-cluster' flag is set.")
+			return
+		}
 		if msg := s.ScriptFlagsCheck(c, sp.flags&flagNoWrites == 0, ro, sp.flags&flagAllowStale != 0, sp.flags&flagAllowOOM != 0); msg != "" {
 			s.ErrorReply(c, msg)
 			return
@@ -252,6 +256,7 @@ func (e *Engine) execute(c *db.Client, sp runSpec, ro bool, args ...glua.LValue)
 		AllowStale: !compat && sp.flags&flagAllowStale != 0,
 		AllowOOM:   !compat && sp.flags&flagAllowOOM != 0,
 		Async:      s.ScriptMayYield(c),
+		SlotBound:  !compat && sp.flags&flagAllowCrossSlot == 0,
 	}
 	s.BeginScript(run)
 	e.run = run

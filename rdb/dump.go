@@ -16,6 +16,7 @@ import (
 func init() {
 	db.RegisterCommand("dump", dumpCommand)
 	db.RegisterCommand("restore", restoreCommand)
+	db.RegisterCommand("restore-asking", restoreCommand) // MIGRATE's, in cluster mode
 }
 
 // DumpPayload serializes a value.

@@ -16,13 +16,14 @@ import (
 )
 
 // MIGRATE moves keys to another server as Redis's migrateCommand does: the
-// values travel as RESTORE commands carrying DUMP payloads, over a
-// connection kept in a per-server cache (64 at most, closed after 10
-// idle seconds by the cron) that remembers which db it selected. Like
-// Redis, the command holds the loop for the exchange, bounded by its
-// timeout: the keys it deletes are exactly the ones the target
-// acknowledged, and nothing else runs between the serialization and the
-// deletion. The keys moved are propagated as one DEL.
+// values travel as RESTORE commands (RESTORE-ASKING in cluster mode)
+// carrying DUMP payloads, over a connection kept in a per-server cache
+// (64 at most, closed after 10 idle seconds by the cron) that remembers
+// which db it selected. Like Redis, the command holds the loop for the
+// exchange, bounded by its timeout: the keys it deletes are exactly the
+// ones the target acknowledged, and nothing else runs between the
+// serialization and the deletion. The keys moved are propagated as one
+// DEL.
 
 func init() {
 	db.RegisterCommand("migrate", migrateCommand)
@@ -248,6 +249,12 @@ func migrateOnce(c *db.Client, cache *migrateCache, host, port string, dbid int6
 	// were serialized: those are left out.
 	moving := keys[:0:0]
 	compress := s.Config.Bool("rdbcompression")
+	// In cluster mode the target serves the key's slot only after ASKING
+	// while it imports it: RESTORE-ASKING carries that itself.
+	restore := []byte("RESTORE")
+	if s.ClusterEnabled() {
+		restore = []byte("RESTORE-ASKING")
+	}
 	for i, k := range keys {
 		ttl := int64(0)
 		if at := c.DB.Expire(k); at != -1 {
@@ -266,7 +273,7 @@ func migrateOnce(c *db.Client, cache *migrateCache, host, port string, dbid int6
 		} else {
 			w.ArrayLen(4)
 		}
-		w.Bulk([]byte("RESTORE"))
+		w.Bulk(restore)
 		w.Bulk(k)
 		w.Bulk(db.FormatInt(ttl))
 		w.Bulk(payload)

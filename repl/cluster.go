@@ -52,3 +52,12 @@ func (r *Repl) MasterDataAge(now time.Time) int64 {
 	}
 	return (now.Unix() - l.DownSince.Unix()) * 1000
 }
+
+// clusterReplica reports whether nodes.conf makes us a replica. Cluster
+// mode sets our master only from its cron, after the data is loaded, but
+// the RDB loaded at startup is already our master's history, as Redis's
+// iAmMaster() says in loadDataFromDisk.
+func (r *Repl) clusterReplica() bool {
+	c, ok := r.srv.Cluster.(interface{ MyselfIsReplica() bool })
+	return ok && c.MyselfIsReplica()
+}

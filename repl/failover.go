@@ -46,6 +46,10 @@ func init() {
 }
 
 func failoverCommand(c *db.Client) {
+	if c.Srv().ClusterEnabled() {
+		c.Error("ERR FAILOVER not allowed in cluster mode. Use CLUSTER FAILOVER command instead.")
+		return
+	}
 	r := of(c)
 	if len(c.Argv) == 2 && c.ArgIs(1, "abort") {
 		if r.failover.state == noFailover {

@@ -625,6 +625,10 @@ func (r *Repl) restored(info *rdb.LoadInfo) {
 		}
 		return
 	}
+	if r.clusterReplica() { // nodes.conf: our master is set by the cluster's cron
+		r.ReplID, r.Offset = info.ReplID, info.ReplOffset
+		return
+	}
 	r.ReplID2, r.SecondOffset = info.ReplID, info.ReplOffset+1
 	r.Offset += info.ReplOffset
 	r.ensureBacklog()
