@@ -534,13 +534,8 @@ func setslotCommand(cl *Cluster, c *db.Client) {
 			c.Error(fmt.Sprintf("ERR I'm not the owner of hash slot %d", slot))
 			return
 		}
-		n := cl.lookupNode(c.Arg(4))
+		n := setslotTarget(cl, c)
 		if n == nil {
-			c.Error("ERR I don't know about node " + c.Arg(4))
-			return
-		}
-		if n.IsReplica() {
-			c.Error("ERR Target node is not a master")
 			return
 		}
 		st.MigratingTo[slot] = n
@@ -549,13 +544,8 @@ func setslotCommand(cl *Cluster, c *db.Client) {
 			c.Error(fmt.Sprintf("ERR I'm already the owner of hash slot %d", slot))
 			return
 		}
-		n := cl.lookupNode(c.Arg(4))
+		n := setslotTarget(cl, c)
 		if n == nil {
-			c.Error("ERR I don't know about node " + c.Arg(4))
-			return
-		}
-		if n.IsReplica() {
-			c.Error("ERR Target node is not a master")
 			return
 		}
 		st.ImportingFrom[slot] = n
@@ -601,6 +591,21 @@ func setslotCommand(cl *Cluster, c *db.Client) {
 	}
 	cl.doBeforeSleep(todoSaveConfig | todoUpdateState)
 	c.OK()
+}
+
+// setslotTarget is the master named by SETSLOT MIGRATING/IMPORTING, or
+// nil after replying why not.
+func setslotTarget(cl *Cluster, c *db.Client) *Node {
+	n := cl.lookupNode(c.Arg(4))
+	if n == nil {
+		c.Error("ERR I don't know about node " + c.Arg(4))
+		return nil
+	}
+	if n.IsReplica() {
+		c.Error("ERR Target node is not a master")
+		return nil
+	}
+	return n
 }
 
 func bumpepochCommand(cl *Cluster, c *db.Client) {

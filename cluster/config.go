@@ -31,6 +31,16 @@ var nodeFlagNames = []struct {
 	{FlagNoFailover, "nofailover"},
 }
 
+// flagNamed is the flag a nodes.conf line names, 0 for none.
+func flagNamed(name string) int {
+	for _, f := range nodeFlagNames {
+		if strings.EqualFold(f.name, name) {
+			return f.flag
+		}
+	}
+	return 0
+}
+
 // appendFlags is representClusterNodeFlags.
 func appendFlags(b []byte, flags int) []byte {
 	n := len(b)
@@ -293,29 +303,20 @@ func (cl *Cluster) loadConfig() error {
 			n.CPort = n.Port + portIncr
 		}
 		for _, f := range strings.Split(argv[2], ",") {
-			switch strings.ToLower(f) {
-			case "myself":
-				st.Myself = n
-				n.Flags |= FlagMyself
-			case "master":
-				n.Flags |= FlagMaster
-			case "slave":
-				n.Flags |= FlagSlave
-			case "fail?":
-				n.Flags |= FlagPFail
-			case "fail":
-				n.Flags |= FlagFail
-				n.FailTime = nowMs()
-			case "handshake":
-				n.Flags |= FlagHandshake
-			case "noaddr":
-				n.Flags |= FlagNoAddr
-			case "nofailover":
-				n.Flags |= FlagNoFailover
-			case "noflags":
-			default:
+			if strings.EqualFold(f, "noflags") {
+				continue
+			}
+			flag := flagNamed(f)
+			if flag == 0 {
 				logger.Warningf("Unknown flag in redis cluster config file")
 				return fmterr
+			}
+			n.Flags |= flag
+			switch flag {
+			case FlagMyself:
+				st.Myself = n
+			case FlagFail:
+				n.FailTime = nowMs()
 			}
 		}
 		if argv[3][0] != '-' {
