@@ -40,6 +40,9 @@ const errGeoDecode = "ERR could not decode requested zset member"
 // and the positions are checked, then the command becomes the ZADD of the
 // encoded positions and runs as ZADD (which reports its own errors, such as
 // WRONGTYPE and the syntax error of an empty list).
+// argZADD is the name GEOADD's command line takes.
+var argZADD = []byte("zadd")
+
 func geoaddCommand(c *Client) {
 	xx, nx, longidx := false, false, 2
 	for ; longidx < len(c.Argv); longidx++ {
@@ -59,10 +62,25 @@ parsed:
 		return
 	}
 	elements := (len(c.Argv) - longidx) / 3
-	argv := make([][]byte, 0, longidx+elements*2)
-	argv = append(argv, []byte("zadd"))
+	// The new command line's bytes in one allocation, sized so that no
+	// append moves them.
+	size := 0
 	for _, a := range c.Argv[1:longidx] {
-		argv = append(argv, append([]byte(nil), a...))
+		size += len(a)
+	}
+	for i := 0; i < elements; i++ {
+		size += 20 + len(c.Argv[longidx+i*3+2])
+	}
+	buf := make([]byte, 0, size)
+	keep := func(b []byte) []byte {
+		at := len(buf)
+		buf = append(buf, b...)
+		return buf[at:len(buf):len(buf)]
+	}
+	argv := make([][]byte, 0, longidx+elements*2)
+	argv = append(argv, argZADD)
+	for _, a := range c.Argv[1:longidx] {
+		argv = append(argv, keep(a))
 	}
 	for i := 0; i < elements; i++ {
 		lon, lat, ok := geoLongLatArgs(c, longidx+i*3)
@@ -70,7 +88,9 @@ parsed:
 			return
 		}
 		score, _ := geohash.Score(lon, lat)
-		argv = append(argv, strconv.AppendUint(nil, score, 10), append([]byte(nil), c.Argv[longidx+i*3+2]...))
+		at := len(buf)
+		buf = strconv.AppendUint(buf, score, 10)
+		argv = append(argv, buf[at:len(buf):len(buf)], keep(c.Argv[longidx+i*3+2]))
 	}
 	c.RewriteArgv(argv...)
 	zaddGeneric(c, 0)
