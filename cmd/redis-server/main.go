@@ -139,9 +139,9 @@ func run(args []string) int {
 			return 1
 		}
 		clusterMode = cl
-		// A replica by nodes.conf loads its data as a replica (keys past
-		// their TTL kept, as Redis's iAmMaster() decides) before the
-		// cluster's cron names its master.
+		// A replica by nodes.conf loads its data and waits for the
+		// cluster's cron to name its master as a replica: keys past their
+		// TTL are kept, not expired (Redis's iAmMaster()).
 		srv.IsReplica = cl.MyselfIsReplica()
 	}
 	if appendOnly.Enabled() { // the AOF, not the dump file, is the data
@@ -152,11 +152,8 @@ func run(args []string) int {
 		logger.Warningf("%v", err)
 		return 1
 	}
-	if clusterMode != nil {
-		srv.IsReplica = false // until replication has a master
-		if clusterMode.VerifyWithData() != nil {
-			return 1
-		}
+	if clusterMode != nil && clusterMode.VerifyWithData() != nil {
+		return 1
 	}
 
 	loop.OnListening = func() { logger.Noticef("Ready to accept connections") }
