@@ -50,8 +50,6 @@ type ScriptRun struct {
 	C      *Client // the script client its commands run as
 	// ReadOnly refuses write commands (EVAL_RO, FCALL_RO, no-writes).
 	ReadOnly bool
-	// AllowStale lets the script run commands on a stale replica.
-	AllowStale bool
 	// AllowOOM lets it run denyoom commands over maxmemory (allow-oom).
 	AllowOOM bool
 	// WriteDirty is set once the script ran a write command: later
@@ -134,13 +132,13 @@ func (s *Server) scriptCall(run *ScriptRun, argv [][]byte) (reply []byte, err st
 		cmd.RejectedCalls++
 		return nil, "This Redis command is not allowed from script"
 	}
+	if s.RunningStale() && !cmd.Has(FlagStale) {
+		cmd.RejectedCalls++
+		return nil, "Can not execute the command on a stale replica"
+	}
 	if msg := s.scriptACLCheck(c, cmd, argv); msg != "" {
 		cmd.RejectedCalls++
 		return nil, msg
-	}
-	if s.IsReplica && !s.MasterLinkUp && !s.ServeStaleData && !cmd.Has(FlagStale) && !run.AllowStale {
-		cmd.RejectedCalls++
-		return nil, "Can not execute the command on a stale replica"
 	}
 	if msg := s.scriptWriteAllowed(run, cmd); msg != "" {
 		cmd.RejectedCalls++
@@ -202,8 +200,8 @@ func (s *Server) scriptWriteAllowed(run *ScriptRun, cmd *Command) string {
 // declared flags (scriptPrepareForRun): "" when it may run. write is the
 // script's lack of no-writes; ro is EVAL_RO/FCALL_RO.
 func (s *Server) ScriptFlagsCheck(caller *Client, write, ro, allowStale, allowOOM bool) string {
-	if s.IsReplica && !s.MasterLinkUp && !s.ServeStaleData && !allowStale {
-		return "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+	if s.RunningStale() && !allowStale {
+		return "-MASTERDOWN Link with MASTER is down, replica-serve-stale-data is set to 'no' and 'allow-stale' flag is not set on the script."
 	}
 	if !write {
 		return ""
@@ -225,6 +223,10 @@ func (s *Server) ScriptFlagsCheck(caller *Client, write, ro, allowStale, allowOO
 	}
 	return ""
 }
+
+// RunningStale reports whether this is a replica without its master that
+// must not serve stale data (replica-serve-stale-data no).
+func (s *Server) RunningStale() bool { return s.IsReplica && !s.MasterLinkUp && !s.ServeStaleData }
 
 // CommandExists reports whether argv names a command (and subcommand)
 // of the table.

@@ -249,14 +249,16 @@ func (e *Engine) execute(c *db.Client, sp runSpec, ro bool, args ...glua.LValue)
 			s.ErrorReply(c, msg)
 			return
 		}
+	} else if s.RunningStale() { // EVAL without a shebang, as Redis 7.0
+		s.ErrorReply(c, "-"+db.ErrMasterDown)
+		return
 	}
 	run := &db.ScriptRun{
 		Caller: c, C: e.client,
-		ReadOnly:   ro || !compat && sp.flags&flagNoWrites != 0,
-		AllowStale: !compat && sp.flags&flagAllowStale != 0,
-		AllowOOM:   !compat && sp.flags&flagAllowOOM != 0,
-		Async:      s.ScriptMayYield(c),
-		SlotBound:  !compat && sp.flags&flagAllowCrossSlot == 0,
+		ReadOnly:  ro || !compat && sp.flags&flagNoWrites != 0,
+		AllowOOM:  !compat && sp.flags&flagAllowOOM != 0,
+		Async:     s.ScriptMayYield(c),
+		SlotBound: !compat && sp.flags&flagAllowCrossSlot == 0,
 	}
 	s.BeginScript(run)
 	e.run = run

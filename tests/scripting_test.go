@@ -35,6 +35,7 @@ package tests
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -261,4 +262,35 @@ func loadKnownDifferences(t *testing.T) map[string]string {
 		known[where] = strings.TrimSpace(reason)
 	}
 	return known
+}
+
+// TestScriptOnStaleReplica runs functions on a replica whose master is gone
+// with replica-serve-stale-data no, on ours and on real Redis: the
+// allow-stale flag lets a script start, but a command inside it that is not
+// itself allowed on a stale replica still fails, as in Redis's script.c.
+func TestScriptOnStaleReplica(t *testing.T) {
+	lib := "#!lua name=stale\n" +
+		"redis.register_function{function_name='f1', callback=function() return 'hello' end, flags={'no-writes'}}\n" +
+		"redis.register_function{function_name='f2', callback=function() return 'hello' end, flags={'allow-stale', 'no-writes'}}\n" +
+		"redis.register_function{function_name='f3', callback=function() return redis.call('get', 'x') end, flags={'allow-stale', 'no-writes'}}\n" +
+		"redis.register_function{function_name='f4', callback=function() return redis.call('ping') end, flags={'allow-stale', 'no-writes'}}\n"
+	replies := map[string][]string{}
+	for _, bin := range []string{"", tool(t, "redis-server")} {
+		n := startNode(t, bin)
+		ctx := context.Background()
+		require.NoError(t, n.c.FunctionLoad(ctx, lib).Err())
+		require.NoError(t, n.c.ConfigSet(ctx, "replica-serve-stale-data", "no").Err())
+		require.NoError(t, n.c.Do(ctx, "REPLICAOF", "127.0.0.1", strconv.Itoa(freePort(t))).Err())
+		var got []string
+		for _, f := range []string{"f1", "f2", "f3", "f4"} {
+			v, err := n.c.FCall(ctx, f, nil).Result()
+			got = append(got, fmt.Sprint(v, " ", err))
+		}
+		eval, err := n.c.Eval(ctx, "return redis.call('get', 'x')", nil).Result()
+		got = append(got, fmt.Sprint(eval, " ", err))
+		replies[bin] = got
+	}
+	want := replies[tool(t, "redis-server")]
+	require.Equal(t, "<nil> ERR Can not execute the command on a stale replica script: f3, on @user_function:4.", want[2])
+	require.Equal(t, want, replies[""])
 }
