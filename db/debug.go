@@ -28,6 +28,8 @@ func init() {
 	RegisterDebug("log", 3, debugLog)
 	RegisterDebug("protocol", 3, debugProtocol)
 	RegisterDebug("populate", -3, debugPopulate)
+	RegisterDebug("htstats", 3, debugHTStats)
+	RegisterDebug("htstats-key", 3, debugHTStatsKey)
 }
 
 type debugSubcommand struct {
@@ -390,4 +392,49 @@ var debugHelpText = []struct {
 		"    Enable or disable the reply buffer resize cron job"}},
 	{"clusterlink", []string{"CLUSTERLINK KILL <to|from|all> <node-id>",
 		"    Kills the link based on the direction to/from (both) with the provided node."}},
+}
+
+// debugHTStats is DEBUG HTSTATS <dbid>: the keyspace's and the expires'
+// tables as Redis's dictGetStats describes them.
+func debugHTStats(c *Client) {
+	id, ok := c.IntArg(2)
+	if !ok {
+		return
+	}
+	if id < 0 || id >= int64(len(c.srv.DBs)) {
+		c.Error("ERR Out of range database")
+		return
+	}
+	d := c.srv.DBs[id]
+	c.Verbatim("[Dictionary HT]\n"+d.keys.Stats()+"[Expires HT]\n"+d.expires.Stats())
+}
+
+// debugHTStatsKey is DEBUG HTSTATS-KEY <key>: the table of a value in
+// hashtable (or skiplist) encoding.
+func debugHTStatsKey(c *Client) {
+	v := c.DB.lookup(c.Argv[2])
+	if v == nil {
+		c.Error(ErrNoSuchKey)
+		return
+	}
+	var stats string
+	switch v := v.(type) {
+	case *Set:
+		if v.d != nil {
+			stats = v.d.Stats()
+		}
+	case *Hash:
+		if v.d != nil {
+			stats = v.d.Stats()
+		}
+	case *ZSet:
+		if v.dict != nil {
+			stats = v.dict.Stats()
+		}
+	}
+	if stats == "" {
+		c.Error("ERR The value stored at the specified key is not represented using an hash table")
+		return
+	}
+	c.Verbatim(stats)
 }
