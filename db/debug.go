@@ -406,7 +406,7 @@ func debugHTStats(c *Client) {
 		return
 	}
 	d := c.srv.DBs[id]
-	c.Verbatim("[Dictionary HT]\n"+d.keys.Stats()+"[Expires HT]\n"+d.expires.Stats())
+	c.Verbatim("[Dictionary HT]\n" + d.keys.Stats() + "[Expires HT]\n" + d.expires.Stats())
 }
 
 // debugHTStatsKey is DEBUG HTSTATS-KEY <key>: the table of a value in
