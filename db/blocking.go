@@ -288,7 +288,9 @@ func (s *Server) signalKeyAsReady(db *DB, key []byte) {
 // holds a value, after SWAPDB changed what db holds.
 func (s *Server) scanDatabaseForReadyKeys(db *DB) {
 	for bk := range s.blocking.keys {
-		if bk.db == db && (db.Peek([]byte(bk.key)) != nil || s.groupReaderWaits(bk)) {
+		// Expired keys count: serving the waiter deletes them, with the
+		// DEL to the replicas, as Redis's dictFind there.
+		if bk.db == db && (db.lookup([]byte(bk.key)) != nil || s.groupReaderWaits(bk)) {
 			s.signalKeyAsReady(db, []byte(bk.key))
 		}
 	}

@@ -109,8 +109,14 @@ func debugObject(c *Client) {
 	if l, ok := v.(*List); ok {
 		extra = l.DebugInfo()
 	}
+	addr := valueAddress(v)
+	if _, ok := v.(int64); ok {
+		// An integer is no object of its own here: its entry stands for
+		// it, which INCR changes in place as Redis changes its object.
+		addr = fmt.Sprintf("%p", c.DB.keys.FindEntry(bstr(c.Argv[2])))
+	}
 	c.Status(fmt.Sprintf("Value at:%s refcount:%d encoding:%s serializedlength:%d lru:%d lru_seconds_idle:%d%s",
-		valueAddress(v), refcount, EncodingName(v), serialized, clock, c.srv.idleSeconds(clock), extra))
+		addr, refcount, EncodingName(v), serialized, clock, c.srv.idleSeconds(clock), extra))
 }
 
 // valueAddress prints where a value lives, as DEBUG OBJECT's "%p".

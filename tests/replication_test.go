@@ -598,3 +598,40 @@ func TestChainThroughOurReplica(t *testing.T) {
 	assert.Equal(t, id, infoMap(t, middle.c, "replication")["master_replid"])
 	assert.Equal(t, id, infoMap(t, leaf.c, "replication")["master_replid"])
 }
+
+// TestSwapdbServesExpiredWaiterKey: SWAPDB brings an expired key to a
+// client blocked on it. As in Redis, the waiter stays blocked and the key
+// is deleted, with a DEL to the replica (which keeps expired keys until its
+// master deletes them), not left for active expiry to find.
+func TestSwapdbServesExpiredWaiterKey(t *testing.T) {
+	ctx := context.Background()
+	master := startNode(t, "")
+	replica := startNode(t, "", "--replicaof", "127.0.0.1", strconv.Itoa(master.Port))
+	waitSynced(t, master, replica)
+	require.NoError(t, master.c.Do(ctx, "DEBUG", "SET-ACTIVE-EXPIRE", "0").Err())
+	db1 := redis.NewClient(&redis.Options{Addr: master.Addr(), DB: 1, MaxRetries: -1})
+	defer db1.Close()
+	require.NoError(t, db1.RPush(ctx, "k", "hello").Err())
+	require.NoError(t, db1.PExpire(ctx, "k", 50*time.Millisecond).Err())
+	expires := time.Now().Add(60 * time.Millisecond)
+	waiter := redis.NewClient(&redis.Options{Addr: master.Addr(), DB: 9, MaxRetries: -1, ReadTimeout: 10 * time.Second})
+	defer waiter.Close()
+	id, err := waiter.ClientID(ctx).Result()
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() { done <- waiter.BRPop(ctx, 0, "k").Err() }()
+	waitFor(t, 5*time.Second, "the waiter to block", func() (bool, string) {
+		info := master.c.Info(ctx, "clients").Val()
+		return field(info, "blocked_clients") == "1", info
+	})
+	time.Sleep(time.Until(expires)) // any read of k would expire it first
+	require.NoError(t, master.c.Do(ctx, "SWAPDB", 1, 9).Err())
+	require.Contains(t, master.c.ClientList(ctx).Val(), fmt.Sprintf("id=%d ", id))
+	require.Equal(t, "1", field(master.c.Info(ctx, "clients").Val(), "blocked_clients"))
+	waitSynced(t, master, replica)
+	rep9 := redis.NewClient(&redis.Options{Addr: replica.Addr(), DB: 9, MaxRetries: -1})
+	defer rep9.Close()
+	require.Equal(t, int64(0), rep9.DBSize(ctx).Val(), "the replica still holds the expired key: no DEL came")
+	require.NoError(t, master.c.Do(ctx, "CLIENT", "UNBLOCK", id).Err())
+	require.ErrorIs(t, <-done, redis.Nil)
+}
