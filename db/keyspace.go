@@ -336,7 +336,7 @@ func (db *DB) Flush() int {
 // RandomKey returns a random key that is not expired, or "" when empty.
 func (db *DB) RandomKey() (string, bool) {
 	for tries := 0; db.keys.Len() > 0; tries++ {
-		k, _, _ := db.keys.Random()
+		k, _ := dictFairRandom(db.keys)
 		if !db.isExpired([]byte(k)) {
 			return k, true
 		}

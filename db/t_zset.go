@@ -1372,7 +1372,7 @@ func (z *ZSet) random() ([]byte, float64) {
 		cur := zcursor{lp: lp, p: lp.Seek(2 * rand.IntN(z.Len()))}
 		return cur.member(), cur.score()
 	}
-	m, s, _ := z.dict.Random()
+	m, s := dictFairRandom(z.dict)
 	return keyBytes(m), s
 }
 
@@ -1470,7 +1470,7 @@ func zrandmemberWithCount(c *Client, l int64, withScores bool) {
 	}
 	seen := make(map[string]struct{}, n)
 	for len(seen) < n {
-		m, s, _ := z.dict.Random()
+		m, s := dictFairRandom(z.dict)
 		if _, dup := seen[m]; dup {
 			continue
 		}

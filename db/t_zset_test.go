@@ -557,3 +557,53 @@ func TestZsetLoadAPI(t *testing.T) {
 	dup.Append([]byte("c"))
 	require.False(t, ZsetListpackValid(dup))
 }
+
+// TestRandomMembersUniform: ZRANDMEMBER, HRANDFIELD and SRANDMEMBER with a
+// negative count and RANDOMKEY pick each element of a hash table as often
+// as any other, as Redis's dictGetFairRandomKey (an element in a long
+// chain is not less likely): the chi-square of 2000 picks of 10 elements
+// stays under 40 (p = 1e-5 at 9 degrees of freedom), as Redis's own test.
+func TestRandomMembersUniform(t *testing.T) {
+	r := newLocalRunner(t)
+	for _, line := range []string{
+		"CONFIG SET zset-max-listpack-entries 0", "CONFIG SET hash-max-listpack-entries 0",
+		"CONFIG SET set-max-intset-entries 0",
+	} {
+		require.Equal(t, "+OK", zsetDo(r, "", line))
+	}
+	var z, h, s []string
+	for i := range 10 {
+		m := "m" + strconv.Itoa(i)
+		z, h, s = append(z, strconv.Itoa(i), m), append(h, m, "v"), append(s, m)
+		zsetDo(r, "", "SET "+m+" v")
+	}
+	zsetDo(r, "", "ZADD z "+strings.Join(z, " "))
+	zsetDo(r, "", "HSET h "+strings.Join(h, " "))
+	zsetDo(r, "", "SADD s "+strings.Join(s, " "))
+	chi := func(picks []string) float64 {
+		counts := map[string]int{}
+		for _, p := range picks {
+			counts[p]++
+		}
+		expected := float64(len(picks)) / 10
+		x := 0.0
+		for i := range 10 {
+			d := float64(counts["\"m"+strconv.Itoa(i)+"\""]) - expected
+			x += d * d / expected
+		}
+		return x
+	}
+	for _, line := range []string{"ZRANDMEMBER z -2000", "HRANDFIELD h -2000", "SRANDMEMBER s -2000"} {
+		got := zsetElems(r.do("", mustSplit(line)))
+		require.Len(t, got, 2000, line)
+		require.Less(t, chi(got), 40.0, line)
+	}
+	var keys []string
+	for range 2000 {
+		if k := zsetDo(r, "", "RANDOMKEY"); strings.HasPrefix(k, "\"m") {
+			keys = append(keys, k)
+		}
+	}
+	require.Greater(t, len(keys), 1000) // z, h and s are keys too
+	require.Less(t, chi(keys), 40.0, "RANDOMKEY")
+}
