@@ -460,6 +460,9 @@ func (a *AOF) start() error {
 	case a.srv.ActiveChild() != db.ChildNone && a.rw == nil:
 		a.scheduled = true
 		logger.Warningf("AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.")
+	case a.srv.InExec():
+		a.scheduled = true
+		logger.Warningf("AOF was enabled during a transaction. An AOF background was scheduled to start when possible.")
 	default:
 		if a.rw != nil {
 			logger.Warningf("AOF was enabled but there is already an AOF rewriting in background. Stopping background AOF and starting a rewrite now.")

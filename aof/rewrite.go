@@ -64,7 +64,7 @@ func bgrewriteaofCommand(c *db.Client) {
 	switch {
 	case a.rw != nil:
 		c.Error("ERR Background append only file rewriting already in progress")
-	case c.Srv().ActiveChild() != db.ChildNone:
+	case c.Srv().ActiveChild() != db.ChildNone || c.Srv().InExec():
 		a.scheduled = true
 		a.failures = 0 // a manual rewrite is not limited
 		a.publish()

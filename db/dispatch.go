@@ -222,11 +222,11 @@ func (s *Server) processCommand(c *Client) {
 		s.reject(c, "ERR Replica can't interact with the keyspace")
 		return
 	}
-	if s.IsReplica && !s.MasterLinkUp && !s.ServeStaleData && flags&FlagStale == 0 {
+	if s.RunningStale() && (flags&FlagStale == 0 || c.execLacks(FlagStale)) {
 		s.reject(c, ErrMasterDown)
 		return
 	}
-	if s.Loading && !cmd.Has(FlagLoading) {
+	if s.Loading && (!cmd.Has(FlagLoading) || c.execLacks(FlagLoading)) {
 		s.reject(c, ErrLoading)
 		return
 	}

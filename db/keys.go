@@ -422,8 +422,8 @@ func swapdbCommand(c *Client) {
 	}
 	if id1 != id2 {
 		db1, db2 := s.DBs[id1], s.DBs[id2]
-		s.touchWatchedKeysInDB(db1, db2)
-		s.touchWatchedKeysInDB(db2, db1)
+		s.touchWatchedKeysReplaced(db1, db2)
+		s.touchWatchedKeysReplaced(db2, db1)
 		db1.swap(db2)
 		// A client blocked on a key of db1 or db2 may find it now.
 		s.scanDatabaseForReadyKeys(db1)
@@ -431,24 +431,6 @@ func swapdbCommand(c *Client) {
 	}
 	s.Dirty++
 	c.OK()
-}
-
-// touchWatchedKeysInDB fails the transactions WATCHing a key of emptied
-// that exists there, or in replacedWith (the data set that takes its place
-// in SWAPDB), as Redis's touchAllWatchedKeysInDb.
-func (s *Server) touchWatchedKeysInDB(emptied, replacedWith *DB) {
-	for wk, clients := range s.watched {
-		if wk.db != emptied {
-			continue
-		}
-		if emptied.lookup(keyBytes(wk.key)) == nil &&
-			(replacedWith == nil || replacedWith.lookup(keyBytes(wk.key)) == nil) {
-			continue
-		}
-		for c := range clients {
-			c.Flags |= ClientDirtyCAS
-		}
-	}
 }
 
 // flushArgsOK checks FLUSHDB/FLUSHALL's [ASYNC|SYNC]. Both free in the
@@ -468,7 +450,7 @@ func flushdbCommand(c *Client) {
 	if !flushArgsOK(c) {
 		return
 	}
-	c.srv.touchWatchedKeysInDB(c.DB, nil)
+	c.srv.touchWatchedKeysReplaced(c.DB, nil)
 	c.srv.trackingInvalidateKeysOnFlush()
 	c.srv.Dirty += int64(c.DB.Flush())
 	c.forcePropagate = PropagateAll
@@ -485,7 +467,7 @@ func flushallCommand(c *Client) {
 	s := c.srv
 	s.trackingInvalidateKeysOnFlush()
 	for _, db := range s.DBs {
-		s.touchWatchedKeysInDB(db, nil)
+		s.touchWatchedKeysReplaced(db, nil)
 		s.Dirty += int64(db.Flush())
 	}
 	// Persistence then stops a snapshot in progress and, when save points

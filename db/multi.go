@@ -32,6 +32,9 @@ func init() {
 type MultiState struct {
 	Cmds  []queuedCommand
 	flags CmdFlag // union of the queued commands' flags
+	// invFlags is the union of their complements: a flag set here is
+	// missing from some queued command (Redis's cmd_inv_flags).
+	invFlags CmdFlag
 	// watched holds the keys the client WATCHes; the value tells whether
 	// the key was already logically expired when WATCHed.
 	watched map[watchedKey]bool
@@ -53,6 +56,12 @@ func (m *MultiState) hasWriteCmd() bool {
 	return m != nil && m.flags&FlagWrite != 0
 }
 
+// execLacks reports whether c is running EXEC with a queued command that
+// lacks flag.
+func (c *Client) execLacks(flag CmdFlag) bool {
+	return c.Cmd != nil && c.Cmd.Name == "exec" && c.Flags&ClientMulti != 0 && c.Multi != nil && c.Multi.invFlags&flag != 0
+}
+
 func (c *Client) multiState() *MultiState {
 	if c.Multi == nil {
 		c.Multi = &MultiState{}
@@ -68,7 +77,12 @@ func (s *Server) queueMultiCommand(c *Client) {
 		argv := copyArgv(c.Argv)
 		m := c.multiState()
 		m.Cmds = append(m.Cmds, queuedCommand{cmd: c.Cmd, argv: argv})
-		m.flags |= c.Cmd.Flags
+		flags := c.Cmd.Flags
+		if c.Cmd.scriptRunner && s.ScriptCommandFlags != nil {
+			flags = s.ScriptCommandFlags(c, flags)
+		}
+		m.flags |= flags
+		m.invFlags |= ^flags
 	}
 	c.Status("QUEUED")
 }
@@ -78,7 +92,7 @@ func (s *Server) queueMultiCommand(c *Client) {
 func (s *Server) discardTransaction(c *Client) {
 	if c.Multi != nil {
 		c.Multi.Cmds = nil
-		c.Multi.flags = 0
+		c.Multi.flags, c.Multi.invFlags = 0, 0
 	}
 	c.Flags &^= ClientMulti | ClientDirtyCAS | ClientDirtyExec
 	s.unwatchAllKeys(c)
@@ -140,6 +154,8 @@ func execCommand(c *Client) {
 	origArgv, origCmd, origOwned := c.Argv, c.Cmd, c.argvOwned
 	cmds := c.Multi.Cmds
 	c.ArrayLen(len(cmds))
+	s.inExec = true
+	defer func() { s.inExec = false }()
 	for _, q := range cmds {
 		// The copies are borrowed by the command like any input: the
 		// invariants build clobbers them after the call.
@@ -153,6 +169,11 @@ func execCommand(c *Client) {
 	c.Argv, c.Cmd, c.argvOwned = origArgv, origCmd, origOwned
 	s.discardTransaction(c)
 }
+
+// InExec reports whether EXEC is running its commands (Redis's in_exec):
+// a background save or rewrite asked for then waits for the end of the
+// transaction, so that its point in time is not in the middle of it.
+func (s *Server) InExec() bool { return s.inExec }
 
 func watchCommand(c *Client) {
 	if c.Flags&ClientMulti != 0 {

@@ -62,6 +62,7 @@ type Server struct {
 	tracking  trackingTable // client-side caching (tracking.go)
 	pauseCron bool          // DEBUG PAUSE-CRON: the cron does nothing
 	sortBuf   sortScratch   // SORT's buffers, for the next SORT (sort.go)
+	inExec    bool          // EXEC runs its commands (multi.go)
 
 	Config *config.Config
 	DBs    []*DB

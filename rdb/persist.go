@@ -284,8 +284,8 @@ func bgsaveCommand(c *db.Client) {
 		c.Error("ERR Background save already in progress")
 		return
 	}
-	if c.Srv().ActiveChild() != db.ChildNone {
-		if schedule {
+	if c.Srv().ActiveChild() != db.ChildNone || c.Srv().InExec() {
+		if schedule || c.Srv().InExec() {
 			p.scheduled = true
 			c.Status("Background saving scheduled")
 			return

@@ -47,6 +47,7 @@ import (
 	"time"
 
 	"github.com/redis-go/redis-server/resp"
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 )
 
@@ -292,5 +293,57 @@ func TestScriptOnStaleReplica(t *testing.T) {
 	}
 	want := replies[tool(t, "redis-server")]
 	require.Equal(t, "<nil> ERR Can not execute the command on a stale replica script: f3, on @user_function:4.", want[2])
+	require.Equal(t, want, replies[""])
+}
+
+// TestExecDefersAndChecksState: EXEC on ours and on real Redis 7.0.
+// BGSAVE and BGREWRITEAOF inside a transaction are scheduled for after it
+// (and then run), and a transaction queued while the replica was fine is
+// refused as a whole once it is stale.
+func TestExecDefersAndChecksState(t *testing.T) {
+	ctx := context.Background()
+	replies := map[string][]string{}
+	for _, bin := range []string{"", tool(t, "redis-server")} {
+		n := startNode(t, bin)
+		var got []string
+		multiReplies := func(cmds ...[]any) {
+			pipe := n.c.TxPipeline()
+			var rs []*redis.Cmd
+			for _, c := range cmds {
+				rs = append(rs, pipe.Do(ctx, c...))
+			}
+			_, err := pipe.Exec(ctx)
+			for _, r := range rs {
+				got = append(got, fmt.Sprint(r.Val()))
+			}
+			got = append(got, fmt.Sprint(err))
+		}
+		multiReplies([]any{"SET", "foo", "bar"}, []any{"BGSAVE"})
+		waitFor(t, 20*time.Second, "the scheduled BGSAVE", func() (bool, string) {
+			info := n.c.Info(ctx, "persistence").Val()
+			return field(info, "rdb_changes_since_last_save") == "0" && field(info, "rdb_bgsave_in_progress") == "0", info
+		})
+		multiReplies([]any{"BGREWRITEAOF"})
+		waitFor(t, 20*time.Second, "the scheduled BGREWRITEAOF", func() (bool, string) {
+			info := n.c.Info(ctx, "persistence").Val()
+			return field(info, "aof_rewrite_scheduled") == "0" && field(info, "aof_rewrite_in_progress") == "0" &&
+				field(info, "aof_last_bgrewrite_status") == "ok", info
+		})
+		require.NoError(t, n.c.ConfigSet(ctx, "replica-serve-stale-data", "no").Err())
+		other := redis.NewClient(&redis.Options{Addr: n.Addr(), MaxRetries: -1})
+		conn := n.c.Conn()
+		require.NoError(t, conn.Do(ctx, "MULTI").Err())
+		require.NoError(t, conn.Do(ctx, "GET", "foo").Err())
+		require.NoError(t, other.Do(ctx, "REPLICAOF", "127.0.0.1", strconv.Itoa(freePort(t))).Err())
+		_, err := conn.Do(ctx, "EXEC").Result()
+		got = append(got, fmt.Sprint(err))
+		require.NoError(t, other.Do(ctx, "REPLICAOF", "NO", "ONE").Err())
+		conn.Close()
+		other.Close()
+		replies[bin] = got
+	}
+	want := replies[tool(t, "redis-server")]
+	require.Equal(t, []string{"OK", "Background saving scheduled", "<nil>", "Background append only file rewriting scheduled", "<nil>",
+		"EXECABORT Transaction discarded because of: MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."}, want)
 	require.Equal(t, want, replies[""])
 }
