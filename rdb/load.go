@@ -27,6 +27,13 @@ type LoadInfo struct {
 	Functions    []string // the code of the function libraries
 }
 
+// CRCError is a dump whose checksum does not match its contents.
+type CRCError struct{ Expected, Got uint64 }
+
+func (e *CRCError) Error() string {
+	return fmt.Sprintf("Wrong RDB checksum expected: (%x) but got (%x). Aborting now.", e.Expected, e.Got)
+}
+
 // Load reads an RDB stream into fresh databases and returns them without
 // touching the server's data: the caller installs them (Server.ReplaceDBs)
 // only after a complete, valid load. Keys already expired at now are
@@ -147,7 +154,7 @@ func Load(r io.Reader, srv *db.Server, now int64, skipExpired bool) ([]*db.DB, *
 				got := uint64(sum[0]) | uint64(sum[1])<<8 | uint64(sum[2])<<16 | uint64(sum[3])<<24 |
 					uint64(sum[4])<<32 | uint64(sum[5])<<40 | uint64(sum[6])<<48 | uint64(sum[7])<<56
 				if got != 0 && got != want {
-					return nil, nil, fmt.Errorf("Wrong RDB checksum expected: (%x) got (%x). Aborting now.", got, want)
+					return nil, nil, &CRCError{Expected: want, Got: got}
 				}
 			}
 			info.Bytes = d.n

@@ -390,6 +390,12 @@ func (p *Persister) LoadAtStartup() error {
 	dbs, info, err := Load(f, s, time.Now().UnixMilli(), !s.IsReplica)
 	s.Loading = false
 	if err != nil {
+		if crc := (*CRCError)(nil); errors.As(err, &crc) {
+			// Redis's rdbReportCorruptRDB for the checksum (rdb.c:3225).
+			logger.Warningf("%v", crc)
+			logger.Warningf("Internal error in RDB reading offset 0, function at rdb.c:3225 -> RDB CRC error")
+			return errors.New("Terminating server after rdb file reading failure.")
+		}
 		if errors.Is(err, ErrCorrupt) {
 			return fmt.Errorf("Short read or OOM loading DB. Unrecoverable error, aborting now. (%v)", err)
 		}

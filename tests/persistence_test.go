@@ -302,3 +302,35 @@ func TestRestoreIdletimeOrFreq(t *testing.T) {
 		require.EqualError(t, c.Do(ctx, args...).Err(), tc.want, "%v", tc.args)
 	}
 }
+
+// TestCorruptChecksumRefusedAtStartup: a dump file whose checksum is
+// wrong stops the server at startup with Redis's log lines, ours and real
+// Redis alike, and with the same two checksums.
+func TestCorruptChecksumRefusedAtStartup(t *testing.T) {
+	dir := t.TempDir()
+	s := startIn(t, "", dir)
+	c := s.client(t, 2)
+	require.NoError(t, c.Set(context.Background(), "k", "v", 0).Err())
+	require.NoError(t, c.Save(context.Background()).Err())
+	s.stop()
+	path := filepath.Join(dir, "dump.rdb")
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	copy(b[len(b)-8:], "foobar00")
+	require.NoError(t, os.WriteFile(path, b, 0o644))
+	wrong := func(out string) string {
+		for _, l := range strings.Split(out, "\n") {
+			if _, msg, ok := strings.Cut(l, "# Wrong RDB checksum"); ok {
+				return msg
+			}
+		}
+		return "no checksum line in:\n" + out
+	}
+	var lines []string
+	for _, bin := range []string{"", tool(t, "redis-server")} {
+		out := aofRefuse(t, bin, dir, "--appendonly", "no")
+		require.Contains(t, out, "Internal error in RDB reading offset 0, function at rdb.c:3225 -> RDB CRC error")
+		lines = append(lines, wrong(out))
+	}
+	require.Equal(t, lines[1], lines[0])
+}
