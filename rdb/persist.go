@@ -35,7 +35,8 @@ type Persister struct {
 	scheduled    bool // BGSAVE SCHEDULE: another one starts when it ends
 	dirtyAtStart int64
 	lastTry      time.Time
-	cancel       atomic.Bool // read by the BGSAVE goroutine
+	cancel       atomic.Bool   // read by the BGSAVE goroutine
+	written      chan struct{} // closed when the BGSAVE goroutine is done with the file
 
 	fillSnapshot func(sn *db.Snapshot) bool
 	loaded       []func(info *LoadInfo)
@@ -117,6 +118,9 @@ func WriteFile(path string, sn *db.Snapshot, opt Options, cancel *atomic.Bool) e
 	f, err := os.Create(tmp)
 	if err != nil {
 		return fmt.Errorf("Failed opening the temp RDB file %s (in server root dir %s) for saving: %v", tmp, cwd(), err)
+	}
+	if cancel != nil {
+		opt.Cancel = cancel // checked after each key too
 	}
 	_, err = Write(cancelWriter{f, cancel}, sn, opt)
 	if err == nil {
@@ -204,9 +208,12 @@ func (p *Persister) Background() error {
 	info.SaveKeysTotal, info.SaveKeysProcessed = int64(sn.Keys()), 0
 	logger.Noticef("Background saving started by pid %d", os.Getpid())
 	path := Path(s)
+	written := make(chan struct{})
+	p.written = written
 	go func() {
 		start := time.Now()
 		err := WriteFile(path, sn, opt, &p.cancel)
+		close(written)
 		if err == nil {
 			logger.Child(logger.Notice, "DB saved on disk")
 		}
@@ -230,10 +237,11 @@ func (p *Persister) backgroundDone(sn *db.Snapshot, err error, took time.Duratio
 	info.LastBgsaveTimeSec = int64(took.Seconds())
 	info.SaveKeysProcessed = info.SaveKeysTotal
 	if err != nil {
-		info.LastBgsaveOK = false
+		// A save stopped on purpose (Redis's SIGUSR1) is no error.
 		if errors.Is(err, errCancelled) {
 			logger.Warningf("Background saving terminated by signal 10")
 		} else {
+			info.LastBgsaveOK = false
 			logger.Warningf("%v", err)
 			logger.Warningf("Background saving error")
 		}
@@ -333,7 +341,7 @@ func (p *Persister) saveOnShutdown(flags int) error {
 	s := p.srv
 	if p.running {
 		logger.Warningf("There is a child saving an .rdb. Killing it!")
-		p.cancel.Store(true)
+		p.killBackground()
 	}
 	if flags&db.ShutdownNoSave != 0 {
 		return nil
@@ -349,16 +357,26 @@ func (p *Persister) saveOnShutdown(flags int) error {
 	return nil
 }
 
-// saveAfterFlushall saves at once after FLUSHALL when save points exist,
-// leaving the dirty counter as it was, as Redis does.
+// saveAfterFlushall stops a BGSAVE in progress and, when save points
+// exist, saves the empty data set at once, as Redis 7.0.15 does: the dirty
+// counter is then 0 (FLUSHALL is propagated all the same).
 func (p *Persister) saveAfterFlushall() {
-	s := p.srv
-	if len(s.Config.SaveParams()) == 0 {
+	p.killBackground()
+	if len(p.srv.Config.SaveParams()) > 0 {
+		p.Save()
+	}
+}
+
+// killBackground stops a BGSAVE in progress (killRDBChild) and waits until
+// its goroutine let go of the files, so that it cannot rename an older
+// data set over a save made after it. Its end is reported on the loop as
+// usual.
+func (p *Persister) killBackground() {
+	if !p.running {
 		return
 	}
-	dirty := s.Dirty
-	p.Save()
-	s.Dirty = dirty
+	p.cancel.Store(true)
+	<-p.written
 }
 
 // diskError refuses writes with MISCONF when the last background save
