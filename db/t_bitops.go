@@ -327,6 +327,9 @@ func findBit(b []byte, start, end int64, want bool) int64 {
 				i += 8
 				continue
 			}
+			if i > end { // the words skipped ended the range
+				break
+			}
 		}
 		if (b[byteIdx]&(0x80>>(i&7)) != 0) == want {
 			return i
