@@ -545,13 +545,13 @@ func bitfieldGeneric(c *Client, readonly bool) {
 
 	var b []byte
 	var tmp [20]byte
-	var ok bool
+	var ok, grown bool
 	switch {
 	case writes && readonly:
 		c.Error("ERR BITFIELD_RO only supports the GET subcommand")
 		return
 	case writes:
-		b, _, ok = lookupStringForBits(c, highest)
+		b, grown, ok = lookupStringForBits(c, highest)
 	default:
 		b, _, ok = readString(c, c.Argv[1], &tmp)
 	}
@@ -597,7 +597,9 @@ func bitfieldGeneric(c *Client, readonly bool) {
 			}
 			c.Int(ret)
 			setBitfield(b, op.offset, op.bits, uint64(newVal))
-			changes++
+			if grown || old != newVal { // only a change is a write, as SETBIT
+				changes++
+			}
 		} else {
 			old := getUnsignedBitfield(b, op.offset, op.bits)
 			var newVal, ret uint64
@@ -624,7 +626,9 @@ func bitfieldGeneric(c *Client, readonly bool) {
 			}
 			c.Int(int64(ret))
 			setBitfield(b, op.offset, op.bits, newVal)
-			changes++
+			if grown || old != newVal {
+				changes++
+			}
 		}
 	}
 	if changes > 0 {
