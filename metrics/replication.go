@@ -22,7 +22,9 @@ const (
 	helpSyncBytes   = "Bytes of the RDB sent so far to a replica in a full sync."
 	helpSyncTotal   = "Size of the RDB being sent to a replica in a full sync (disk transfers; a streamed RDB's size is unknown until its end)."
 	helpSyncElapsed = "Seconds since the replica's full sync began."
-	helpSyncETA     = "Estimated seconds until the RDB transfer ends, at the average rate so far."
+	helpSyncETA     = "Estimated seconds until the RDB transfer ends, at its average rate so far (in bytes, or in keys for a streamed RDB)."
+	helpSyncKeys    = "Keys of the dataset written so far to the streamed RDB of a diskless full sync."
+	helpSyncKeysAll = "Keys of the dataset a diskless full sync streams."
 	helpReadBytes   = "Bytes of the RDB received so far from the master (master_sync_read_bytes)."
 	helpReadTotal   = "Size of the RDB the master is sending (master_sync_total_bytes; unknown for a streamed RDB)."
 )
@@ -69,6 +71,10 @@ func syncMetrics(r *registry, now time.Time, p *repl.SyncProgress, prefix, helpB
 	if p.Total >= 0 {
 		r.gauge(prefix+"total_bytes", helpTotal, float64(p.Total), labels...)
 	}
+	if p.KeysTotal > 0 {
+		r.gauge(prefix+"keys_sent", helpSyncKeys, float64(p.Keys), labels...)
+		r.gauge(prefix+"keys_total", helpSyncKeysAll, float64(p.KeysTotal), labels...)
+	}
 	elapsed := now.Sub(p.Start).Seconds()
 	r.gauge(prefix+"elapsed_seconds", helpSyncElapsed, elapsed, labels...)
 	if eta, ok := syncETA(now, p); ok {
@@ -76,12 +82,20 @@ func syncMetrics(r *registry, now time.Time, p *repl.SyncProgress, prefix, helpB
 	}
 }
 
-// syncETA is the time left at the average rate so far: known once some
-// bytes moved and the total is known.
+// syncETA is the time left at the transfer's average rate so far: known
+// once it moved some bytes of a known total, or for a streamed RDB some
+// keys of a known count.
 func syncETA(now time.Time, p *repl.SyncProgress) (float64, bool) {
-	elapsed := now.Sub(p.Start).Seconds()
-	if p.Total < 0 || p.Bytes <= 0 || elapsed <= 0 {
+	if p.TransferStart.IsZero() {
 		return 0, false
 	}
-	return float64(p.Total-p.Bytes) / (float64(p.Bytes) / elapsed), true
+	elapsed := now.Sub(p.TransferStart).Seconds()
+	done, total := p.Bytes, p.Total
+	if total < 0 {
+		done, total = p.Keys, p.KeysTotal
+	}
+	if total <= 0 || done <= 0 || elapsed <= 0 {
+		return 0, false
+	}
+	return float64(total-done) / (float64(done) / elapsed), true
 }

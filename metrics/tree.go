@@ -65,10 +65,12 @@ type backlogJSON struct {
 }
 
 type syncJSON struct {
-	Bytes   int64    `json:"bytes"`
-	Total   int64    `json:"total"` // -1: unknown
-	Elapsed float64  `json:"elapsed_seconds"`
-	ETA     *float64 `json:"eta_seconds,omitempty"`
+	Bytes     int64    `json:"bytes"`
+	Total     int64    `json:"total"` // -1: unknown
+	Keys      int64    `json:"keys,omitempty"`
+	KeysTotal int64    `json:"keys_total,omitempty"` // a streamed RDB's progress
+	Elapsed   float64  `json:"elapsed_seconds"`
+	ETA       *float64 `json:"eta_seconds,omitempty"`
 }
 
 // node is one server of the tree and the link from its master to it.
@@ -110,7 +112,7 @@ func progressJSON(now time.Time, p *repl.SyncProgress) *syncJSON {
 	if p == nil {
 		return nil
 	}
-	j := &syncJSON{Bytes: p.Bytes, Total: p.Total, Elapsed: now.Sub(p.Start).Seconds()}
+	j := &syncJSON{Bytes: p.Bytes, Total: p.Total, Keys: p.Keys, KeysTotal: p.KeysTotal, Elapsed: now.Sub(p.Start).Seconds()}
 	if eta, ok := syncETA(now, p); ok {
 		j.ETA = &eta
 	}
@@ -233,7 +235,7 @@ func (w *walker) visit(ctx context.Context, n *node, depth int) {
 			if total <= 0 {
 				total = -1
 			}
-			n.Receiving = &syncJSON{Bytes: read, Total: total}
+			n.Receiving = &syncJSON{Bytes: read, Total: total, Elapsed: -1}
 		}
 	}
 	for _, l := range parseInfo(info) {

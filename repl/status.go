@@ -35,12 +35,17 @@ type ReplicaStatus struct {
 }
 
 // SyncProgress is a full sync's RDB transfer: bytes moved so far out of
-// Total (-1 while unknown: a streamed RDB, or one not started yet).
+// Total (-1 while unknown: a streamed RDB, or one not started yet). The
+// master streaming an RDB knows its progress in keys instead: Keys
+// written of KeysTotal (0 when not known).
 type SyncProgress struct {
-	Start    time.Time // the replica's PSYNC on the master, the payload's first byte on a replica
-	Bytes    int64
-	Total    int64
-	Diskless bool
+	Start         time.Time // the replica's PSYNC on the master, the payload's first byte on a replica
+	TransferStart time.Time // the RDB's first byte (zero while it is being made)
+	Bytes         int64
+	Total         int64
+	Keys          int64
+	KeysTotal     int64
+	Diskless      bool
 }
 
 // MasterStatus is a replica's link to its master, INFO's master_* fields.
@@ -80,7 +85,10 @@ func (r *Repl) Status() Status {
 		if rs.State != "online" || rep.file != nil {
 			p := &SyncProgress{Start: rep.syncStart, Total: -1, Diskless: rep.socketTarget}
 			if t := rep.transfer; t != nil && rep.file == t.f {
-				p.Bytes, p.Total = t.written.Load(), t.total
+				p.Bytes, p.Total, p.TransferStart = t.written.Load(), t.total, t.start
+				if t.keys != nil {
+					p.Keys, p.KeysTotal = t.keys.Load(), t.keysTotal
+				}
 			} else if rep.bulkSize > 0 && rep.state == sendBulk {
 				p.Total = rep.bulkSize
 			}
@@ -100,7 +108,8 @@ func (r *Repl) Status() Status {
 	}
 	if a := l.attempt; l.Client == nil && a != nil && a.state.Load() == stateTransfer {
 		total := a.syncTotal.Load()
-		m.Sync = &SyncProgress{Start: time.Unix(0, a.syncStart.Load()), Bytes: a.syncRead.Load(), Total: total, Diskless: total == 0}
+		start := time.Unix(0, a.syncStart.Load())
+		m.Sync = &SyncProgress{Start: start, TransferStart: start, Bytes: a.syncRead.Load(), Total: total, Diskless: total == 0}
 		if total == 0 {
 			m.Sync.Total = -1
 		}

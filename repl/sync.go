@@ -59,8 +59,12 @@ type transferTarget struct {
 	// progress of the sync (Status).
 	written atomic.Int64
 	// total is what a disk transfer sends (preamble and file), -1 for a
-	// streamed RDB, whose size is known only at its end.
-	total int64
+	// streamed RDB, whose size is known only at its end: its progress is
+	// then keys, written of keysTotal.
+	total     int64
+	start     time.Time // when the goroutine took the socket
+	keys      *atomic.Int64
+	keysTotal int64
 }
 
 // fullResync handles a replica that needs a full sync, as the end of
@@ -217,7 +221,8 @@ func (r *Repl) takeSocket(rep *Replica) (*transferTarget, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &transferTarget{rep: rep, name: rep.name(), f: f, prefix: append([]byte(nil), c.Buf...), total: -1}
+	t := &transferTarget{rep: rep, name: rep.name(), f: f, prefix: append([]byte(nil), c.Buf...), total: -1,
+		start: time.Now()}
 	c.Buf = c.Buf[:0]
 	c.HoldOutput = true
 	rep.file = f
@@ -254,6 +259,11 @@ func (r *Repl) startDiskless(noData bool) error {
 	s.Persistence.TotalForks++
 	opt := rdb.SaveOptions(s)
 	opt.WithReplInfo = r.fillSnapshot(sn)
+	opt.KeysWritten = new(atomic.Int64)
+	keysTotal := int64(sn.Keys())
+	if noData {
+		keysTotal = 0
+	}
 	var targets []*transferTarget
 	for _, rep := range append([]*Replica(nil), r.replicas...) {
 		if rep.state != waitBgsaveStart || rep.noData != noData {
@@ -270,6 +280,7 @@ func (r *Repl) startDiskless(noData bool) error {
 			r.closeClient(rep.c)
 			continue
 		}
+		t.keys, t.keysTotal = opt.KeysWritten, keysTotal
 		targets = append(targets, t)
 	}
 	if len(targets) == 0 { // the others wait for the next round

@@ -299,11 +299,11 @@ func TestMetricsFullSyncProgress(t *testing.T) {
 	ctx := context.Background()
 	mport, rport := freePort(t), freePort(t)
 	m := startNode(t, "", "--metrics-port", strconv.Itoa(mport), "--repl-diskless-sync", "yes")
-	// 5000 incompressible values of 1000 bytes, 400 µs each: a transfer
-	// of 5 MB in about 2 s, written 64 KB at a time.
+	// 2000 incompressible values of 1000 bytes, 1.5 ms each: a transfer
+	// of 2 MB in 3 s or more, written 64 KB at a time.
 	rng := rand.New(rand.NewPCG(1, 2))
 	pipe := m.c.Pipeline()
-	for i := 0; i < 5000; i++ {
+	for i := 0; i < 2000; i++ {
 		v := make([]byte, 1000)
 		for j := range v {
 			v[j] = byte(rng.Uint32())
@@ -312,22 +312,32 @@ func TestMetricsFullSyncProgress(t *testing.T) {
 	}
 	_, err := pipe.Exec(ctx)
 	require.NoError(t, err)
-	require.NoError(t, m.c.ConfigSet(ctx, "rdb-key-save-delay", "400").Err())
+	require.NoError(t, m.c.ConfigSet(ctx, "rdb-key-save-delay", "1500").Err())
 	r := startNode(t, "", "--metrics-port", strconv.Itoa(rport), "--replicaof", "127.0.0.1", strconv.Itoa(m.Port))
-	port := strconv.Itoa(r.Port)
+	port, mp := strconv.Itoa(r.Port), strconv.Itoa(m.Port)
+	// Scrape both ends until one scrape shows the transfer under way and a
+	// later one shows more bytes sent and read.
 	var sent, read float64
-	waitFor(t, syncTimeout, "the transfer to be under way on both ends", func() (bool, string) {
+	waitFor(t, syncTimeout, "the transfer to be under way and to progress on both ends", func() (bool, string) {
 		mf, rf := scrapeMetrics(t, mport), scrapeMetrics(t, rport)
 		s, ok1 := metricValue(mf, "redis_go_full_sync_sent_bytes", "slave_port", port)
-		rd, ok2 := metricValue(rf, "redis_go_master_sync_read_bytes", "master_port", strconv.Itoa(m.Port))
-		_, ok3 := metricValue(mf, "redis_go_full_sync_elapsed_seconds", "slave_port", port)
-		sent, read = s, rd
-		return ok1 && ok2 && ok3 && s > 0 && rd > 0, fmt.Sprintf("sent %v (%v) read %v (%v)", s, ok1, rd, ok2)
-	})
-	waitFor(t, syncTimeout, "the bytes to grow", func() (bool, string) {
-		mf, rf := scrapeMetrics(t, mport), scrapeMetrics(t, rport)
-		s, _ := metricValue(mf, "redis_go_full_sync_sent_bytes", "slave_port", port)
-		rd, _ := metricValue(rf, "redis_go_master_sync_read_bytes", "master_port", strconv.Itoa(m.Port))
+		rd, ok2 := metricValue(rf, "redis_go_master_sync_read_bytes", "master_port", mp)
+		state := fmt.Sprintf("sent %v (%v) read %v (%v)", s, ok1, rd, ok2)
+		if !ok1 || !ok2 || s == 0 || rd == 0 {
+			return false, state
+		}
+		// A streamed RDB's size is unknown until its end: its progress is keys.
+		keys, _ := metricValue(mf, "redis_go_full_sync_keys_sent", "slave_port", port)
+		all, _ := metricValue(mf, "redis_go_full_sync_keys_total", "slave_port", port)
+		_, eta := metricValue(mf, "redis_go_full_sync_eta_seconds", "slave_port", port)
+		_, total := metricValue(mf, "redis_go_full_sync_total_bytes", "slave_port", port)
+		_, elapsed := metricValue(mf, "redis_go_full_sync_elapsed_seconds", "slave_port", port)
+		require.True(t, keys > 0 && all == 2000 && eta && !total && elapsed,
+			"keys %v of %v, ETA %v, total bytes %v, elapsed %v", keys, all, eta, total, elapsed)
+		if sent == 0 {
+			sent, read = s, rd
+			return false, state
+		}
 		return s > sent && rd > read, fmt.Sprintf("sent %v -> %v, read %v -> %v", sent, s, read, rd)
 	})
 	require.NoError(t, m.c.ConfigSet(ctx, "rdb-key-save-delay", "0").Err())
