@@ -251,7 +251,7 @@ func exporterMetrics(r *registry, s *scrape) {
 		name string
 		v    int64
 	}{{"io_threads", s.ioThreads}, {"maxclients", s.maxClients}, {"maxmemory", s.maxMemory}} {
-		r.gauge("redis_config_"+c.name, "redis_config_"+c.name+" metric", float64(c.v))
+		r.gauge("redis_config_"+c.name, "config_"+c.name+" metric", float64(c.v))
 	}
 	for _, e := range s.latency {
 		r.gauge("redis_latency_spike_last", "When the latency spike last occurred", float64(e.Time), "event_name", e.Name)

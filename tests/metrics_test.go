@@ -7,6 +7,7 @@ package tests
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -254,6 +255,17 @@ func TestMetricsMatchInfo(t *testing.T) {
 	// offset is the master's, and the oldest write it lacks is none.
 	requireMetric(t, fams, infoFloat(t, info, "master_repl_offset"), "redis_connected_slave_offset_bytes", "slave_port", rport)
 	requireMetric(t, fams, 0, "redis_go_replica_lag_seconds", "slave_port", rport)
+	// The status page's tree asks the replica, a real Redis, for its view.
+	body := httpGet(t, fmt.Sprintf("http://127.0.0.1:%d/status.json", mport))
+	var st struct{ Tree statusTree }
+	require.NoError(t, json.Unmarshal([]byte(body), &st), body)
+	require.Len(t, st.Tree.Replicas, 1, body)
+	rn := st.Tree.Replicas[0]
+	require.Equal(t, r.Addr(), rn.Addr, body)
+	require.Equal(t, "slave", rn.Role, body)
+	require.Equal(t, "up", rn.LinkStatus, body)
+	require.Empty(t, rn.Error, body)
+
 	for _, name := range []string{"redis_go_replica_last_ack_seconds", "redis_go_repl_backlog_coverage_seconds",
 		"redis_go_repl_backlog_history_seconds"} {
 		require.NotNil(t, fams[name], name)
