@@ -116,10 +116,11 @@ type scrape struct {
 // errLoopBusy is a scrape the loop did not serve in time.
 var errLoopBusy = errors.New("the server did not answer in time")
 
-// take copies a scrape on the loop.
-func (m *Metrics) take(ctx context.Context) (*scrape, error) {
+// take copies a scrape on the loop; withInfo adds INFO's text, which the
+// status page does not need.
+func (m *Metrics) take(ctx context.Context, withInfo bool) (*scrape, error) {
 	ch := make(chan *scrape, 1)
-	m.srv.Loop.Execute(func() { ch <- m.collect() })
+	m.srv.Loop.Execute(func() { ch <- m.collect(withInfo) })
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	select {
@@ -131,13 +132,16 @@ func (m *Metrics) take(ctx context.Context) (*scrape, error) {
 }
 
 // collect runs on the loop.
-func (m *Metrics) collect() *scrape {
+func (m *Metrics) collect(withInfo bool) *scrape {
 	srv, cfg := m.srv, m.srv.Config
 	now := time.Now()
-	s := &scrape{time: now, info: srv.Info("everything"),
+	s := &scrape{time: now,
 		databases: cfg.Int("databases"), ioThreads: cfg.Int("io-threads"), maxClients: cfg.Int("maxclients"),
 		maxMemory: cfg.Int("maxmemory"), port: cfg.Int("port"),
 		masterUser: cfg.String("masteruser"), masterAuth: cfg.String("masterauth")}
+	if withInfo {
+		s.info = srv.Info("everything")
+	}
 	if cfg.Bool("cluster-enabled") {
 		s.databases = 1
 	}
@@ -162,7 +166,7 @@ func (m *Metrics) collect() *scrape {
 }
 
 func (m *Metrics) serveMetrics(w http.ResponseWriter, req *http.Request) {
-	s, err := m.take(req.Context())
+	s, err := m.take(req.Context(), true)
 	r := newRegistry()
 	if err != nil {
 		r.gauge("redis_up", "Information about the Redis instance", 0)

@@ -97,7 +97,7 @@ type node struct {
 func ptr[T any](v T) *T { return &v }
 
 func (m *Metrics) serveStatus(w http.ResponseWriter, req *http.Request) {
-	s, err := m.take(req.Context())
+	s, err := m.take(req.Context(), false)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusServiceUnavailable)
 		return
