@@ -1,5 +1,8 @@
 package metrics
 
+// The endpoint's life (Attach, Start on metrics-port / metrics-bind and on
+// their CONFIG SET) and what a request copies from the loop (take).
+
 import (
 	"context"
 	"errors"
@@ -99,6 +102,7 @@ type scrape struct {
 
 	databases, ioThreads, maxClients, maxMemory int64
 	port                                        int64
+	binds                                       []string
 	masterUser, masterAuth                      string
 
 	slowlogLen                     int
@@ -137,7 +141,7 @@ func (m *Metrics) collect(withInfo bool) *scrape {
 	now := time.Now()
 	s := &scrape{time: now,
 		databases: cfg.Int("databases"), ioThreads: cfg.Int("io-threads"), maxClients: cfg.Int("maxclients"),
-		maxMemory: cfg.Int("maxmemory"), port: cfg.Int("port"),
+		maxMemory: cfg.Int("maxmemory"), port: cfg.Int("port"), binds: cfg.Strings("bind"),
 		masterUser: cfg.String("masteruser"), masterAuth: cfg.String("masterauth")}
 	if withInfo {
 		s.info = srv.Info("everything")

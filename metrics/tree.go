@@ -35,13 +35,12 @@ const (
 
 // status is /status.json.
 type status struct {
-	Time     float64      `json:"time"` // unix seconds
-	Self     string       `json:"self"`
-	Master   *masterJSON  `json:"master,omitempty"`
-	Backlog  *backlogJSON `json:"backlog,omitempty"`
-	RateBps  *float64     `json:"write_rate_bytes_per_second,omitempty"`
-	Tree     *node        `json:"tree"`
-	Warnings []string     `json:"warnings,omitempty"`
+	Time    float64      `json:"time"` // unix seconds
+	Self    string       `json:"self"`
+	Master  *masterJSON  `json:"master,omitempty"`
+	Backlog *backlogJSON `json:"backlog,omitempty"`
+	RateBps *float64     `json:"write_rate_bytes_per_second,omitempty"`
+	Tree    *node        `json:"tree"`
 }
 
 type masterJSON struct {
@@ -123,7 +122,7 @@ func progressJSON(now time.Time, p *repl.SyncProgress) *syncJSON {
 func (m *Metrics) buildStatus(ctx context.Context, s *scrape) *status {
 	now := s.time
 	rs := &s.repl
-	self := selfAddr(m.srv.Config.Strings("bind"), s.port)
+	self := selfAddr(s.binds, s.port)
 	st := &status{Time: float64(now.UnixMilli()) / 1000, Self: self}
 	root := &node{Addr: self, Self: true, Role: rs.Role, Offset: ptr(rs.Offset)}
 	st.Tree = root

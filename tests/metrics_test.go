@@ -305,17 +305,17 @@ func TestMetricsConfig(t *testing.T) {
 
 // TestMetricsFullSyncProgress watches a slowed-down diskless full sync
 // from both ends: the bytes sent by the master and read by the replica
-// grow while it runs.
+// grow while it runs. Then the replica's lag, in bytes and seconds.
 func TestMetricsFullSyncProgress(t *testing.T) {
 	oursOnly(t)
 	ctx := context.Background()
 	mport, rport := freePort(t), freePort(t)
 	m := startNode(t, "", "--metrics-port", strconv.Itoa(mport), "--repl-diskless-sync", "yes")
-	// 2000 incompressible values of 1000 bytes, 1.5 ms each: a transfer
-	// of 2 MB in 3 s or more, written 64 KB at a time.
+	// 1000 incompressible values of 1000 bytes, 2 ms each: a transfer of
+	// 1 MB in 2 s or more, written 64 KB at a time.
 	rng := rand.New(rand.NewPCG(1, 2))
 	pipe := m.c.Pipeline()
-	for i := 0; i < 2000; i++ {
+	for i := 0; i < 1000; i++ {
 		v := make([]byte, 1000)
 		for j := range v {
 			v[j] = byte(rng.Uint32())
@@ -324,7 +324,7 @@ func TestMetricsFullSyncProgress(t *testing.T) {
 	}
 	_, err := pipe.Exec(ctx)
 	require.NoError(t, err)
-	require.NoError(t, m.c.ConfigSet(ctx, "rdb-key-save-delay", "1500").Err())
+	require.NoError(t, m.c.ConfigSet(ctx, "rdb-key-save-delay", "2000").Err())
 	r := startNode(t, "", "--metrics-port", strconv.Itoa(rport), "--replicaof", "127.0.0.1", strconv.Itoa(m.Port))
 	port, mp := strconv.Itoa(r.Port), strconv.Itoa(m.Port)
 	// Scrape both ends until one scrape shows the transfer under way and a
@@ -344,7 +344,7 @@ func TestMetricsFullSyncProgress(t *testing.T) {
 		_, eta := metricValue(mf, "redis_go_full_sync_eta_seconds", "slave_port", port)
 		_, total := metricValue(mf, "redis_go_full_sync_total_bytes", "slave_port", port)
 		_, elapsed := metricValue(mf, "redis_go_full_sync_elapsed_seconds", "slave_port", port)
-		require.True(t, keys > 0 && all == 2000 && eta && !total && elapsed,
+		require.True(t, keys > 0 && all == 1000 && eta && !total && elapsed,
 			"keys %v of %v, ETA %v, total bytes %v, elapsed %v", keys, all, eta, total, elapsed)
 		if sent == 0 {
 			sent, read = s, rd
@@ -359,6 +359,34 @@ func TestMetricsFullSyncProgress(t *testing.T) {
 	require.False(t, syncing, "a full sync still shown once the replica is online")
 	_, ok := metricValue(mf, "redis_go_replica_lag_bytes", "slave_port", port)
 	require.True(t, ok)
+
+	// A replica that stops reading: its lag in bytes and in seconds grows
+	// from the master's first write it did not acknowledge (ours, or a
+	// PING sent meanwhile), then falls to zero once it caught up.
+	lagZero := func() (bool, string) {
+		mf := scrapeMetrics(t, mport)
+		b, _ := metricValue(mf, "redis_go_replica_lag_bytes", "slave_port", port)
+		s, _ := metricValue(mf, "redis_go_replica_lag_seconds", "slave_port", port)
+		return b == 0 && s == 0, fmt.Sprintf("lag %v bytes, %v s", b, s)
+	}
+	waitFor(t, syncTimeout, "the replica to acknowledge everything", lagZero)
+	slept := make(chan error, 1)
+	asleep := time.Now()
+	go func() { slept <- r.c.Do(ctx, "DEBUG", "SLEEP", "1.5").Err() }()
+	waitFor(t, syncTimeout, "the replica to be asleep", func() (bool, string) {
+		return !pingOnce(r.Port), "it still answers PING"
+	})
+	require.NoError(t, m.c.Set(ctx, "late", "write", 0).Err())
+	waitFor(t, syncTimeout, "a lag of the write's age", func() (bool, string) {
+		mf := scrapeMetrics(t, mport)
+		b, _ := metricValue(mf, "redis_go_replica_lag_bytes", "slave_port", port)
+		s, _ := metricValue(mf, "redis_go_replica_lag_seconds", "slave_port", port)
+		require.LessOrEqual(t, s, time.Since(asleep).Seconds()+0.2, "a lag older than the replica's sleep")
+		return b > 0 && s >= 0.5, fmt.Sprintf("lag %v bytes, %v s", b, s)
+	})
+	require.NoError(t, <-slept)
+	waitFor(t, syncTimeout, "the lag to fall back to zero", lagZero)
+
 	rf := scrapeMetrics(t, rport)
 	var missing []string
 	for _, name := range exporterReplicaNames {
