@@ -122,8 +122,10 @@ func TestStatusPageChain(t *testing.T) {
 		return ok, body
 	})
 
-	// The page, after its script fetched /status.json and drew the tree.
-	dom := chromium(t, fmt.Sprintf("http://127.0.0.1:%d/", mA), "--dump-dom")
+	// The page, after its script fetched /status.json and drew the tree:
+	// its DOM, and a screenshot taken by the same run.
+	shot := filepath.Join(t.TempDir(), "status.png")
+	dom := chromium(t, fmt.Sprintf("http://127.0.0.1:%d/", mA), "--dump-dom", "--screenshot="+shot, "--window-size=1000,700")
 	state, parent := nodeDivs(dom)
 	require.Equal(t, map[string]string{addrA: "self", addrB: "online", addrC: "online"}, state, dom)
 	require.Equal(t, map[string]string{addrB: addrA, addrC: addrB}, parent, dom)
@@ -136,8 +138,6 @@ func TestStatusPageChain(t *testing.T) {
 
 	// The screenshot: the blue box of A, then the green boxes of B and C,
 	// each indented under the one above.
-	shot := filepath.Join(t.TempDir(), "status.png")
-	chromium(t, fmt.Sprintf("http://127.0.0.1:%d/", mA), "--screenshot="+shot, "--window-size=1000,700")
 	f, err := os.Open(shot)
 	require.NoError(t, err)
 	defer f.Close()
