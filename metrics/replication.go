@@ -23,8 +23,8 @@ const (
 	helpSyncTotal   = "Size of the RDB being sent to a replica in a full sync (disk transfers; a streamed RDB's size is unknown until its end)."
 	helpSyncElapsed = "Seconds since the replica's full sync began."
 	helpSyncETA     = "Estimated seconds until the RDB transfer ends, at its average rate so far (in bytes, or in keys for a streamed RDB)."
-	helpSyncKeys    = "Keys of the dataset written so far to the streamed RDB of a diskless full sync."
-	helpSyncKeysAll = "Keys of the dataset a diskless full sync streams."
+	helpSyncKeys    = "Keys written so far to the RDB of a full sync: streamed (diskless), or the BGSAVE a disk transfer waits for."
+	helpSyncKeysAll = "Keys of the RDB of a full sync (streamed, or the BGSAVE a disk transfer waits for)."
 	helpReadBytes   = "Bytes of the RDB received so far from the master (master_sync_read_bytes)."
 	helpReadTotal   = "Size of the RDB the master is sending (master_sync_total_bytes; unknown for a streamed RDB)."
 )
@@ -83,17 +83,17 @@ func syncMetrics(r *registry, now time.Time, p *repl.SyncProgress, prefix, helpB
 }
 
 // syncETA is the time left at the transfer's average rate so far: known
-// once it moved some bytes of a known total, or for a streamed RDB some
-// keys of a known count.
+// once it moved some bytes of a known total, or for a streamed RDB (or
+// the BGSAVE a disk transfer waits for) some keys of a known count.
 func syncETA(now time.Time, p *repl.SyncProgress) (float64, bool) {
-	if p.TransferStart.IsZero() {
-		return 0, false
-	}
-	elapsed := now.Sub(p.TransferStart).Seconds()
-	done, total := p.Bytes, p.Total
+	start, done, total := p.TransferStart, p.Bytes, p.Total
 	if total < 0 {
 		done, total = p.Keys, p.KeysTotal
 	}
+	if start.IsZero() {
+		return 0, false
+	}
+	elapsed := now.Sub(start).Seconds()
 	if total <= 0 || done <= 0 || elapsed <= 0 {
 		return 0, false
 	}

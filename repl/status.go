@@ -40,7 +40,7 @@ type ReplicaStatus struct {
 // written of KeysTotal (0 when not known).
 type SyncProgress struct {
 	Start         time.Time // the replica's PSYNC on the master, the payload's first byte on a replica
-	TransferStart time.Time // the RDB's first byte (zero while it is being made)
+	TransferStart time.Time // when what Bytes or Keys count began: the transfer, or the BGSAVE it waits for
 	Bytes         int64
 	Total         int64
 	Keys          int64
@@ -91,6 +91,10 @@ func (r *Repl) Status() Status {
 				}
 			} else if rep.bulkSize > 0 && rep.state == sendBulk {
 				p.Total = rep.bulkSize
+			} else if pi := &r.srv.Persistence; rep.state == waitBgsaveEnd && pi.BgsaveInProgress {
+				// The BGSAVE its disk transfer waits for: its keys.
+				p.Keys, p.KeysTotal = pi.SaveKeysProcessed, pi.SaveKeysTotal
+				p.TransferStart = time.Unix(pi.BgsaveStart, 0)
 			}
 			rs.Sync = p
 		}
