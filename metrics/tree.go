@@ -77,6 +77,7 @@ type node struct {
 	Addr   string `json:"addr"`
 	Self   bool   `json:"self,omitempty"`
 	Role   string `json:"role,omitempty"`
+	ReplID string `json:"replid,omitempty"` // this node's only
 	Offset *int64 `json:"offset,omitempty"` // its master_repl_offset
 	Error  string `json:"error,omitempty"`
 	// The link from its master, as the master sees it.
@@ -124,7 +125,7 @@ func (m *Metrics) buildStatus(ctx context.Context, s *scrape) *status {
 	rs := &s.repl
 	self := selfAddr(s.binds, s.port)
 	st := &status{Time: float64(now.UnixMilli()) / 1000, Self: self}
-	root := &node{Addr: self, Self: true, Role: rs.Role, Offset: ptr(rs.Offset)}
+	root := &node{Addr: self, Self: true, Role: rs.Role, ReplID: rs.ReplID, Offset: ptr(rs.Offset)}
 	st.Tree = root
 	if mst := rs.Master; mst != nil {
 		mj := &masterJSON{Addr: net.JoinHostPort(mst.Host, strconv.Itoa(mst.Port)), LinkUp: mst.LinkUp,

@@ -31,7 +31,8 @@ type Options struct {
 	// Cancel, when set, stops the write after the key being written.
 	Cancel *atomic.Bool
 	// KeysWritten, when set, counts the keys written so far: the progress
-	// of a full sync that streams the RDB (package repl).
+	// of a BGSAVE (INFO's current_save_keys_processed) or of a full sync
+	// that streams the RDB (package repl).
 	KeysWritten *atomic.Int64
 	// KeySaveDelay is rdb-key-save-delay: microseconds to sleep after each
 	// key (a negative -n sleeps 1µs once in n keys), to slow a save down in

@@ -45,7 +45,6 @@ type SyncProgress struct {
 	Total         int64
 	Keys          int64
 	KeysTotal     int64
-	Diskless      bool
 }
 
 // MasterStatus is a replica's link to its master, INFO's master_* fields.
@@ -83,7 +82,7 @@ func (r *Repl) Status() Status {
 			rs.State = "online"
 		}
 		if rs.State != "online" || rep.file != nil {
-			p := &SyncProgress{Start: rep.syncStart, Total: -1, Diskless: rep.socketTarget}
+			p := &SyncProgress{Start: rep.syncStart, Total: -1}
 			if t := rep.transfer; t != nil && rep.file == t.f {
 				p.Bytes, p.Total, p.TransferStart = t.written.Load(), t.total, t.start
 				if t.keys != nil {
@@ -113,7 +112,7 @@ func (r *Repl) Status() Status {
 	if a := l.attempt; l.Client == nil && a != nil && a.state.Load() == stateTransfer {
 		total := a.syncTotal.Load()
 		start := time.Unix(0, a.syncStart.Load())
-		m.Sync = &SyncProgress{Start: start, TransferStart: start, Bytes: a.syncRead.Load(), Total: total, Diskless: total == 0}
+		m.Sync = &SyncProgress{Start: start, TransferStart: start, Bytes: a.syncRead.Load(), Total: total}
 		if total == 0 {
 			m.Sync.Total = -1
 		}
