@@ -9,7 +9,8 @@
 #
 # The tests and the benchmark need Redis's own binaries; when one is
 # missing, make installs Debian's redis-server, redis-tools and
-# redis-sentinel packages.
+# redis-sentinel packages. The status page's test needs a browser: make
+# installs Debian's chromium package when it is missing.
 
 GO       ?= go
 BIN      := bin/redis-server
@@ -18,7 +19,7 @@ SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .NOTPARALLEL:
 
-.PHONY: all build run test fmt-check vet unit integration fuzz bench redis-tools client-libs clean
+.PHONY: all build run test fmt-check vet unit integration fuzz bench redis-tools client-libs chromium clean
 
 all: build
 
@@ -28,7 +29,7 @@ build:
 run: build
 	./$(BIN) redis.conf
 
-test: redis-tools client-libs fmt-check vet unit integration
+test: redis-tools client-libs chromium fmt-check vet unit integration
 
 fmt-check:
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt -l: these files need gofmt -w:"; echo "$$out"; exit 1; fi
@@ -68,6 +69,14 @@ redis-tools:
 	@if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null || ! command -v redis-benchmark >/dev/null || ! command -v redis-sentinel >/dev/null; then \
 		echo "Installing Debian's redis-server, redis-tools and redis-sentinel (the reference Redis 7.0)"; \
 		$(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y redis-server redis-tools redis-sentinel; \
+	fi
+
+# Headless Chromium renders the status page of the metrics endpoint in
+# tests/statuspage_test.go (its DOM after the script ran, a screenshot).
+chromium:
+	@if ! command -v chromium >/dev/null; then \
+		echo "Installing Debian's chromium (headless browser for the status page test)"; \
+		$(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
 	fi
 
 # Client libraries the scripting tests drive (tests/script_libs_test.go):

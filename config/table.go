@@ -262,5 +262,10 @@ func parameters(cwd string) table {
 	t.add("bind", multiArg, bindKind{}, defaultBind)
 	t.add("replicaof", Immutable|multiArg, replicaOfKind{}, ReplicaOf{}, "slaveof")
 	t.add("latency-tracking-info-percentiles", multiArg, percentilesKind{}, []float64{50, 99, 99.9})
+
+	// This server's own parameters, which Redis does not have: hidden, so
+	// that CONFIG GET * lists Redis's parameters only (package metrics).
+	t.add("metrics-port", Hidden, ints(0, 65535), 0)
+	t.add("metrics-bind", Hidden, stringKind{}, "127.0.0.1")
 	return t
 }

@@ -139,6 +139,25 @@ func (lm *latencyMonitor) sortedEvents() []string {
 	return names
 }
 
+// LatencyEvent is one line of LATENCY LATEST.
+type LatencyEvent struct {
+	Name         string
+	Time         int64 // unix seconds of the latest spike
+	Latency, Max int64 // milliseconds
+}
+
+// LatencyLatest returns what LATENCY LATEST replies, in its order.
+func (s *Server) LatencyLatest() []LatencyEvent {
+	lm := &s.latency
+	var out []LatencyEvent
+	for _, name := range lm.sortedEvents() {
+		ts := lm.events[name]
+		last := ts.samples[(ts.idx+latencyTSLen-1)%latencyTSLen]
+		out = append(out, LatencyEvent{name, last.time, last.latency, ts.max})
+	}
+	return out
+}
+
 func latencyLatestCommand(c *Client) {
 	lm := &c.srv.latency
 	c.ArrayLen(len(lm.events))

@@ -93,6 +93,9 @@ type seams struct {
 	Cluster Cluster
 	// Scripting is the script engine (package lua) once attached.
 	Scripting any
+	// Metrics is the metrics endpoint and status page (package metrics)
+	// once attached.
+	Metrics any
 	// ScriptCommandFlags returns the flags of a command that runs a script
 	// (EVAL, FCALL), those its script declares: write, denyoom and stale
 	// follow its no-writes, allow-oom and allow-stale (scriptFlagsToCmdFlags).

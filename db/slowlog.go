@@ -25,6 +25,17 @@ const (
 	slowlogMaxArg  = 128
 )
 
+// SlowlogLatest returns SLOWLOG LEN, and the ID and duration of the newest
+// entry (0 and 0 when empty): what a monitoring scrape reads with SLOWLOG
+// LEN and SLOWLOG GET 1.
+func (s *Server) SlowlogLatest() (length int, lastID, lastUsec int64) {
+	sl := &s.slowlog
+	if len(sl.entries) == 0 {
+		return 0, 0, 0
+	}
+	return len(sl.entries), sl.entries[0].id, sl.entries[0].usec
+}
+
 func (s *Server) slowlogPush(c *Client, usec int64) {
 	sl := &s.slowlog
 	if sl.slowerThan < 0 {

@@ -37,6 +37,10 @@ type Persister struct {
 	lastTry      time.Time
 	cancel       atomic.Bool   // read by the BGSAVE goroutine
 	written      chan struct{} // closed when the BGSAVE goroutine is done with the file
+	// keysWritten counts the keys the BGSAVE goroutine wrote; the cron
+	// copies it into INFO's current_save_keys_processed, as Redis's child
+	// reports its progress to the parent.
+	keysWritten atomic.Int64
 
 	fillSnapshot func(sn *db.Snapshot) bool
 	loaded       []func(info *LoadInfo)
@@ -203,6 +207,8 @@ func (p *Persister) Background() error {
 	s.SetActiveChild(db.ChildRDB)
 	p.running, p.dirtyAtStart, p.lastTry = true, s.Dirty, time.Now()
 	p.cancel.Store(false)
+	p.keysWritten.Store(0)
+	opt.KeysWritten = &p.keysWritten
 	info := &s.Persistence
 	info.BgsaveInProgress, info.BgsaveStart = true, time.Now().Unix()
 	info.SaveKeysTotal, info.SaveKeysProcessed = int64(sn.Keys()), 0
@@ -313,6 +319,9 @@ func bgsaveCommand(c *db.Client) {
 func (p *Persister) savePointsCron(now time.Time) {
 	s := p.srv
 	info := &s.Persistence
+	if p.running {
+		info.SaveKeysProcessed = p.keysWritten.Load()
+	}
 	if s.ActiveChild() != db.ChildNone {
 		return
 	}

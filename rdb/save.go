@@ -30,6 +30,10 @@ type Options struct {
 	Functions []string
 	// Cancel, when set, stops the write after the key being written.
 	Cancel *atomic.Bool
+	// KeysWritten, when set, counts the keys written so far: the progress
+	// of a BGSAVE (INFO's current_save_keys_processed) or of a full sync
+	// that streams the RDB (package repl).
+	KeysWritten *atomic.Int64
 	// KeySaveDelay is rdb-key-save-delay: microseconds to sleep after each
 	// key (a negative -n sleeps 1µs once in n keys), to slow a save down in
 	// tests.
@@ -88,6 +92,9 @@ func Write(w io.Writer, sn *db.Snapshot, opt Options) (int64, error) {
 			}
 			writeClock(e, opt.Clocks, en.Clock())
 			err = WriteObject(e, unsafe.Slice(unsafe.StringData(key), len(key)), val)
+			if opt.KeysWritten != nil {
+				opt.KeysWritten.Add(1)
+			}
 			if opt.KeySaveDelay != 0 {
 				keySaveDelay(opt.KeySaveDelay)
 			}

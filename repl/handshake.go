@@ -118,6 +118,7 @@ type attempt struct {
 	state     atomic.Int32
 	syncTotal atomic.Int64 // master_sync_total_bytes: -1 until known, 0 with an EOF mark
 	syncRead  atomic.Int64
+	syncStart atomic.Int64 // unix nanoseconds when the payload began
 	lastIO    atomic.Int64 // unix seconds of the last byte read
 	cancelled atomic.Bool
 	// psyncReply is 1 once PSYNC got +FULLRESYNC or +CONTINUE, 2 once it
@@ -348,8 +349,9 @@ func (a *attempt) receiveRDB(br *bufio.Reader, res *syncResult) *syncError {
 		return serr
 	}
 	res.tmpfile = name
-	a.state.Store(stateTransfer)
 	a.syncRead.Store(0)
+	a.syncStart.Store(time.Now().UnixNano())
+	a.state.Store(stateTransfer)
 	err := a.readPayload(br, f, res)
 	if err == nil {
 		if serr := f.Sync(); serr != nil {

@@ -56,6 +56,11 @@ type Replica struct {
 	pending       []byte
 	socketTarget  bool // its RDB goes straight to the socket
 	file          *os.File
+	// syncStart is when it asked for a full sync; transfer is
+	// the goroutine's target once one took its socket (Status reads the
+	// bytes sent).
+	syncStart time.Time
+	transfer  *transferTarget
 	// bulk is the RDB file to send, of bulkSize bytes, until a transfer
 	// goroutine takes it.
 	bulk     *os.File
@@ -388,6 +393,7 @@ func syncCommand(c *db.Client) {
 	}
 	r.srv.Stats.SyncFull++
 	rep.state = waitBgsaveStart
+	rep.syncStart = time.Now()
 	r.addReplica(rep)
 	if len(r.replicas) == 1 && r.backlog == nil {
 		// A backlog made from scratch starts a new history.

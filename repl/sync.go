@@ -30,6 +30,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -46,14 +47,24 @@ type disklessSync struct {
 }
 
 // transferTarget is one replica's socket during a transfer. Only the
-// transfer goroutine touches it until it hands back.
+// transfer goroutine touches it until it hands back, but for written,
+// which the loop reads atomically.
 type transferTarget struct {
-	rep     *Replica
-	name    string   // rep.name(), taken on the loop
-	f       *os.File // the dup of its socket
-	prefix  []byte   // what its reply buffer held (+FULLRESYNC, newlines)
-	err     error
-	written int64
+	rep    *Replica
+	name   string   // rep.name(), taken on the loop
+	f      *os.File // the dup of its socket
+	prefix []byte   // what its reply buffer held (+FULLRESYNC, newlines)
+	err    error
+	// written counts the bytes sent so far; the loop reads it for the
+	// progress of the sync (Status).
+	written atomic.Int64
+	// total is what a disk transfer sends (preamble and file), -1 for a
+	// streamed RDB, whose size is known only at its end: its progress is
+	// then keys, written of keysTotal.
+	total     int64
+	start     time.Time // when the goroutine took the socket
+	keys      *atomic.Int64
+	keysTotal int64
 }
 
 // fullResync handles a replica that needs a full sync, as the end of
@@ -210,10 +221,12 @@ func (r *Repl) takeSocket(rep *Replica) (*transferTarget, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &transferTarget{rep: rep, name: rep.name(), f: f, prefix: append([]byte(nil), c.Buf...)}
+	t := &transferTarget{rep: rep, name: rep.name(), f: f, prefix: append([]byte(nil), c.Buf...), total: -1,
+		start: time.Now()}
 	c.Buf = c.Buf[:0]
 	c.HoldOutput = true
 	rep.file = f
+	rep.transfer = t
 	return t, nil
 }
 
@@ -246,6 +259,11 @@ func (r *Repl) startDiskless(noData bool) error {
 	s.Persistence.TotalForks++
 	opt := rdb.SaveOptions(s)
 	opt.WithReplInfo = r.fillSnapshot(sn)
+	opt.KeysWritten = new(atomic.Int64)
+	keysTotal := int64(sn.Keys())
+	if noData {
+		keysTotal = 0
+	}
 	var targets []*transferTarget
 	for _, rep := range append([]*Replica(nil), r.replicas...) {
 		if rep.state != waitBgsaveStart || rep.noData != noData {
@@ -262,6 +280,7 @@ func (r *Repl) startDiskless(noData bool) error {
 			r.closeClient(rep.c)
 			continue
 		}
+		t.keys, t.keysTotal = opt.KeysWritten, keysTotal
 		targets = append(targets, t)
 	}
 	if len(targets) == 0 { // the others wait for the next round
@@ -325,7 +344,7 @@ func (w *fanout) writeTo(t *transferTarget, p []byte) {
 	}
 	t.f.SetWriteDeadline(time.Now().Add(w.timeout))
 	n, err := t.f.Write(p)
-	t.written += int64(n)
+	t.written.Add(int64(n))
 	if err != nil {
 		t.err = err
 		w.alive--
@@ -358,7 +377,7 @@ func (r *Repl) disklessDone(d *disklessSync, err error) {
 		if t.err == nil {
 			alive++
 		}
-		s.Stats.NetReplOut += t.written
+		s.Stats.NetReplOut += t.written.Load()
 	}
 	if errors.Is(err, errNoReplicas) {
 		logger.Warningf("Diskless rdb transfer, last replica dropped, killing fork child.")
@@ -452,9 +471,9 @@ func (r *Repl) sendBulk(rep *Replica) {
 	}
 	timeout := time.Duration(r.srv.Config.Int("repl-timeout")) * time.Second
 	preamble := append(t.prefix, "$"+strconv.FormatInt(rep.bulkSize, 10)+"\r\n"...)
+	t.total = int64(len(preamble)) + rep.bulkSize
 	go func() {
-		var err error
-		t.written, err = copyWithDeadline(t.f, preamble, f, timeout)
+		err := copyWithDeadline(t.f, preamble, f, timeout, &t.written)
 		f.Close()
 		t.f.Close()
 		r.loop.Execute(func() { r.bulkDone(t, err) })
@@ -462,21 +481,20 @@ func (r *Repl) sendBulk(rep *Replica) {
 }
 
 // copyWithDeadline writes head then src to dst, each write within
-// timeout, and returns the bytes written.
-func copyWithDeadline(dst *os.File, head []byte, src io.Reader, timeout time.Duration) (int64, error) {
+// timeout, counting the bytes written in written.
+func copyWithDeadline(dst *os.File, head []byte, src io.Reader, timeout time.Duration, written *atomic.Int64) error {
 	buf := make([]byte, 64<<10)
-	var written int64
 	for {
 		dst.SetWriteDeadline(time.Now().Add(timeout))
 		n, err := dst.Write(head)
-		written += int64(n)
+		written.Add(int64(n))
 		if err != nil {
-			return written, err
+			return err
 		}
 		if n, err = src.Read(buf); err == io.EOF {
-			return written, nil
+			return nil
 		} else if err != nil {
-			return written, err
+			return err
 		}
 		head = buf[:n]
 	}
@@ -485,7 +503,7 @@ func copyWithDeadline(dst *os.File, head []byte, src io.Reader, timeout time.Dur
 // bulkDone runs on the loop when a file transfer ended: the replica is
 // online and gets the stream held for it.
 func (r *Repl) bulkDone(t *transferTarget, err error) {
-	r.srv.Stats.NetReplOut += t.written
+	r.srv.Stats.NetReplOut += t.written.Load()
 	rep := t.rep
 	if rep.file != t.f {
 		return // gone meanwhile

@@ -23,6 +23,7 @@ import (
 	"github.com/redis-go/redis-server/db"
 	"github.com/redis-go/redis-server/logger"
 	"github.com/redis-go/redis-server/lua"
+	"github.com/redis-go/redis-server/metrics"
 	"github.com/redis-go/redis-server/rdb"
 	"github.com/redis-go/redis-server/repl"
 )
@@ -132,6 +133,10 @@ func run(args []string) int {
 	appendOnly := aof.Attach(srv)
 	lua.Attach(srv)
 	replication := repl.New(srv, loop)
+	if err := metrics.Attach(srv).Start(); err != nil {
+		logger.Warningf("%v", err)
+		return 1
+	}
 	var clusterMode *cluster.Cluster
 	if cfg.Bool("cluster-enabled") {
 		cl, err := cluster.Attach(srv, replication)

@@ -26,6 +26,7 @@ var supportedDirectives = []string{
 	"lfu-log-factor", "lfu-decay-time", "lazyfree-lazy-eviction", "replica-ignore-maxmemory",
 	"stream-node-max-bytes", "stream-node-max-entries",
 	"user", "aclfile", "acl-pubsub-default", "acllog-max-len",
+	"metrics-port", "metrics-bind",
 	"cluster-enabled", "cluster-config-file", "cluster-node-timeout", "cluster-port",
 	"cluster-announce-ip", "cluster-announce-port", "cluster-announce-bus-port", "cluster-announce-hostname",
 	"cluster-require-full-coverage", "cluster-replica-validity-factor", "cluster-migration-barrier",
