@@ -18,6 +18,9 @@ type LoadInfo struct {
 	Version      int
 	Keys         int
 	ExpiredSkip  int // keys already expired, not loaded
+	// Expired lists those keys, by database: a restarted master sends
+	// their deletion to the replicas that continue from it.
+	Expired []ExpiredKey
 	ReplID       string
 	ReplOffset   int64
 	ReplStreamDB int
@@ -25,6 +28,12 @@ type LoadInfo struct {
 	Aux          map[string]string
 	Bytes        int64    // the length of the RDB read, up to its checksum
 	Functions    []string // the code of the function libraries
+}
+
+// ExpiredKey is a key a load skipped as expired.
+type ExpiredKey struct {
+	DB  int
+	Key string
 }
 
 // CRCError is a dump whose checksum does not match its contents.
@@ -177,6 +186,7 @@ func Load(r io.Reader, srv *db.Server, now int64, skipExpired bool) ([]*db.DB, *
 		}
 		if skipExpired && expire >= 0 && expire < now {
 			info.ExpiredSkip++
+			info.Expired = append(info.Expired, ExpiredKey{cur.ID, string(key)})
 		} else {
 			clock := created
 			if idle >= 0 || freq >= 0 {

@@ -633,6 +633,17 @@ func (r *Repl) restored(info *rdb.LoadInfo) {
 	r.Offset += info.ReplOffset
 	r.ensureBacklog()
 	r.noReplicasSince = time.Now() // the backlog's time to live starts now
+	// The keys that expired while we were down are deleted on the replicas
+	// that continue from us too: their DELs follow the history we had, as
+	// Redis's rdbLoad feeds them (RDBFLAGS_FEED_REPL).
+	del := []byte("DEL")
+	if r.srv.Config.Bool("lazyfree-lazy-expire") {
+		del = []byte("UNLINK")
+	}
+	r.streamDB = -1
+	for _, k := range info.Expired {
+		r.propagate(k.DB, [][]byte{del, []byte(k.Key)})
+	}
 }
 
 // fillSnapshot fills the replication fields of an RDB, as Redis's
