@@ -15,12 +15,12 @@ import (
 
 // LoadInfo is what a load learned besides the keys.
 type LoadInfo struct {
-	Version      int
-	Keys         int
-	ExpiredSkip  int // keys already expired, not loaded
+	Version     int
+	Keys        int
+	ExpiredSkip int // keys already expired, not loaded
 	// Expired lists those keys, by database: a restarted master sends
 	// their deletion to the replicas that continue from it.
-	Expired []ExpiredKey
+	Expired      []ExpiredKey
 	ReplID       string
 	ReplOffset   int64
 	ReplStreamDB int
