@@ -23,6 +23,8 @@ func (s *Server) Cron() {
 	s.sampleStats(now)
 	if s.activeExpire && !s.IsReplica {
 		s.activeExpireCycle(now)
+	} else if s.activeExpire && len(s.replicaKeysWithExpire) > 0 {
+		s.expireReplicaKeys(now) // keys its own clients wrote (expire.go)
 	}
 	s.rehashSome(now)
 	s.handleBlockedClientsTimeout(now)

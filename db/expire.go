@@ -13,6 +13,9 @@ package db
 import (
 	"math"
 	"strconv"
+	"time"
+
+	"github.com/redis-go/redis-server/logger"
 )
 
 func init() {
@@ -195,4 +198,57 @@ func persistCommand(c *Client) {
 	c.srv.notifyKeyspaceEvent(NotifyGeneric, "persist", key, db.ID)
 	c.srv.Dirty++
 	c.Int(1)
+}
+
+// Keys written with an expire time on a writable replica (replica-read-only
+// no) by its own clients, as Redis's slaveKeysWithExpire: the master knows
+// nothing of them and sends no DEL, so the replica expires them itself.
+// Each key maps to a bitmap of the databases (0 to 63) it has one in.
+
+// rememberReplicaKeyWithExpire is Redis's rememberSlaveKeyWithExpire.
+func (s *Server) rememberReplicaKeyWithExpire(db *DB, key []byte) {
+	if db.ID > 63 {
+		logger.Warningf("Writable replica is setting an expire for a key in a DB with ID greater than 63. Automatic expire of keys in DB with ID greater than 63 is not supported.")
+		return
+	}
+	if s.replicaKeysWithExpire == nil {
+		s.replicaKeysWithExpire = map[string]uint64{}
+	}
+	s.replicaKeysWithExpire[string(key)] |= 1 << db.ID
+}
+
+// expireReplicaKeys is Redis's expireSlaveKeys, the replica's part of the
+// cron: it checks remembered keys at random, deletes those expired, and
+// forgets keys left without an expire time, until it found more than 3
+// keys not expired yet or used a millisecond.
+func (s *Server) expireReplicaKeys(now time.Time) {
+	cycles, noExpire := 0, 0
+	nowMs := now.UnixMilli()
+	for key, dbids := range s.replicaKeysWithExpire { // random order
+		kept := uint64(0)
+		for id := 0; dbids != 0 && id < len(s.DBs); id, dbids = id+1, dbids>>1 {
+			if dbids&1 == 0 {
+				continue
+			}
+			db := s.DBs[id]
+			when, ok := db.expires.Find(key)
+			if !ok {
+				continue
+			}
+			if when <= nowMs {
+				db.deleteExpired([]byte(key))
+				continue
+			}
+			noExpire++
+			kept |= 1 << id
+		}
+		if kept != 0 {
+			s.replicaKeysWithExpire[key] = kept
+		} else {
+			delete(s.replicaKeysWithExpire, key)
+		}
+		if cycles++; noExpire > 3 || cycles%64 == 0 && time.Since(now) > time.Millisecond {
+			break
+		}
+	}
 }

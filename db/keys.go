@@ -94,7 +94,7 @@ func delGeneric(c *Client) {
 	db := c.DB
 	n := 0
 	for _, key := range c.Argv[1:] {
-		db.expireIfNeeded(key)
+		db.expireIfNeededForWrite(key)
 		if db.Delete(key) {
 			c.srv.notifyKeyspaceEvent(NotifyGeneric, "del", key, db.ID)
 			c.srv.Dirty++

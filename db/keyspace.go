@@ -85,6 +85,21 @@ func (db *DB) expireIfNeeded(key []byte) bool {
 	return true
 }
 
+// expireIfNeededForWrite is expireIfNeeded for a key about to be written
+// (Redis's EXPIRE_FORCE_DELETE_EXPIRED): a writable replica deletes an
+// expired key its own client writes, where a read only hides it.
+func (db *DB) expireIfNeededForWrite(key []byte) bool {
+	s := db.srv
+	if !s.IsReplica || s.ReplicaReadOnly || s.Executing == nil || s.Executing.Flags&ClientMaster != 0 {
+		return db.expireIfNeeded(key)
+	}
+	if s.Loading || !db.isExpired(key) {
+		return false
+	}
+	db.deleteExpired(key)
+	return true
+}
+
 // deleteExpired removes an expired key and propagates its deletion: DEL,
 // or UNLINK with lazyfree-lazy-expire, as Redis's propagateDeletion.
 func (db *DB) deleteExpired(key []byte) {
@@ -175,7 +190,7 @@ func (db *DB) stamp(val any) {
 // snapshot shares is replaced by a detached copy first, so the command may
 // change what it gets.
 func (db *DB) LookupWrite(key []byte) any {
-	db.expireIfNeeded(key)
+	db.expireIfNeededForWrite(key)
 	e := db.keys.FindEntry(bstr(key))
 	if e == nil {
 		return nil
@@ -302,6 +317,11 @@ func (db *DB) delete(key []byte) bool {
 // SetExpire sets the expire time of an existing key in unix ms.
 func (db *DB) SetExpire(key []byte, when int64) {
 	db.expires.SetView(bstr(key), when)
+	if s := db.srv; s.IsReplica && !s.ReplicaReadOnly {
+		if c := s.Executing; c != nil && c.Flags&ClientMaster == 0 {
+			s.rememberReplicaKeyWithExpire(db, key)
+		}
+	}
 }
 
 // Persist removes the expire time of key and reports whether it had one.

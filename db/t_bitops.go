@@ -425,7 +425,7 @@ func bitopCommand(c *Client) {
 			}
 		}
 	}
-	db.expireIfNeeded(target)
+	db.expireIfNeededForWrite(target)
 	db.Set(target, res, false)
 	c.srv.notifyKeyspaceEvent(NotifyString, "set", target, db.ID)
 	c.srv.Dirty++

@@ -310,7 +310,7 @@ func setGeneric(c *Client, flags setFlags, key, val, expire []byte, intReply boo
 			return
 		}
 	} else {
-		db.expireIfNeeded(key)
+		db.expireIfNeededForWrite(key)
 		cur = db.lookup(key)
 	}
 	db.Set(key, stringValueFor(db, cur, val), flags&setKeepTTL != 0)
@@ -471,7 +471,7 @@ func msetGeneric(c *Client, nx bool) {
 	}
 	for j := 1; j < len(c.Argv); j += 2 {
 		key := c.Argv[j]
-		db.expireIfNeeded(key)
+		db.expireIfNeededForWrite(key)
 		db.Set(key, stringValueFor(db, db.lookup(key), c.Argv[j+1]), false)
 		c.srv.notifyKeyspaceEvent(NotifyString, "set", key, db.ID)
 	}

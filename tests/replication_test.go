@@ -671,3 +671,39 @@ func TestMasterRestartDeletesExpiredKeys(t *testing.T) {
 		require.Equal(t, int64(50), n.c.DBSize(ctx).Val(), "a replica still holds keys that expired")
 	}
 }
+
+// TestWritableReplicaExpiry, on ours and real Redis: a writable replica
+// expires the keys its own clients wrote with a TTL (the master sends no
+// DEL for those), and a write of its client to a key its master let expire
+// replaces it, where a read only hides it.
+func TestWritableReplicaExpiry(t *testing.T) {
+	ctx := context.Background()
+	replies := map[string][]string{}
+	for _, bin := range []string{"", tool(t, "redis-server")} {
+		master := startNode(t, bin)
+		replica := startNode(t, bin, "--replicaof", "127.0.0.1", strconv.Itoa(master.Port), "--replica-read-only", "no")
+		waitSynced(t, master, replica)
+		r := replica.c
+		require.NoError(t, r.Set(ctx, "local", "v", 100*time.Millisecond).Err())
+		waitFor(t, 10*time.Second, "the replica to expire its own key", func() (bool, string) {
+			n := r.DBSize(ctx).Val()
+			return n == 0, fmt.Sprint(n)
+		})
+		require.NoError(t, master.c.Do(ctx, "DEBUG", "SET-ACTIVE-EXPIRE", "0").Err())
+		require.NoError(t, master.c.Set(ctx, "k1", "5", 10*time.Millisecond).Err())
+		require.NoError(t, master.c.Set(ctx, "k2", "5", 10*time.Millisecond).Err())
+		waitFor(t, 10*time.Second, "the keys to replicate and expire", func() (bool, string) {
+			n, e := r.DBSize(ctx).Val(), r.Exists(ctx, "k1", "k2").Val()
+			return n == 2 && e == 0, fmt.Sprint(n, e)
+		})
+		var got []string
+		for _, cmd := range [][]any{{"INCR", "k1"}, {"TTL", "k1"}, {"GET", "k2"}, {"DBSIZE"}} {
+			v, err := r.Do(ctx, cmd...).Result()
+			got = append(got, fmt.Sprint(v, " ", err))
+		}
+		replies[bin] = got
+	}
+	want := replies[tool(t, "redis-server")]
+	require.Equal(t, []string{"1 <nil>", "-1 <nil>", "<nil> redis: nil", "2 <nil>"}, want)
+	require.Equal(t, want, replies[""])
+}
