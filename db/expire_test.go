@@ -190,3 +190,31 @@ func TestActiveExpiry(t *testing.T) {
 	require.Contains(t, dels, "0: DEL k")
 	require.Positive(t, r.srv.DBs[0].AvgTTL())
 }
+
+// TestArbitraryKeysExpireUnwrapped: the keys SCAN and RANDOMKEY find
+// expired go out as separate DELs, not in MULTI/EXEC (Redis's
+// CMD_TOUCHES_ARBITRARY_KEYS); any other command's do.
+func TestArbitraryKeysExpireUnwrapped(t *testing.T) {
+	for _, cmd := range [][]string{{"SCAN", "0"}, {"RANDOMKEY"}, {"MGET", "foo1", "foo2"}} {
+		r := newLocalRunner(t)
+		var p propagationLog
+		p.install(r.srv)
+		do := func(cmd ...string) []string { return r.do("", kargs(cmd...)) }
+		do("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+		do("SET", "foo1", "bar", "PX", "1")
+		do("SET", "foo2", "bar", "PX", "1")
+		time.Sleep(5 * time.Millisecond) // the keys' expire time passes
+		p.take()
+		do(cmd...)
+		want := []string{"0: DEL foo1", "0: DEL foo2"}
+		if cmd[0] == "MGET" {
+			want = []string{"0: MULTI", "0: DEL foo1", "0: DEL foo2", "0: EXEC"}
+		}
+		got := p.take()
+		if cmd[0] == "RANDOMKEY" { // it stops at the first live key: none here
+			require.ElementsMatch(t, want, got, cmd)
+			continue
+		}
+		require.Equal(t, want, got, cmd)
+	}
+}

@@ -122,7 +122,12 @@ func (s *Server) propagatePending() {
 	if len(ops) == 0 {
 		return
 	}
+	// SCAN and RANDOMKEY expire whatever keys they meet: each DEL goes
+	// out on its own, as active expiry's (CMD_TOUCHES_ARBITRARY_KEYS).
 	wrap := len(ops) > 1
+	if c := s.Executing; c != nil && c.Cmd != nil && (c.Cmd.Name == "scan" || c.Cmd.Name == "randomkey") {
+		wrap = false
+	}
 	var all PropagateTarget
 	for _, op := range ops {
 		all |= op.target
