@@ -149,6 +149,7 @@ type loader interface {
 	beginPayload(a *attempt, res *syncResult, size int64) (diskless bool, job *loadJob)
 	// startLoading starts loading the temp file of size bytes received.
 	startLoading(a *attempt, res *syncResult, size int64) *loadJob
+	// Both hold the loop until the job is told it progressed.
 	// loadKnobs are key-load-delay and
 	// loading-process-events-interval-bytes, read again as the load goes.
 	loadKnobs() (keyDelay, interval int64)
@@ -473,6 +474,7 @@ func (a *attempt) loadFile(w io.Writer, res *syncResult, size int64) *syncError 
 		os.Remove(res.tmpfile)
 		return fail("cancelled")
 	}
+	defer job.progressed()
 	f, err := os.Open(res.tmpfile)
 	if err == nil {
 		job.info, err = rdb.LoadInto(f, job.load, a.loadOptions(w, job, false))
@@ -495,6 +497,7 @@ func (a *attempt) loadFromSocket(w io.Writer, br *bufio.Reader, res *syncResult,
 	if job == nil {
 		return fail("cancelled")
 	}
+	defer job.progressed()
 	var r io.Reader = br
 	if mark == nil {
 		r = io.LimitReader(br, size)
@@ -532,6 +535,7 @@ func (a *attempt) loadOptions(w io.Writer, job *loadJob, fromSocket bool) *rdb.L
 	opt := &rdb.LoadOptions{KeyDelay: delay, TickBytes: interval, Progress: job.progress}
 	var newline int64
 	opt.Tick = func(read int64) error {
+		job.progressed()
 		if a.cancelled.Load() {
 			return errLoadCancelled
 		}

@@ -26,6 +26,7 @@ package repl
 import (
 	"os"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/redis-go/redis-server/db"
@@ -42,7 +43,17 @@ type loadJob struct {
 	swapdb   bool // the old data stays until the swap (repl-diskless-load swapdb)
 	async    bool // and serves reads meanwhile (async_loading)
 	info     *rdb.LoadInfo
+
+	// going is closed once the load read its first
+	// loading-process-events-interval-bytes, or ended: the loop waits for
+	// it (startHeld).
+	going   chan struct{}
+	goingMu sync.Once
 }
+
+// progressed tells the loop that the load went past its first interval,
+// or ended. The loading goroutine calls it, as often as it likes.
+func (j *loadJob) progressed() { j.goingMu.Do(func() { close(j.going) }) }
 
 // onLoop runs fn on the loop and waits for it: how the attempt's goroutine
 // asks the loop. A busy script holds it until the script ends.
@@ -55,38 +66,56 @@ func (r *Repl) onLoop(fn func()) {
 	<-done
 }
 
+// startHeld runs start on the loop and returns the load it began, then
+// holds the loop until the load read its first
+// loading-process-events-interval-bytes or ended: Redis loads on its event
+// loop and serves clients only at those intervals, so a small RDB loads
+// without a client ever seeing -LOADING, and a client never sees a load
+// that did not start reading. The goroutine must call progressed.
+func (r *Repl) startHeld(start func() *loadJob) *loadJob {
+	got := make(chan *loadJob)
+	r.loop.Execute(func() {
+		job := start()
+		got <- job
+		if job != nil {
+			<-job.going
+		}
+	})
+	return <-got
+}
+
 // current reports whether a is the attempt the loop listens to. Loop only.
 func (r *Repl) current(a *attempt) bool { return r.link != nil && r.link.attempt == a }
 
 // beginPayload implements loader.
 func (r *Repl) beginPayload(a *attempt, res *syncResult, size int64) (diskless bool, job *loadJob) {
-	r.onLoop(func() {
+	job = r.startHeld(func() *loadJob {
 		if !r.current(a) {
-			return
+			return nil
 		}
 		mode := r.srv.Config.String("repl-diskless-load")
 		diskless = mode == "swapdb" || mode == "on-empty-db" && keyCount(r.srv) == 0
 		if !diskless {
-			return
+			return nil
 		}
 		if res.eofMark {
 			logger.Noticef("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to parser")
 		} else {
 			logger.Noticef("MASTER <-> REPLICA sync: receiving %d bytes from master to parser", size)
 		}
-		job = r.beginLoad(res, size, true, mode == "swapdb")
+		return r.beginLoad(res, size, true, mode == "swapdb")
 	})
 	return diskless, job
 }
 
 // startLoading implements loader.
-func (r *Repl) startLoading(a *attempt, res *syncResult, size int64) (job *loadJob) {
-	r.onLoop(func() {
-		if r.current(a) {
-			job = r.beginLoad(res, size, false, false)
+func (r *Repl) startLoading(a *attempt, res *syncResult, size int64) *loadJob {
+	return r.startHeld(func() *loadJob {
+		if !r.current(a) {
+			return nil
 		}
+		return r.beginLoad(res, size, false, false)
 	})
-	return job
 }
 
 // loadKnobs implements loader; the configuration is safe to read from
@@ -120,6 +149,7 @@ func (r *Repl) beginLoad(res *syncResult, size int64, diskless, swapdb bool) *lo
 		swapdb:   swapdb,
 		// The old data is an earlier point of the history we receive.
 		async: swapdb && r.ReplID == res.replID,
+		going: make(chan struct{}),
 	}
 	r.link.loading = job
 	s.Loading = true
