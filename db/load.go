@@ -121,8 +121,9 @@ func (l *Load) Keys() int {
 }
 
 // Install puts a complete load in place of the dataset, as Redis's
-// swapMainDbWithTempDb: clients that WATCH keys see them touched, and the
-// old data goes away with the load's databases.
+// swapMainDbWithTempDb: clients that WATCH keys see them touched, tracking
+// clients are told every key changed, and the old data goes away with the
+// load's databases.
 //
 // A detached load's data was stamped by its own clock, which becomes the
 // server's: its epoch stays the server's (so a snapshot that was live
@@ -139,6 +140,7 @@ func (s *Server) Install(l *Load) {
 			s.DBs[i].expires.SetExpandAllowed(s.dictExpandAllowed)
 		}
 	}
+	s.trackingInvalidateKeysOnFlush()
 	if old := s.COW; l.cow != old {
 		l.cow.Epoch, l.cow.Live, l.cow.Copied = old.Epoch, old.Live, old.Copied
 		s.COW = l.cow
