@@ -145,11 +145,12 @@ type attempt struct {
 type loader interface {
 	// beginPayload decides where the payload goes, as useDisklessLoad,
 	// once its size is known (0 for an EOF mark); when it goes to the
-	// parser, the load starts now and its job is returned.
+	// parser, the load starts now and its job is returned. Both this and
+	// startLoading return nil if the attempt was cancelled, and hold the
+	// loop until the job they return is told it progressed.
 	beginPayload(a *attempt, res *syncResult, size int64) (diskless bool, job *loadJob)
 	// startLoading starts loading the temp file of size bytes received.
 	startLoading(a *attempt, res *syncResult, size int64) *loadJob
-	// Both hold the loop until the job is told it progressed.
 	// loadKnobs are key-load-delay and
 	// loading-process-events-interval-bytes, read again as the load goes.
 	loadKnobs() (keyDelay, interval int64)
@@ -387,7 +388,7 @@ func (a *attempt) fullSync(w io.Writer, br *bufio.Reader, res *syncResult) *sync
 	diskless, job := false, (*loadJob)(nil)
 	if a.ld != nil {
 		diskless, job = a.ld.beginPayload(a, res, size)
-		if a.cancelled.Load() {
+		if job == nil && a.cancelled.Load() {
 			return fail("cancelled")
 		}
 	}
