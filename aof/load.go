@@ -268,7 +268,7 @@ func (a *AOF) loadFile(name string) loadStatus {
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
 			return a.unrecoverable(name, err)
 		}
-		dbs, info, err := rdb.Load(f, s, time.Now().UnixMilli(), false)
+		l, info, err := rdb.Load(f, s, time.Now().UnixMilli(), false)
 		if err != nil {
 			if oldStyle {
 				logger.Warningf("Error reading the RDB preamble of the AOF file %s, AOF loading aborted", name)
@@ -281,7 +281,7 @@ func (a *AOF) loadFile(name string) loadStatus {
 			return a.unrecoverable(name, err)
 		}
 		logRDBLoaded(info)
-		s.ReplaceDBs(dbs)
+		s.Install(l)
 		tailFrom = info.Bytes
 		s.Persistence.LoadingLoaded += info.Bytes
 		if oldStyle {
@@ -418,7 +418,7 @@ func debugLoadAOF(c *db.Client) {
 	if a.state == stateOn {
 		a.flush(true)
 	}
-	s.ReplaceDBs(s.NewDBs())
+	s.Install(s.NewLoad())
 	if err := a.loadManifest(); err != nil {
 		os.Exit(1)
 	}

@@ -35,6 +35,7 @@ const (
 	FlagMovableKeys
 	FlagNoMandatoryKeys
 	FlagAsking // served on an importing slot without ASKING (RESTORE-ASKING)
+	FlagNoAsyncLoading
 )
 
 var flagNames = map[string]CmdFlag{
@@ -44,6 +45,7 @@ var flagNames = map[string]CmdFlag{
 	"fast": FlagFast, "no_auth": FlagNoAuth, "may_replicate": FlagMayReplicate,
 	"no_multi": FlagNoMulti, "allow_busy": FlagAllowBusy, "movablekeys": FlagMovableKeys,
 	"no_mandatory_keys": FlagNoMandatoryKeys, "asking": FlagAsking,
+	"no_async_loading": FlagNoAsyncLoading,
 }
 
 // Command is one entry of the command table. Its metadata (arity, flags, key

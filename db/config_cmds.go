@@ -7,6 +7,7 @@ package db
 import (
 	"strings"
 
+	"github.com/redis-go/redis-server/config"
 	"github.com/redis-go/redis-server/logger"
 )
 
@@ -43,6 +44,10 @@ func configSetCommand(c *Client) {
 	for i := 2; i+1 < len(c.Argv); i += 2 {
 		pairs = append(pairs, [2]string{string(c.Argv[i]), string(c.Argv[i+1])})
 	}
+	if c.srv.Loading && denyLoading(c.srv.Config, pairs) {
+		c.Error(ErrLoading)
+		return
+	}
 	set := c.srv.Config.Set
 	if isLocalClient(c) {
 		set = c.srv.Config.SetLocal
@@ -55,6 +60,18 @@ func configSetCommand(c *Client) {
 		logger.Warningf("CONFIG SET: %v", err)
 	}
 	c.OK()
+}
+
+// denyLoading reports whether one of the pairs sets a parameter that a
+// load in progress forbids (appendonly, dir, repl-diskless-load): Redis
+// answers -LOADING before any other error.
+func denyLoading(cfg *config.Config, pairs [][2]string) bool {
+	for _, p := range pairs {
+		if prm, ok := cfg.Lookup(p[0]); ok && prm.Flags&config.DenyLoading != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // configResetStatCommand is Redis's resetServerStats plus the command and

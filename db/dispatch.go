@@ -60,6 +60,8 @@ func (s *Server) ProcessInput(c *Client, data []byte) {
 				c.bigArgsDone(argv)
 			}
 			c.Argv = nil
+		} else if c.Flags&ClientReplica != 0 {
+			s.Replication.ReplicaNewline(c)
 		}
 		off += n
 	}
@@ -226,7 +228,11 @@ func (s *Server) processCommand(c *Client) {
 		s.reject(c, ErrMasterDown)
 		return
 	}
-	if s.Loading && (!cmd.Has(FlagLoading) || c.execLacks(FlagLoading)) {
+	// A load refuses what lacks the loading flag; a replica that keeps
+	// serving its old data while it loads (async_loading) refuses only
+	// what must not run then (BGSAVE, REPLICAOF, PSYNC...).
+	if s.Loading && !s.Persistence.AsyncLoading && (!cmd.Has(FlagLoading) || c.execLacks(FlagLoading)) ||
+		s.Persistence.AsyncLoading && (cmd.Has(FlagNoAsyncLoading) || c.Cmd.Name == "exec" && c.Multi != nil && c.Multi.flags&FlagNoAsyncLoading != 0) {
 		s.reject(c, ErrLoading)
 		return
 	}

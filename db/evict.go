@@ -195,26 +195,10 @@ func (s *Server) freq(clock uint32) int64 {
 	return int64(lfuDecr(clock, lfuMinutes(s.Now()), s.evict.lfuDecayTime))
 }
 
-// KeyClock is the access clock of a key created now, restored or loaded
-// with a frequency or an idle time in seconds (-1 when not given), as
-// createObject and objectSetLRUOrLFU: the one the policy does not use is
-// ignored.
+// KeyClock is Builder.KeyClock with the policy and the time of now.
 func (s *Server) KeyClock(freq, idle int64) uint32 {
-	if s.lfuPolicy() {
-		if freq < 0 {
-			return s.newClock()
-		}
-		return lfuClock(lfuMinutes(s.Now()), uint8(min(freq, 255)))
-	}
-	if idle < 0 {
-		return s.newClock()
-	}
-	now := int64(lruClockAt(s.Now()))
-	abs := now - idle*1000/lruClockResolution
-	if abs < 0 { // wrapped: half-way round the clock, so it looks idle for long
-		abs = (now + lruClockMax/2) % lruClockMax
-	}
-	return uint32(abs) & lruClockMax
+	b := Builder{lfu: s.lfuPolicy(), nowMs: s.Now()}
+	return b.KeyClock(freq, idle)
 }
 
 // ClockView reads the access clocks of a snapshot from another

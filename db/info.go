@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -310,40 +311,41 @@ func (s *Server) infoMemory(b *infoBuilder) {
 // persistence code (RDB snapshots, AOF) keeps it up to date; until then it
 // holds what a Redis that never saved reports.
 type PersistenceInfo struct {
-	LastSave             int64 // unix seconds of the last successful save (LASTSAVE)
-	BgsaveInProgress     bool  // rdb_bgsave_in_progress
-	BgsaveStart          int64 // unix seconds the running BGSAVE started
-	LastBgsaveOK         bool  // rdb_last_bgsave_status
-	LastBgsaveTimeSec    int64 // rdb_last_bgsave_time_sec, -1 if none
-	Saves                int64 // rdb_saves
-	LastLoadKeysLoaded   int64 // rdb_last_load_keys_loaded
-	LastLoadExpired      int64 // rdb_last_load_keys_expired
-	SaveKeysProcessed    int64 // current_save_keys_processed
-	SaveKeysTotal        int64 // current_save_keys_total
-	LatestForkUsec       int64 // latest_fork_usec: time to start the last snapshot
-	TotalForks           int64 // total_forks: snapshots started
-	MigrateCachedSockets int64 // migrate_cached_sockets: MIGRATE's open connections
-	AsyncLoading         bool  // async_loading
-	LoadingStart         int64 // unix seconds the load started
-	LoadingTotalBytes    int64 // size of the file being loaded
-	LoadingLoaded        int64 // bytes loaded so far
-	AOFEnabled           bool  // aof_enabled: the AOF is on or waits for its first rewrite
-	AOFConfigured        bool  // appendonly yes: INFO shows the aof sizes
-	AOFRewriteRunning    bool  // aof_rewrite_in_progress
-	AOFRewriteSched      bool  // aof_rewrite_scheduled
-	AOFRewriteStart      int64 // unix seconds the running rewrite started
-	AOFLastRewriteSec    int64 // aof_last_rewrite_time_sec, -1 if none
-	AOFLastRewriteOK     bool  // aof_last_bgrewrite_status
-	AOFRewrites          int64 // aof_rewrites
-	AOFRewriteFailures   int64 // aof_rewrites_consecutive_failures
-	AOFLastWriteOK       bool  // aof_last_write_status
-	AOFCurrentSize       int64 // aof_current_size
-	AOFBaseSize          int64 // aof_base_size
-	AOFBufferLength      int64 // aof_buffer_length, mem_aof_buffer
-	AOFPendingFsync      int64 // aof_pending_bio_fsync
-	AOFDelayedFsync      int64 // aof_delayed_fsync
-	LastCOWSize          int64 // rdb_last_cow_size, when not tracked by COW
-	AOFLastCOWSize       int64 // aof_last_cow_size
+	LastSave             int64         // unix seconds of the last successful save (LASTSAVE)
+	BgsaveInProgress     bool          // rdb_bgsave_in_progress
+	BgsaveStart          int64         // unix seconds the running BGSAVE started
+	LastBgsaveOK         bool          // rdb_last_bgsave_status
+	LastBgsaveTimeSec    int64         // rdb_last_bgsave_time_sec, -1 if none
+	Saves                int64         // rdb_saves
+	LastLoadKeysLoaded   int64         // rdb_last_load_keys_loaded
+	LastLoadExpired      int64         // rdb_last_load_keys_expired
+	SaveKeysProcessed    int64         // current_save_keys_processed
+	SaveKeysTotal        int64         // current_save_keys_total
+	LatestForkUsec       int64         // latest_fork_usec: time to start the last snapshot
+	TotalForks           int64         // total_forks: snapshots started
+	MigrateCachedSockets int64         // migrate_cached_sockets: MIGRATE's open connections
+	AsyncLoading         bool          // async_loading
+	LoadingStart         int64         // unix seconds the load started
+	LoadingTotalBytes    int64         // size of the file being loaded
+	LoadingLoaded        int64         // bytes loaded so far
+	LoadProgress         *LoadProgress // a load off the loop: its progress, in place of LoadingLoaded
+	AOFEnabled           bool          // aof_enabled: the AOF is on or waits for its first rewrite
+	AOFConfigured        bool          // appendonly yes: INFO shows the aof sizes
+	AOFRewriteRunning    bool          // aof_rewrite_in_progress
+	AOFRewriteSched      bool          // aof_rewrite_scheduled
+	AOFRewriteStart      int64         // unix seconds the running rewrite started
+	AOFLastRewriteSec    int64         // aof_last_rewrite_time_sec, -1 if none
+	AOFLastRewriteOK     bool          // aof_last_bgrewrite_status
+	AOFRewrites          int64         // aof_rewrites
+	AOFRewriteFailures   int64         // aof_rewrites_consecutive_failures
+	AOFLastWriteOK       bool          // aof_last_write_status
+	AOFCurrentSize       int64         // aof_current_size
+	AOFBaseSize          int64         // aof_base_size
+	AOFBufferLength      int64         // aof_buffer_length, mem_aof_buffer
+	AOFPendingFsync      int64         // aof_pending_bio_fsync
+	AOFDelayedFsync      int64         // aof_delayed_fsync
+	LastCOWSize          int64         // rdb_last_cow_size, when not tracked by COW
+	AOFLastCOWSize       int64         // aof_last_cow_size
 }
 
 // newPersistenceInfo is the state of a server that has not saved yet: as
@@ -419,22 +421,44 @@ func (s *Server) infoPersistence(b *infoBuilder) {
 		b.int("aof_delayed_fsync", p.AOFDelayedFsync)
 	}
 	if s.Loading {
-		perc, remaining := 0.0, int64(1)
-		if p.LoadingTotalBytes > 0 {
-			perc = float64(p.LoadingLoaded) / float64(p.LoadingTotalBytes) * 100
-			remaining = p.LoadingTotalBytes - p.LoadingLoaded
-		}
-		eta, elapsed := int64(1), now-p.LoadingStart
-		if elapsed > 0 {
-			eta = elapsed * remaining / (p.LoadingLoaded + 1)
-		}
-		b.int("loading_start_time", p.LoadingStart)
-		b.int("loading_total_bytes", p.LoadingTotalBytes)
-		b.int("loading_rdb_used_mem", 0)
-		b.int("loading_loaded_bytes", p.LoadingLoaded)
-		b.float2("loading_loaded_perc", perc)
-		b.int("loading_eta_seconds", eta)
+		infoLoading(b, p, now)
 	}
+}
+
+// infoLoading is the progress of the load in progress, as Redis computes
+// it: against the RDB's size, or, when a streamed RDB does not say it,
+// against the memory its writer used (a bad estimate, capped at 99.99%).
+func infoLoading(b *infoBuilder, p *PersistenceInfo, now int64) {
+	loaded, usedMem := p.LoadingLoaded, int64(0)
+	if pr := p.LoadProgress; pr != nil {
+		loaded, usedMem = pr.Loaded.Load(), pr.RDBUsedMem.Load()
+	}
+	perc, remaining := 0.0, int64(1)
+	switch {
+	case p.LoadingTotalBytes > 0:
+		perc = float64(loaded) / float64(p.LoadingTotalBytes) * 100
+		remaining = p.LoadingTotalBytes - loaded
+	case usedMem > 0:
+		perc = min(float64(loaded)/float64(usedMem)*100, 99.99)
+		remaining = max(usedMem-loaded, 1)
+	}
+	eta, elapsed := int64(1), now-p.LoadingStart
+	if elapsed > 0 {
+		eta = elapsed * remaining / (loaded + 1)
+	}
+	b.int("loading_start_time", p.LoadingStart)
+	b.int("loading_total_bytes", p.LoadingTotalBytes)
+	b.int("loading_rdb_used_mem", usedMem)
+	b.int("loading_loaded_bytes", loaded)
+	b.float2("loading_loaded_perc", perc)
+	b.int("loading_eta_seconds", eta)
+}
+
+// LoadProgress is how far a load that runs off the loop went (a
+// replica's full sync): the loading goroutine stores, INFO reads.
+type LoadProgress struct {
+	Loaded     atomic.Int64 // loading_loaded_bytes
+	RDBUsedMem atomic.Int64 // loading_rdb_used_mem: the RDB's used-mem field
 }
 
 func (s *Server) infoStats(b *infoBuilder) {

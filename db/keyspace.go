@@ -20,6 +20,9 @@ type DB struct {
 	// slots indexes the keys by hash slot: DB 0 in cluster mode only,
 	// nil otherwise (slots.go).
 	slots *slotIndex
+	// cow is the clock of a Load's database (load.go), nil for the
+	// server's own, which use Server.COW.
+	cow *COW
 }
 
 func newDB(s *Server, id int) *DB {
@@ -179,10 +182,18 @@ type cowObject interface {
 	detach(cow *COW) Object
 }
 
+// clock is the copy-on-write clock of db's data.
+func (db *DB) clock() *COW {
+	if db.cow != nil {
+		return db.cow
+	}
+	return db.srv.COW
+}
+
 // stamp marks a value stored now as owned by the current epoch.
 func (db *DB) stamp(val any) {
 	if o, ok := val.(cowObject); ok {
-		o.setCOWEpoch(db.srv.COW.Epoch)
+		o.setCOWEpoch(db.clock().Epoch)
 	}
 }
 
@@ -388,19 +399,10 @@ func (db *DB) swap(other *DB) {
 	db.slots, other.slots = other.slots, db.slots
 }
 
-// NewDBs returns a set of empty databases for a load (RDB file, full
-// sync) that replaces the dataset only once it is complete and valid.
-func (s *Server) NewDBs() []*DB {
-	dbs := make([]*DB, len(s.DBs))
-	for i := range dbs {
-		dbs[i] = newDB(s, i)
-	}
-	return dbs
-}
-
 // LoadAdd adds a key during a load: no notification, no WATCH, no dirty.
 // It reports false when the key already exists. when is -1 for no expire;
-// clock is the key's access clock (Server.KeyClock).
+// clock is the key's access clock (Builder.KeyClock). A Load's
+// databases may be filled off the loop.
 func (db *DB) LoadAdd(key []byte, val any, when int64, clock uint32) bool {
 	db.stamp(val)
 	if !db.keys.SetViewClock(bstr(key), val, clock, false) {
@@ -414,17 +416,6 @@ func (db *DB) LoadAdd(key []byte, val any, when int64, clock uint32) bool {
 		db.expires.SetView(bstr(key), when)
 	}
 	return true
-}
-
-// ReplaceDBs installs loaded databases in place of the current contents.
-// Clients keep their *DB pointers: the contents move, not the structs.
-func (s *Server) ReplaceDBs(dbs []*DB) {
-	for i, d := range dbs {
-		if i < len(s.DBs) {
-			s.touchAllWatchedKeysInDB(s.DBs[i])
-			s.DBs[i].swap(d)
-		}
-	}
 }
 
 // Expand presizes the database's tables for a load (RDB RESIZEDB).

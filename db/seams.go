@@ -43,6 +43,9 @@ type Replication interface {
 	// the bytes in its offset and proxies them to sub-replicas and the
 	// backlog. raw is borrowed for the call.
 	MasterStream(c *Client, raw []byte)
+	// ReplicaNewline hears a lone newline from a replica: one that loads
+	// a big RDB sends them to show it is alive.
+	ReplicaNewline(c *Client)
 	// ShutdownReplicas is its share of a shutdown.
 	ShutdownReplicas
 }
@@ -239,6 +242,7 @@ func (standalone) Role(c *Client) {
 
 func (standalone) NoReplicas() bool                   { return false }
 func (standalone) MasterStream(c *Client, raw []byte) {}
+func (standalone) ReplicaNewline(c *Client)           {}
 func (standalone) InSync() bool                       { return true }
 func (standalone) AskAcks()                           {}
 func (standalone) Report()                            {}

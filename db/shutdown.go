@@ -38,6 +38,9 @@ func (s *Server) PrepareForShutdown(flags int) error {
 	if !s.shutdown.deadline.IsZero() {
 		return errShutdownPending
 	}
+	if s.Loading { // the data being loaded must not overwrite the dump file
+		flags = flags&^ShutdownSave | ShutdownNoSave
+	}
 	logger.Warningf("User requested shutdown...")
 	rs := s.Replication
 	timeout := s.Config.Int("shutdown-timeout")

@@ -101,14 +101,15 @@ func TestSlotIndexPaths(t *testing.T) {
 	}
 
 	// A load replaces the dataset: RDB and AOF loads, full syncs and
-	// DEBUG RELOAD all install NewDBs through ReplaceDBs.
+	// DEBUG RELOAD all install a Load.
 	do("SET", "{t}old", "v")
-	dbs := s.NewDBs()
+	l := s.NewDetachedLoad()
+	dbs := l.DBs
 	require.True(t, dbs[0].LoadAdd([]byte("{t}l1"), NewStringValue([]byte("v")), -1, 0))
 	require.True(t, dbs[0].LoadAdd([]byte("{t}l2"), NewStringValue([]byte("v")), -1, 0))
 	require.False(t, dbs[0].LoadAdd([]byte("{t}l2"), NewStringValue([]byte("v")), -1, 0))
 	require.Nil(t, dbs[1].slots, "only DB 0 is indexed")
-	s.ReplaceDBs(dbs)
+	s.Install(l)
 	requireSlotIndex(t, s)
 	require.Equal(t, []string{"{t}l2", "{t}l1"}, keys())
 

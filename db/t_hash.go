@@ -18,7 +18,7 @@ package db
 //	NewHash()                       an empty listpack hash
 //	NewHashFromListpack(lp)         a hash over a listpack (validated by the caller)
 //	NewHashTable(cow, n)            an empty hashtable hash presized for n fields
-//	(*Hash).Set(srv, field, value)  add or update a field, converting as HSET does
+//	(*Hash).Set(b, field, value)    add or update a field, converting as HSET does
 //	(*Hash).Each(fn)                every field and value (borrowed bytes)
 //	(*Hash).Listpack()              the listpack, or nil for a hashtable
 //	(*Hash).Len()                   the number of fields
@@ -252,8 +252,8 @@ func (h *Hash) Each(fn func(field, value []byte) bool) {
 
 // Set adds or updates field with value, converting the encoding as HSET
 // does, and reports whether the field is new. The bytes are copied.
-func (h *Hash) Set(srv *Server, field, value []byte) bool {
-	return h.set(field, value, &srv.hashSet, srv.COW)
+func (h *Hash) Set(b *Builder, field, value []byte) bool {
+	return h.set(field, value, &b.hashSet, b.cow)
 }
 
 // tryConversion converts a listpack hash about to receive args (fields

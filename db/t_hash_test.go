@@ -318,14 +318,14 @@ func TestHashAPI(t *testing.T) {
 	assert.Equal(t, "listpack", h.Encoding())
 	assert.Same(t, lp, h.Listpack())
 	assert.Equal(t, 2, h.Len())
-	assert.True(t, h.Set(r.srv, []byte("c"), []byte("3")))
-	assert.False(t, h.Set(r.srv, []byte("a"), []byte("2")))
+	assert.True(t, h.Set(r.srv.Builder(), []byte("c"), []byte("3")))
+	assert.False(t, h.Set(r.srv.Builder(), []byte("a"), []byte("2")))
 	var pairs []string
 	h.Each(func(f, v []byte) bool { pairs = append(pairs, string(f)+"="+string(v)); return true })
 	assert.Equal(t, []string{"a=2", "b=hello", "c=3"}, pairs)
 
 	cp := h.Clone().(*Hash)
-	h.Set(r.srv, []byte("long"), []byte(strings.Repeat("x", 65)))
+	h.Set(r.srv.Builder(), []byte("long"), []byte(strings.Repeat("x", 65)))
 	assert.Equal(t, "hashtable", h.Encoding())
 	assert.Nil(t, h.Listpack())
 	assert.Equal(t, 4, h.Len())
@@ -333,7 +333,7 @@ func TestHashAPI(t *testing.T) {
 	assert.Equal(t, "listpack", cp.Encoding())
 
 	cp2 := h.Clone().(*Hash)
-	h.Set(r.srv, []byte("a"), []byte("changed"))
+	h.Set(r.srv.Builder(), []byte("a"), []byte("changed"))
 	var buf [20]byte
 	v, ok := cp2.get([]byte("a"), &buf)
 	assert.True(t, ok)
@@ -341,7 +341,7 @@ func TestHashAPI(t *testing.T) {
 
 	ht := NewHashTable(r.srv.COW, 10)
 	assert.Equal(t, "hashtable", ht.Encoding())
-	ht.Set(r.srv, []byte("f"), []byte("v"))
+	ht.Set(r.srv.Builder(), []byte("f"), []byte("v"))
 	pairs = nil
 	ht.Each(func(f, v []byte) bool { pairs = append(pairs, string(f)+"="+string(v)); return true })
 	assert.Equal(t, []string{"f=v"}, pairs)

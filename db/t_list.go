@@ -110,8 +110,10 @@ type List struct {
 }
 
 // NewList returns an empty list with the current settings.
-func (s *Server) NewList() *List {
-	return &List{Quicklist: *quicklist.New(s.lists.fill, s.lists.compress, s.COW), epoch: s.COW.Stamp()}
+func (s *Server) NewList() *List { return newList(s.lists, s.COW) }
+
+func newList(ls listSettings, cow *COW) *List {
+	return &List{Quicklist: *quicklist.New(ls.fill, ls.compress, cow), epoch: cow.Stamp()}
 }
 
 // Type implements Object: "list".

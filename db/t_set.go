@@ -17,7 +17,7 @@ package db
 //
 //	NewSetFromIntset(is)          a set over an intset (validated by the caller)
 //	NewSetTable(cow, n)           an empty hashtable set presized for n members
-//	(*Set).Add(srv, member)       add a member, converting as SADD does
+//	(*Set).Add(b, member)         add a member, converting as SADD does
 //	(*Set).Each(fn)               every member (borrowed bytes)
 //	(*Set).Intset()               the intset, or nil for a hashtable
 //	(*Set).Len()                  the number of members
@@ -172,8 +172,8 @@ func setEntryMem(member int) int { return dictEntrySize + jemalloc.SdsSize(membe
 
 // Add adds member (copied), converting the encoding as SADD does, and
 // reports whether it is new.
-func (s *Set) Add(srv *Server, member []byte) bool {
-	return s.add(member, &srv.hashSet, srv.COW)
+func (s *Set) Add(b *Builder, member []byte) bool {
+	return s.add(member, &b.hashSet, b.cow)
 }
 
 // add is setTypeAdd.

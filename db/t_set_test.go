@@ -343,14 +343,14 @@ func TestSetAPI(t *testing.T) {
 	s := NewSetFromIntset(is)
 	assert.Equal(t, "intset", s.Encoding())
 	assert.Same(t, is, s.Intset())
-	assert.True(t, s.Add(r.srv, []byte("2")))
-	assert.False(t, s.Add(r.srv, []byte("2")))
+	assert.True(t, s.Add(r.srv.Builder(), []byte("2")))
+	assert.False(t, s.Add(r.srv.Builder(), []byte("2")))
 	var got []string
 	s.Each(func(m []byte) bool { got = append(got, string(m)); return true })
 	assert.Equal(t, []string{"1", "2", "3"}, got)
 
 	cp := s.Clone().(*Set)
-	s.Add(r.srv, []byte("x"))
+	s.Add(r.srv.Builder(), []byte("x"))
 	assert.Equal(t, "hashtable", s.Encoding())
 	assert.Nil(t, s.Intset())
 	assert.Equal(t, 4, s.Len())
@@ -364,7 +364,7 @@ func TestSetAPI(t *testing.T) {
 
 	ht := NewSetTable(r.srv.COW, 10)
 	assert.Equal(t, "hashtable", ht.Encoding())
-	ht.Add(r.srv, []byte("1"))
+	ht.Add(r.srv.Builder(), []byte("1"))
 	assert.Equal(t, "hashtable", ht.Encoding())
 	got = nil
 	ht.Each(func(m []byte) bool { got = append(got, string(m)); return true })

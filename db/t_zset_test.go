@@ -525,7 +525,7 @@ func TestZsetLoadAPI(t *testing.T) {
 	require.True(t, z.LoadAdd([]byte("b"), 2))
 	require.True(t, z.LoadAdd([]byte("a"), 1))
 	require.False(t, z.LoadAdd([]byte("a"), 5))
-	z.LoadDone(s)
+	z.LoadDone(s.Builder())
 	require.Equal(t, "listpack", z.Encoding())
 	require.True(t, ZsetListpackValid(z.Listpack()))
 	var got []string
@@ -534,7 +534,7 @@ func TestZsetLoadAPI(t *testing.T) {
 
 	long := NewZSetSkiplist(s.COW, 0)
 	long.LoadAdd([]byte(strings.Repeat("x", 65)), 1)
-	long.LoadDone(s)
+	long.LoadDone(s.Builder())
 	require.Equal(t, "skiplist", long.Encoding())
 
 	lp := listpack.New()
@@ -544,7 +544,7 @@ func TestZsetLoadAPI(t *testing.T) {
 	}
 	require.True(t, ZsetListpackValid(lp))
 	big := NewZSetFromListpack(lp, s.COW)
-	big.ConvertIfLarge(s)
+	big.ConvertIfLarge(s.Builder())
 	require.Equal(t, "skiplist", big.Encoding())
 	require.NoError(t, big.check())
 	require.Equal(t, 200, big.Len())

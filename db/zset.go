@@ -38,9 +38,9 @@ package db
 //	                              in order; see ZsetListpackValid)
 //	NewZSetSkiplist(cow, n)       an empty skiplist set presized for n, then
 //	(*ZSet).LoadAdd(m, score)     add a member (false for a duplicate),
-//	(*ZSet).LoadDone(srv)         convert to listpack if small enough, as
+//	(*ZSet).LoadDone(b)           convert to listpack if small enough, as
 //	                              rdbLoadObject does after loading
-//	(*ZSet).ConvertIfLarge(srv)   a loaded listpack past the entries limit
+//	(*ZSet).ConvertIfLarge(b)     a loaded listpack past the entries limit
 //	                              becomes a skiplist, as rdbLoadObject does
 //
 // Within the package (GEO commands are sorted set commands): zsetForWrite,
@@ -218,17 +218,17 @@ func (z *ZSet) LoadAdd(member []byte, score float64) bool {
 
 // LoadDone converts a loaded skiplist set to a listpack if it is within
 // the limits.
-func (z *ZSet) LoadDone(s *Server) {
+func (z *ZSet) LoadDone(b *Builder) {
 	if z.lp == nil {
 		maxlen, total := z.memberLengths()
-		z.convertToListpackIfNeeded(&s.zsets, maxlen, total)
+		z.convertToListpackIfNeeded(&b.zsets, maxlen, total)
 	}
 }
 
 // ConvertIfLarge turns a loaded listpack set with more members than
 // zset-max-listpack-entries into a skiplist.
-func (z *ZSet) ConvertIfLarge(s *Server) {
-	if z.lp != nil && z.Len() > s.zsets.maxEntries {
+func (z *ZSet) ConvertIfLarge(b *Builder) {
+	if z.lp != nil && z.Len() > b.zsets.maxEntries {
 		z.convertToSkiplist()
 	}
 }

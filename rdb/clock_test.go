@@ -23,9 +23,9 @@ func saveLoad(t *testing.T, srv, dst *db.Server) []byte {
 	_, err := Write(&buf, sn, SaveOptions(srv))
 	sn.Release()
 	require.NoError(t, err)
-	dbs, _, err := Load(bytes.NewReader(buf.Bytes()), dst, 0, false)
+	l, _, err := Load(bytes.NewReader(buf.Bytes()), dst, 0, false)
 	require.NoError(t, err)
-	dst.ReplaceDBs(dbs)
+	dst.Install(l)
 	return buf.Bytes()
 }
 

@@ -7,8 +7,10 @@
 // Writing reads only a db.Snapshot, a frozen view of the dataset that the
 // event loop keeps unchanged by copying on write; the snapshot goroutine
 // never touches live data and reports back to the loop when done. Loading
-// builds complete new databases and only then hands them to the server, so
-// a truncated or corrupt file never leaves partial data behind.
+// (LoadInto) fills a db.Load, new databases that the server installs only
+// once they are complete, so a truncated or corrupt file never leaves
+// partial data behind; it reads nothing of the server, so a replica's full
+// sync loads on a goroutine of its own while the loop serves.
 //
 // Attach plugs persistence into a db.Server: it returns the server's
 // Persister, which holds the saving state (the BGSAVE in progress, a

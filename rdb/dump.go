@@ -59,7 +59,7 @@ func ParsePayload(p []byte, srv *db.Server) (any, error) {
 	if err != nil {
 		return nil, errBadData
 	}
-	val, err := ReadValue(d, t, srv)
+	val, err := ReadValue(d, t, srv.Builder())
 	if err != nil || d.Offset() != int64(len(body)) {
 		return nil, errBadData
 	}

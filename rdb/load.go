@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"runtime/debug"
 	"strconv"
+	"time"
 
 	"github.com/redis-go/redis-server/db"
 	"github.com/redis-go/redis-server/internal/intset"
@@ -43,91 +45,150 @@ func (e *CRCError) Error() string {
 	return fmt.Sprintf("Wrong RDB checksum expected: (%x) but got (%x). Aborting now.", e.Expected, e.Got)
 }
 
-// Load reads an RDB stream into fresh databases and returns them without
-// touching the server's data: the caller installs them (Server.ReplaceDBs)
-// only after a complete, valid load. Keys already expired at now are
-// skipped when skipExpired is set (a master loading its own file).
-func Load(r io.Reader, srv *db.Server, now int64, skipExpired bool) ([]*db.DB, *LoadInfo, error) {
+// LoadOptions tune LoadInto.
+type LoadOptions struct {
+	// SkipExpired drops the keys already expired at Now (unix ms; 0 for
+	// the load's time): a master loading its own file does, a replica
+	// keeps them, as its master's DELs will come.
+	SkipExpired bool
+	Now         int64
+	// KeyDelay is key-load-delay: microseconds to sleep after each key,
+	// or, negative, one microsecond every -KeyDelay keys on average
+	// (Redis's debugDelay), to make a load slow in tests.
+	KeyDelay int64
+	// Progress, if set, is told the bytes read and the RDB's used-mem
+	// field as the load goes (INFO's loading_* fields).
+	Progress *db.LoadProgress
+	// Tick, if set, runs on the loading goroutine each time another
+	// TickBytes bytes were read (loading-process-events-interval-bytes),
+	// with the bytes read so far, as rdbLoadProgressCallback. It may
+	// change KeyDelay; an error stops the load with that error.
+	Tick      func(read int64) error
+	TickBytes int64
+}
+
+// Load reads an RDB stream on the loop, for a load that blocks the
+// server (startup, DEBUG RELOAD, the RDB part of an AOF): LoadInto a new
+// load, then the function libraries. The caller installs the load
+// (Server.Install) only after a complete, valid load.
+func Load(r io.Reader, srv *db.Server, now int64, skipExpired bool) (*db.Load, *LoadInfo, error) {
+	l := srv.NewLoad()
+	info, err := LoadInto(r, l, &LoadOptions{SkipExpired: skipExpired, Now: now})
+	if err == nil {
+		err = LoadFunctions(srv, info)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return l, info, nil
+}
+
+// LoadFunctions replaces srv's function libraries with those a load read,
+// as Redis empties them before a load; on error nothing changes. It runs
+// on the loop.
+func LoadFunctions(srv *db.Server, info *LoadInfo) error {
+	if f, ok := srv.Scripting.(Functions); ok {
+		if msg := f.LoadFunctions(info.Functions); msg != "" {
+			return fmt.Errorf("Failed loading library, %s", msg)
+		}
+	}
+	return nil
+}
+
+// LoadInto reads an RDB stream into l, a dataset the server does not see
+// yet. It reads nothing of the server but what l copied when it was made,
+// so it may run on any goroutine while the loop goes on (a replica's full
+// sync); the function libraries it read are in the LoadInfo.
+func LoadInto(r io.Reader, l *db.Load, opt *LoadOptions) (*LoadInfo, error) {
 	// A load only allocates what it keeps: collecting garbage less often
 	// while it runs saves time without costing memory.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	db.BackgroundWork(true)
 	defer db.BackgroundWork(false)
+	if opt == nil {
+		opt = &LoadOptions{}
+	}
+	now := opt.Now
+	if now == 0 {
+		now = l.Now()
+	}
 	d := NewDecoder(r)
 	if n := sizeOf(r); n > 0 {
 		d.MaxString = uint64(n)
 	}
+	nextTick := opt.TickBytes
+	var pacer keyPacer
 	info := &LoadInfo{Aux: map[string]string{}}
 	var magic [9]byte
 	if _, err := d.Read(magic[:]); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if !bytes.Equal(magic[:5], []byte("REDIS")) {
-		return nil, nil, corrupt("wrong signature trying to load DB from file")
+		return nil, corrupt("wrong signature trying to load DB from file")
 	}
 	ver, err := strconv.Atoi(string(magic[5:]))
 	if err != nil || ver < 1 || ver > Version {
-		return nil, nil, fmt.Errorf("can't handle RDB format version %s", magic[5:])
+		return nil, fmt.Errorf("can't handle RDB format version %s", magic[5:])
 	}
 	info.Version = ver
-	dbs := srv.NewDBs()
+	dbs := l.DBs
 	cur := dbs[0]
 	expire := int64(-1)
 	// IDLE and FREQ come before the key they apply to; objectSetLRUOrLFU
 	// applies the one the policy uses. A key without it gets the clock of
 	// a key created at the start of the load.
 	idle, freq := int64(-1), int64(-1)
-	created := srv.KeyClock(-1, -1)
+	created := l.KeyClock(-1, -1)
 	for {
 		t, err := d.Byte()
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		switch t {
 		case OpExpireTimeMs:
 			if expire, err = d.MillisTime(); err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 			continue
 		case OpExpireTime:
 			s, err := d.SecondsTime()
 			if err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 			expire = s * 1000
 			continue
 		case OpIdle:
 			n, err := d.PlainLen()
 			if err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 			idle = int64(n)
 			continue
 		case OpFreq:
 			b, err := d.Byte()
 			if err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 			freq = int64(b)
 			continue
 		case OpSelectDB:
 			id, err := d.PlainLen()
 			if err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 			if id >= uint64(len(dbs)) {
-				return nil, nil, fmt.Errorf("FATAL: Data file was created with a Redis server configured to handle more than %d databases. Exiting", len(dbs))
+				return nil, fmt.Errorf("FATAL: Data file was created with a Redis server configured to handle more than %d databases. Exiting", len(dbs))
 			}
 			cur = dbs[id]
 			continue
 		case OpResizeDB:
 			keys, err := d.PlainLen()
 			if err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 			expires, err := d.PlainLen()
 			if err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 			// Presize, as Redis does, so the load does not rehash; the
 			// sizes are hints, bounded against corrupt values.
@@ -136,68 +197,103 @@ func Load(r io.Reader, srv *db.Server, now int64, skipExpired bool) ([]*db.DB, *
 		case OpAux:
 			k, err := d.String()
 			if err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 			v, err := d.String()
 			if err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 			info.aux(string(k), string(v))
+			if opt.Progress != nil && string(k) == "used-mem" {
+				n, _ := strconv.ParseInt(string(v), 10, 64)
+				opt.Progress.RDBUsedMem.Store(n)
+			}
 			continue
 		case OpFunction, OpFunction2:
 			code, err := ReadFunction(d, t)
 			if err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 			info.Functions = append(info.Functions, code)
 			continue
 		case OpModuleAux:
-			return nil, nil, fmt.Errorf("the RDB file contains module data (opcode %d), which this server does not support", t)
+			return nil, fmt.Errorf("the RDB file contains module data (opcode %d), which this server does not support", t)
 		case OpEOF:
 			if ver >= 5 {
 				want := d.CRC()
 				var sum [8]byte
 				if _, err := d.Read(sum[:]); err != nil {
-					return nil, nil, err
+					return nil, err
 				}
 				got := uint64(sum[0]) | uint64(sum[1])<<8 | uint64(sum[2])<<16 | uint64(sum[3])<<24 |
 					uint64(sum[4])<<32 | uint64(sum[5])<<40 | uint64(sum[6])<<48 | uint64(sum[7])<<56
 				if got != 0 && got != want {
-					return nil, nil, &CRCError{Expected: want, Got: got}
+					return nil, &CRCError{Expected: want, Got: got}
 				}
 			}
 			info.Bytes = d.n
-			// The libraries replace the server's, as Redis empties them
-			// before a load; only a load read whole gets that far.
-			if f, ok := srv.Scripting.(Functions); ok {
-				if msg := f.LoadFunctions(info.Functions); msg != "" {
-					return nil, nil, fmt.Errorf("Failed loading library, %s", msg)
-				}
-			}
-			return dbs, info, nil
+			return info, nil
 		}
 		key, err := d.String()
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		val, err := ReadValue(d, t, srv)
+		val, err := ReadValue(d, t, &l.Builder)
 		if err != nil {
-			return nil, nil, fmt.Errorf("loading key %q: %w", key, err)
+			return nil, fmt.Errorf("loading key %q: %w", key, err)
 		}
-		if skipExpired && expire >= 0 && expire < now {
+		if opt.SkipExpired && expire >= 0 && expire < now {
 			info.ExpiredSkip++
 			info.Expired = append(info.Expired, ExpiredKey{cur.ID, string(key)})
 		} else {
 			clock := created
 			if idle >= 0 || freq >= 0 {
-				clock = srv.KeyClock(freq, idle)
+				clock = l.KeyClock(freq, idle)
 			}
 			if !cur.LoadAdd(key, val, expire, clock) {
-				return nil, nil, corrupt("duplicate key %q", key)
+				return nil, corrupt("duplicate key %q", key)
 			}
 			info.Keys++
 		}
 		expire, idle, freq = -1, -1, -1
+		if opt.KeyDelay != 0 {
+			pacer.key(opt.KeyDelay)
+		}
+		if d.n >= nextTick {
+			if opt.Progress != nil {
+				opt.Progress.Loaded.Store(d.n)
+			}
+			if opt.Tick != nil {
+				if err := opt.Tick(d.n); err != nil {
+					return nil, err
+				}
+			}
+			nextTick = d.n + max(opt.TickBytes, 1)
+		}
+	}
+}
+
+// keyPacer slows a load down by key-load-delay per key, as debugDelay:
+// usec microseconds, or, negative, one microsecond with a chance of one
+// in -usec. A timer sleeps a millisecond or more, so the delays are owed
+// and slept once they add up to one: the load takes the time Redis's
+// would.
+type keyPacer struct {
+	owed time.Duration
+}
+
+func (p *keyPacer) key(usec int64) {
+	if usec < 0 {
+		if rand.Int64N(-usec) != 0 {
+			return
+		}
+		usec = 1
+	}
+	p.owed += time.Duration(usec) * time.Microsecond
+	if p.owed >= time.Millisecond {
+		start := time.Now()
+		time.Sleep(p.owed)
+		p.owed -= time.Since(start)
 	}
 }
 
@@ -254,7 +350,7 @@ func (info *LoadInfo) aux(k, v string) {
 
 // ReadValue reads a value of RDB type t, converting old encodings to the
 // ones this server uses.
-func ReadValue(d *Decoder, t byte, srv *db.Server) (any, error) {
+func ReadValue(d *Decoder, t byte, bld *db.Builder) (any, error) {
 	switch t {
 	case TypeString:
 		s, err := d.String()
@@ -267,7 +363,7 @@ func ReadValue(d *Decoder, t byte, srv *db.Server) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		q := srv.NewList()
+		q := bld.NewList()
 		for i := uint64(0); i < n; i++ {
 			s, err := d.String()
 			if err != nil {
@@ -277,7 +373,7 @@ func ReadValue(d *Decoder, t byte, srv *db.Server) (any, error) {
 		}
 		return nonEmpty(q, q.Len())
 	case TypeListQuicklist, TypeListQuicklist2:
-		return readQuicklist(d, t, srv)
+		return readQuicklist(d, t, bld)
 	case TypeListZiplist:
 		b, err := d.String()
 		if err != nil {
@@ -287,7 +383,7 @@ func ReadValue(d *Decoder, t byte, srv *db.Server) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		q := srv.NewList()
+		q := bld.NewList()
 		for _, e := range els {
 			q.PushTail(e)
 		}
@@ -298,8 +394,8 @@ func ReadValue(d *Decoder, t byte, srv *db.Server) (any, error) {
 			return nil, err
 		}
 		var set *db.Set
-		if n > uint64(srv.Config.Int("set-max-intset-entries")) {
-			set = db.NewSetTable(srv.COW, int(min(n, 1<<20)))
+		if n > uint64(bld.SetMaxIntset()) {
+			set = db.NewSetTable(bld.COW(), int(min(n, 1<<20)))
 		} else {
 			set = db.NewSetFromIntset(intset.New())
 		}
@@ -308,7 +404,7 @@ func ReadValue(d *Decoder, t byte, srv *db.Server) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			if !set.Add(srv, s) {
+			if !set.Add(bld, s) {
 				return nil, corrupt("duplicate set member")
 			}
 		}
@@ -325,12 +421,12 @@ func ReadValue(d *Decoder, t byte, srv *db.Server) (any, error) {
 		if is.Len() == 0 {
 			return nil, corrupt("empty intset")
 		}
-		if is.Len() <= int(srv.Config.Int("set-max-intset-entries")) {
+		if is.Len() <= bld.SetMaxIntset() {
 			return db.NewSetFromIntset(is), nil
 		}
-		set := db.NewSetTable(srv.COW, is.Len())
+		set := db.NewSetTable(bld.COW(), is.Len())
 		for i := 0; i < is.Len(); i++ {
-			set.Add(srv, strconv.AppendInt(nil, is.Get(i), 10))
+			set.Add(bld, strconv.AppendInt(nil, is.Get(i), 10))
 		}
 		return set, nil
 	case TypeHash:
@@ -339,8 +435,8 @@ func ReadValue(d *Decoder, t byte, srv *db.Server) (any, error) {
 			return nil, err
 		}
 		var h *db.Hash
-		if n > uint64(srv.Config.Int("hash-max-listpack-entries")) {
-			h = db.NewHashTable(srv.COW, int(min(n, 1<<20)))
+		if entries, _ := bld.HashMaxListpack(); n > uint64(entries) {
+			h = db.NewHashTable(bld.COW(), int(min(n, 1<<20)))
 		} else {
 			h = db.NewHash()
 		}
@@ -353,7 +449,7 @@ func ReadValue(d *Decoder, t byte, srv *db.Server) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			if !h.Set(srv, f, v) {
+			if !h.Set(bld, f, v) {
 				return nil, corrupt("duplicate hash field")
 			}
 		}
@@ -367,7 +463,7 @@ func ReadValue(d *Decoder, t byte, srv *db.Server) (any, error) {
 		if err != nil {
 			return nil, corrupt("listpack: %v", err)
 		}
-		return hashFromPairs(srv, lpEntries(lp), lp, false)
+		return hashFromPairs(bld, lpEntries(lp), lp, false)
 	case TypeHashZiplist, TypeHashZipmap:
 		b, err := d.String()
 		if err != nil {
@@ -382,9 +478,9 @@ func ReadValue(d *Decoder, t byte, srv *db.Server) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return hashFromPairs(srv, els, nil, t == TypeHashZipmap)
+		return hashFromPairs(bld, els, nil, t == TypeHashZipmap)
 	case TypeZset, TypeZset2, TypeZsetZiplist, TypeZsetListpack:
-		return readZset(d, t, srv)
+		return readZset(d, t, bld)
 	case TypeModule, TypeModule2:
 		return nil, fmt.Errorf("module value types are not supported")
 	case TypeStreamListpacks, TypeStreamListpacks2:
@@ -423,12 +519,11 @@ func lpEntries(lp *listpack.Listpack) [][]byte {
 // hash-max-listpack-entries, however long its strings (a dump written with
 // a larger hash-max-listpack-value keeps its listpacks); a zipmap also
 // past hash-max-listpack-value (checkLengths).
-func hashFromPairs(srv *db.Server, els [][]byte, lp *listpack.Listpack, checkLengths bool) (any, error) {
+func hashFromPairs(b *db.Builder, els [][]byte, lp *listpack.Listpack, checkLengths bool) (any, error) {
 	if len(els) == 0 || len(els)%2 != 0 {
 		return nil, corrupt("hash with %d entries", len(els))
 	}
-	maxEntries := int(srv.Config.Int("hash-max-listpack-entries"))
-	maxValue := int(srv.Config.Int("hash-max-listpack-value"))
+	maxEntries, maxValue := b.HashMaxListpack()
 	small := len(els)/2 <= maxEntries
 	seen := make(map[string]struct{}, len(els)/2)
 	for i, e := range els {
@@ -443,9 +538,9 @@ func hashFromPairs(srv *db.Server, els [][]byte, lp *listpack.Listpack, checkLen
 		}
 	}
 	if !small {
-		h := db.NewHashTable(srv.COW, len(els)/2)
+		h := db.NewHashTable(b.COW(), len(els)/2)
 		for i := 0; i < len(els); i += 2 {
-			h.Set(srv, els[i], els[i+1])
+			h.Set(b, els[i], els[i+1])
 		}
 		return h, nil
 	}
@@ -458,12 +553,12 @@ func hashFromPairs(srv *db.Server, els [][]byte, lp *listpack.Listpack, checkLen
 	return db.NewHashFromListpack(lp), nil
 }
 
-func readQuicklist(d *Decoder, t byte, srv *db.Server) (any, error) {
+func readQuicklist(d *Decoder, t byte, b *db.Builder) (any, error) {
 	n, err := d.PlainLen()
 	if err != nil {
 		return nil, err
 	}
-	q := srv.NewList()
+	q := b.NewList()
 	for i := uint64(0); i < n; i++ {
 		container := uint64(quicklistNodePacked)
 		if t == TypeListQuicklist2 {

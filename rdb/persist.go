@@ -267,6 +267,14 @@ func (p *Persister) backgroundDone(sn *db.Snapshot, err error, took time.Duratio
 // rdbchecksum, used-mem), for RDBs written outside this package.
 func SaveOptions(s *db.Server) Options { return options(s) }
 
+// Kill stops the BGSAVE in progress, if any, as killRDBChild: it ends
+// without replacing the dump file.
+func (p *Persister) Kill() {
+	if p.running {
+		p.cancel.Store(true)
+	}
+}
+
 // InProgress reports whether a background save runs.
 func (p *Persister) InProgress() bool { return p.running }
 
@@ -322,8 +330,8 @@ func (p *Persister) savePointsCron(now time.Time) {
 	if p.running {
 		info.SaveKeysProcessed = p.keysWritten.Load()
 	}
-	if s.ActiveChild() != db.ChildNone {
-		return
+	if s.ActiveChild() != db.ChildNone || s.Loading {
+		return // Redis's cron does not run while it loads
 	}
 	if p.scheduled && (info.LastBgsaveOK || now.Sub(p.lastTry) > 5*time.Second) {
 		// BGSAVE SCHEDULE, once the job that was running ended.
@@ -414,7 +422,7 @@ func (p *Persister) LoadAtStartup() error {
 	defer f.Close()
 	start := time.Now()
 	s.Loading = true
-	dbs, info, err := Load(f, s, time.Now().UnixMilli(), !s.IsReplica)
+	l, info, err := Load(f, s, time.Now().UnixMilli(), !s.IsReplica)
 	s.Loading = false
 	if err != nil {
 		if crc := (*CRCError)(nil); errors.As(err, &crc) {
@@ -441,7 +449,7 @@ func (p *Persister) LoadAtStartup() error {
 		fmt.Sscan(um, &m)
 		logger.Noticef("RDB memory usage when created %.2f Mb", float64(m)/(1024*1024))
 	}
-	s.ReplaceDBs(dbs)
+	s.Install(l)
 	s.Persistence.LastLoadKeysLoaded = int64(info.Keys)
 	s.Persistence.LastLoadExpired = int64(info.ExpiredSkip)
 	logger.Noticef("Done loading RDB, keys loaded: %d, keys expired: %d.", info.Keys, info.ExpiredSkip)
@@ -484,9 +492,9 @@ func debugReload(c *db.Client) {
 	}
 	defer f.Close()
 	before := FunctionsOf(s) // Load installs the file's libraries
-	dbs, info, err := Load(f, s, time.Now().UnixMilli(), false)
+	l, info, err := Load(f, s, time.Now().UnixMilli(), false)
 	if err == nil && noflush {
-		err = mergeLoaded(s, dbs, before, info.Functions, merge)
+		err = mergeLoaded(s, l.DBs, before, info.Functions, merge)
 	}
 	if err != nil {
 		if fn, ok := s.Scripting.(Functions); ok && noflush {
@@ -497,7 +505,7 @@ func debugReload(c *db.Client) {
 		return
 	}
 	if !noflush {
-		s.ReplaceDBs(dbs)
+		s.Install(l)
 	}
 	logger.Noticef("DB reloaded by DEBUG RELOAD")
 	c.OK()

@@ -29,9 +29,9 @@ func newServer(t testing.TB) *db.Server {
 func loadFile(t testing.TB, srv *db.Server, path string) *LoadInfo {
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)
-	dbs, info, err := Load(bytes.NewReader(data), srv, fixtureTime(t, data), true)
+	l, info, err := Load(bytes.NewReader(data), srv, fixtureTime(t, data), true)
 	require.NoError(t, err)
-	srv.ReplaceDBs(dbs)
+	srv.Install(l)
 	return info
 }
 
@@ -70,9 +70,9 @@ func TestWriteLoadRoundTrip(t *testing.T) {
 		sn.Release()
 		require.NoError(t, err)
 		srv2 := newServer(t)
-		dbs, _, err := Load(bytes.NewReader(buf.Bytes()), srv2, now, true)
+		l, _, err := Load(bytes.NewReader(buf.Bytes()), srv2, now, true)
 		require.NoError(t, err)
-		srv2.ReplaceDBs(dbs)
+		srv2.Install(l)
 		require.Equal(t, digest, DatasetDigest(srv2))
 	}
 }
@@ -138,11 +138,11 @@ func FuzzRestorePayload(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	dbs, _, err := Load(bytes.NewReader(data), srv, fixtureTime(f, data), true)
+	l, _, err := Load(bytes.NewReader(data), srv, fixtureTime(f, data), true)
 	if err != nil {
 		f.Fatal(err)
 	}
-	dbs[0].Each(func(_ string, val any) bool {
+	l.DBs[0].Each(func(_ string, val any) bool {
 		p, _ := DumpPayload(val, false)
 		f.Add(p[:len(p)-10])
 		return true
@@ -168,7 +168,7 @@ func TestLoadListpackHashKeepsLongValues(t *testing.T) {
 	require.NoError(t, cfg.Set([][2]string{{"hash-max-listpack-value", "300"}}))
 	big := db.NewServer(cfg)
 	h := db.NewHash()
-	h.Set(big, []byte("f"), bytes.Repeat([]byte("v"), 100))
+	h.Set(big.Builder(), []byte("f"), bytes.Repeat([]byte("v"), 100))
 	require.Equal(t, "listpack", db.EncodingName(h))
 	p, err := DumpPayload(h, false)
 	require.NoError(t, err)
@@ -180,7 +180,8 @@ func TestLoadListpackHashKeepsLongValues(t *testing.T) {
 
 	// Past the entries limit of the loading server, a hash table.
 	require.NoError(t, srv.Config.Set([][2]string{{"hash-max-listpack-entries", "1"}}))
-	h.Set(big, []byte("g"), []byte("v"))
+	require.NoError(t, srv.SettingsChanged())
+	h.Set(big.Builder(), []byte("g"), []byte("v"))
 	p, err = DumpPayload(h, false)
 	require.NoError(t, err)
 	got, err = ParsePayload(p, srv)

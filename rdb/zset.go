@@ -39,7 +39,7 @@ func writeZset(e *Encoder, val any) bool {
 	return true
 }
 
-func readZset(d *Decoder, t byte, srv *db.Server) (any, error) {
+func readZset(d *Decoder, t byte, bld *db.Builder) (any, error) {
 	switch t {
 	case TypeZsetListpack, TypeZsetZiplist:
 		b, err := d.String()
@@ -67,8 +67,8 @@ func readZset(d *Decoder, t byte, srv *db.Server) (any, error) {
 		if err := checkZsetListpack(lp); err != nil {
 			return nil, err
 		}
-		z := db.NewZSetFromListpack(lp, srv.COW)
-		z.ConvertIfLarge(srv)
+		z := db.NewZSetFromListpack(lp, bld.COW())
+		z.ConvertIfLarge(bld)
 		return z, nil
 	}
 	n, err := d.PlainLen()
@@ -78,7 +78,7 @@ func readZset(d *Decoder, t byte, srv *db.Server) (any, error) {
 	if n == 0 {
 		return nil, corrupt("empty sorted set")
 	}
-	z := db.NewZSetSkiplist(srv.COW, int(min(n, 1<<20)))
+	z := db.NewZSetSkiplist(bld.COW(), int(min(n, 1<<20)))
 	for i := uint64(0); i < n; i++ {
 		m, err := d.String()
 		if err != nil {
@@ -100,7 +100,7 @@ func readZset(d *Decoder, t byte, srv *db.Server) (any, error) {
 			return nil, corrupt("duplicate sorted set member")
 		}
 	}
-	z.LoadDone(srv)
+	z.LoadDone(bld)
 	return z, nil
 }
 

@@ -25,14 +25,19 @@ func (r *Repl) MasterHost() string {
 	return r.link.Host
 }
 
-// ClusterOffset is the offset a cluster node announces: a replica's
-// processed offset (replicationGetSlaveOffset), a master's own.
+// ClusterOffset is the offset a cluster node announces: a master's own, a
+// replica's processed offset (replicationGetSlaveOffset): 0 while it has
+// neither a master nor a cached one, from the start of a full sync's load
+// to its end, which is how the cluster sees that it is loading.
 func (r *Repl) ClusterOffset() int64 {
-	if l := r.link; l != nil {
-		_, applied := l.Offsets()
-		return applied
+	l := r.link
+	switch {
+	case l == nil:
+		return r.Offset
+	case l.Client == nil && !l.cached:
+		return 0
 	}
-	return r.Offset
+	return max(l.Reploff, 0)
 }
 
 // MasterDataAge is how old, in milliseconds, our copy of the master's

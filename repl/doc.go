@@ -34,13 +34,15 @@
 // # Replica side (replica.go)
 //
 // REPLICAOF, the replicaof directive or --replicaof start a link. The
-// handshake (PING, AUTH, REPLCONF, PSYNC) and the RDB transfer are plain
-// blocking code on a goroutine with a net.Conn: it touches no server data,
-// writes the payload to a temp file, and hands the loop a finished step
-// through Execute. The loop loads the file into fresh databases and only
-// then replaces the dataset, then enrolls the connection in gnet and
-// creates the master client (db.ClientMaster) whose commands the executor
-// applies. The bytes the master client consumes count in the replica's
+// handshake (PING, AUTH, REPLCONF, PSYNC), the RDB transfer and its load
+// are plain blocking code on a goroutine with a net.Conn: it touches no
+// server data, writes the payload to a temp file or loads it straight
+// from the socket (repl-diskless-load) into databases the server does not
+// see yet (db.Load), and asks the loop through Execute at each step
+// (load.go): the loop answers -LOADING meanwhile, or serves the old data
+// (swapdb's async loading), and replaces the dataset only once the load
+// is complete. Then the connection is enrolled in gnet as the master
+// client (db.ClientMaster) whose commands the executor applies. The bytes the master client consumes count in the replica's
 // offset and are proxied to its own backlog and sub-replicas unchanged
 // (db.Replication's MasterStream), so chained replicas share the master's
 // replid.

@@ -1,14 +1,17 @@
 package repl
 
 // The replica's link before it becomes a client of the loop: connect,
-// handshake (PING, AUTH, REPLCONF, PSYNC, or SYNC for old masters) and the
-// RDB transfer, as Redis's syncWithMaster and readSyncBulkPayload. It is
-// plain blocking code on a goroutine of its own, with a deadline of
-// repl-timeout on every read and write. It touches no server data: its
-// parameters are copied on the loop (linkParams), the payload goes to a
-// temp file, and the outcome goes back to the loop (replica.go). Progress
-// lines are logged as they happen; failures are returned, and logged by
-// the loop only if the attempt is still the current one.
+// handshake (PING, AUTH, REPLCONF, PSYNC, or SYNC for old masters), the
+// RDB transfer and its load, as Redis's syncWithMaster and
+// readSyncBulkPayload. It is plain blocking code on a goroutine of its
+// own, with a deadline of repl-timeout on every read and write. It
+// touches no server data: its parameters are copied on the loop
+// (linkParams), the payload goes to a temp file or straight to the loader
+// (repl-diskless-load), which fills databases the server does not see
+// yet (db.Load), and the loop (load.go) decides, starts and ends each
+// step of the load. Progress lines are logged as they happen; failures
+// are returned, and logged by the loop only if the attempt is still the
+// current one.
 
 import (
 	"bufio"
@@ -27,6 +30,7 @@ import (
 	"time"
 
 	"github.com/redis-go/redis-server/logger"
+	"github.com/redis-go/redis-server/rdb"
 )
 
 // linkParams is what an attempt needs from the server, read on the loop
@@ -69,10 +73,12 @@ type syncResult struct {
 	kind   syncKind
 	replID string // +FULLRESYNC's replid, or +CONTINUE's new one ("" if none)
 	offset int64  // +FULLRESYNC's offset
-	// Full sync: the RDB received, and whether it came with an EOF mark
-	// (the master then waits for our first ACK to start the stream).
+	// Full sync: the temp file of the RDB received (none when loaded
+	// from the socket), whether it came with an EOF mark (the master
+	// then waits for our first ACK to start the stream), and its load.
 	tmpfile string
 	eofMark bool
+	job     *loadJob
 	// leftover is what was read past the handshake and the payload: the
 	// first bytes of the stream.
 	leftover []byte
@@ -129,6 +135,26 @@ type attempt struct {
 	stopDial context.CancelFunc
 	mu       sync.Mutex
 	conn     net.Conn
+
+	// ld is the loop's side of the load; nil (tests of the transfer
+	// alone) writes the payload to a temp file and loads nothing.
+	ld loader
+}
+
+// loader is what the transfer asks of the loop (load.go), from the
+// attempt's goroutine. Each call waits for the loop.
+type loader interface {
+	// beginPayload decides where the payload goes, as useDisklessLoad,
+	// once its size is known (0 for an EOF mark); when it goes to the
+	// parser, the load starts now and its job is returned. Both this and
+	// startLoading return nil if the attempt was cancelled, and hold the
+	// loop until the job they return is told it progressed.
+	beginPayload(a *attempt, res *syncResult, size int64) (diskless bool, job *loadJob)
+	// startLoading starts loading the temp file of size bytes received.
+	startLoading(a *attempt, res *syncResult, size int64) *loadJob
+	// loadKnobs are key-load-delay and
+	// loading-process-events-interval-bytes, read again as the load goes.
+	loadKnobs() (keyDelay, interval int64)
 }
 
 func newAttempt(p linkParams) *attempt {
@@ -185,10 +211,13 @@ func (a *attempt) dial() (net.Conn, *syncError) {
 	return nc, nil
 }
 
-// sync runs the handshake and the transfer on nc.
+// sync runs the handshake, the transfer and the load on nc.
 func (a *attempt) sync(nc net.Conn) (*syncResult, *syncError) {
 	dc := &deadlineConn{Conn: nc, a: a}
-	br := bufio.NewReaderSize(dc, 16<<10)
+	// As large as the RDB decoder's buffer, which then reads from br
+	// itself (bufio.NewReaderSize): a load from the socket takes nothing
+	// past the payload, which is the stream.
+	br := bufio.NewReaderSize(dc, 64<<10)
 	a.notice("Non blocking connect for SYNC fired the event.")
 	a.state.Store(stateHandshake)
 	if err := a.handshake(dc, br); err != nil {
@@ -199,7 +228,7 @@ func (a *attempt) sync(nc net.Conn) (*syncResult, *syncError) {
 		return nil, err
 	}
 	if res.kind != syncContinue {
-		if err := a.receiveRDB(br, res); err != nil {
+		if err := a.fullSync(dc, br, res); err != nil {
 			return nil, err
 		}
 	}
@@ -338,21 +367,95 @@ func (a *attempt) psync(w io.Writer, br *bufio.Reader) (*syncResult, *syncError)
 	return &syncResult{kind: syncOld, offset: -1}, nil
 }
 
-// receiveRDB reads the payload that follows +FULLRESYNC or SYNC into a
-// temp file: "$<len>\r\n" and exactly len bytes, or "$EOF:<mark>\r\n" and
-// bytes up to the 40-byte mark. Lone newlines before it keep the link
-// alive while the master prepares the RDB. Bytes past the payload stay in
-// br: they are the stream.
-func (a *attempt) receiveRDB(br *bufio.Reader, res *syncResult) *syncError {
+// fullSync receives the payload that follows +FULLRESYNC or SYNC:
+// "$<len>\r\n" and exactly len bytes, or "$EOF:<mark>\r\n" and bytes up
+// to the 40-byte mark. Lone newlines before it keep the link alive while
+// the master prepares the RDB. The payload is loaded from the socket, or
+// written to a temp file and loaded from there. Bytes past the payload
+// stay in br: they are the stream.
+func (a *attempt) fullSync(w io.Writer, br *bufio.Reader, res *syncResult) *syncError {
+	a.state.Store(stateTransfer)
+	a.syncRead.Store(0)
+	a.syncStart.Store(time.Now().UnixNano())
+	mark, size, serr := readPreamble(br)
+	if serr != nil {
+		return serr
+	}
+	res.eofMark = mark != nil
+	if res.eofMark {
+		a.syncTotal.Store(0)
+	} else {
+		a.syncTotal.Store(size)
+	}
+	diskless, job := false, (*loadJob)(nil)
+	if a.ld != nil {
+		diskless, job = a.ld.beginPayload(a, res, size)
+		if job == nil && a.cancelled.Load() {
+			return fail("cancelled")
+		}
+	}
+	if diskless {
+		return a.loadFromSocket(w, br, res, mark, size, job)
+	}
+	if err := a.receiveRDB(br, res, mark, size); err != nil {
+		return err
+	}
+	if a.ld == nil {
+		return nil
+	}
+	return a.loadFile(w, res, size)
+}
+
+// readPreamble reads the line that announces the payload: its EOF mark,
+// or nil and its size.
+func readPreamble(br *bufio.Reader) (mark []byte, size int64, serr *syncError) {
+	var line string
+	for {
+		l, err := readLine(br)
+		if err != nil {
+			if isTimeout(err) {
+				return nil, 0, timeoutTransfer()
+			}
+			return nil, 0, failNow("I/O error reading bulk count from MASTER: " + strerror(err))
+		}
+		if l != "" {
+			line = l
+			break
+		}
+	}
+	switch {
+	case line[0] == '-':
+		return nil, 0, failNow("MASTER aborted replication with an error: " + line[1:])
+	case line[0] != '$':
+		return nil, 0, failNow(fmt.Sprintf("Bad protocol from MASTER, the first byte is not '$' (we received '%s'), are you sure the host and port are right?", line))
+	}
+	if m, ok := strings.CutPrefix(line[1:], "EOF:"); ok && len(m) >= eofMarkLen {
+		return []byte(m[:eofMarkLen]), 0, nil
+	}
+	size, _ = strconv.ParseInt(line[1:], 10, 64)
+	return nil, size, nil
+}
+
+// receiveRDB writes the payload to a temp file.
+func (a *attempt) receiveRDB(br *bufio.Reader, res *syncResult, mark []byte, size int64) *syncError {
+	if mark != nil {
+		a.notice("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk")
+	} else {
+		a.notice("MASTER <-> REPLICA sync: receiving %d bytes from master to disk", size)
+	}
 	f, name, serr := createTempRDB()
 	if serr != nil {
 		return serr
 	}
 	res.tmpfile = name
-	a.syncRead.Store(0)
-	a.syncStart.Store(time.Now().UnixNano())
-	a.state.Store(stateTransfer)
-	err := a.readPayload(br, f, res)
+	cw := &countingWriter{w: f, n: &a.syncRead}
+	var err *syncError
+	if mark != nil {
+		err = copyUntilMark(br, cw, mark)
+	} else {
+		_, cerr := io.CopyN(cw, br, size)
+		err = transferError(cerr)
+	}
 	if err == nil {
 		if serr := f.Sync(); serr != nil {
 			err = failNow("Failed trying to sync the temp DB to disk in MASTER <-> REPLICA synchronization: " + strerror(serr))
@@ -364,6 +467,116 @@ func (a *attempt) receiveRDB(br *bufio.Reader, res *syncResult) *syncError {
 		return err
 	}
 	return nil
+}
+
+// loadFile loads the temp file received. A file that fails to load
+// leaves the data as it was; the cron retries in a second (Redis exits).
+func (a *attempt) loadFile(w io.Writer, res *syncResult, size int64) *syncError {
+	job := a.ld.startLoading(a, res, size)
+	if job == nil {
+		os.Remove(res.tmpfile)
+		return fail("cancelled")
+	}
+	defer job.progressed()
+	f, err := os.Open(res.tmpfile)
+	if err == nil {
+		job.info, err = rdb.LoadInto(f, job.load, a.loadOptions(w, job, false))
+		f.Close()
+	}
+	if err != nil {
+		os.Remove(res.tmpfile)
+		if errors.Is(err, errLoadCancelled) {
+			return fail("cancelled")
+		}
+		return fail("Failed trying to load the MASTER synchronization DB from disk: " + err.Error())
+	}
+	res.job = job
+	return nil
+}
+
+// loadFromSocket loads the payload as it arrives (repl-diskless-load),
+// then checks its EOF mark.
+func (a *attempt) loadFromSocket(w io.Writer, br *bufio.Reader, res *syncResult, mark []byte, size int64, job *loadJob) *syncError {
+	if job == nil {
+		return fail("cancelled")
+	}
+	defer job.progressed()
+	var r io.Reader = br
+	if mark == nil {
+		r = io.LimitReader(br, size)
+	}
+	info, err := rdb.LoadInto(r, job.load, a.loadOptions(w, job, true))
+	if err != nil {
+		if errors.Is(err, errLoadCancelled) {
+			return fail("cancelled")
+		}
+		return socketLoadError(err, job.progress.Loaded.Load())
+	}
+	a.syncRead.Store(info.Bytes)
+	if mark != nil {
+		got := make([]byte, eofMarkLen)
+		if _, err := io.ReadFull(br, got); err != nil || !bytes.Equal(got, mark) {
+			return failNow("Replication stream EOF marker is broken",
+				"Failed trying to load the MASTER synchronization DB from socket: Invalid argument")
+		}
+		a.syncRead.Add(eofMarkLen)
+	}
+	job.info = info
+	res.job = job
+	return nil
+}
+
+var errLoadCancelled = errors.New("cancelled")
+
+// loadOptions are a load's: the test knobs, read again every
+// loading-process-events-interval-bytes, when the load also shows its
+// progress, stops if the attempt was cancelled, and sends a newline to
+// the master once a second so that it does not time us out
+// (rdbLoadProgressCallback, replicationSendNewlineToMaster).
+func (a *attempt) loadOptions(w io.Writer, job *loadJob, fromSocket bool) *rdb.LoadOptions {
+	delay, interval := a.ld.loadKnobs()
+	opt := &rdb.LoadOptions{KeyDelay: delay, TickBytes: interval, Progress: job.progress}
+	var newline int64
+	opt.Tick = func(read int64) error {
+		job.progressed()
+		if a.cancelled.Load() {
+			return errLoadCancelled
+		}
+		if fromSocket {
+			a.syncRead.Store(read)
+		}
+		if now := time.Now().Unix(); now != newline {
+			newline = now
+			w.Write([]byte("\n"))
+		}
+		opt.KeyDelay, opt.TickBytes = a.ld.loadKnobs()
+		return nil
+	}
+	return opt
+}
+
+// socketLoadError is the failure of a load from the socket, logged as
+// Redis's: a short read is the connection's fault, and the next attempt
+// starts at once; corrupt data (Redis exits) waits for the cron.
+func socketLoadError(err error, loaded int64) *syncError {
+	var e *syncError
+	if shortRead(err) {
+		e = failNow("Short read or OOM loading DB. Unrecoverable error, aborting now.",
+			fmt.Sprintf("Internal error in RDB reading offset %d, function at rdb.c:3240 -> Unexpected EOF reading RDB file. Failure loading rdb format from socket, assuming connection error, resuming operation.", loaded))
+	} else {
+		e = fail(fmt.Sprintf("Internal error in RDB reading offset %d, function at rdb.c:0 -> %v. Failure loading rdb format", loaded, err))
+	}
+	e.lines = append(e.lines, logLine{logger.Warning, "Failed trying to load the MASTER synchronization DB from socket: " + strerror(err)})
+	return e
+}
+
+// shortRead reports whether a load from the socket failed because the
+// payload ended early or the connection failed.
+func shortRead(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, rdb.ErrCorrupt) && strings.Contains(err.Error(), "unexpected end of file")
 }
 
 // createTempRDB opens the file the payload goes to, named as Redis names
@@ -383,42 +596,6 @@ func createTempRDB() (*os.File, string, *syncError) {
 
 // eofMarkLen is the length of the mark ending a streamed RDB.
 const eofMarkLen = 40
-
-// readPayload reads the payload's preamble and body from br into w.
-func (a *attempt) readPayload(br *bufio.Reader, w io.Writer, res *syncResult) *syncError {
-	var line string
-	for {
-		l, err := readLine(br)
-		if err != nil {
-			if isTimeout(err) {
-				return timeoutTransfer()
-			}
-			return failNow("I/O error reading bulk count from MASTER: " + strerror(err))
-		}
-		if l != "" {
-			line = l
-			break
-		}
-	}
-	switch {
-	case line[0] == '-':
-		return failNow("MASTER aborted replication with an error: " + line[1:])
-	case line[0] != '$':
-		return failNow(fmt.Sprintf("Bad protocol from MASTER, the first byte is not '$' (we received '%s'), are you sure the host and port are right?", line))
-	}
-	cw := &countingWriter{w: w, n: &a.syncRead}
-	if mark, ok := strings.CutPrefix(line[1:], "EOF:"); ok && len(mark) >= eofMarkLen {
-		res.eofMark = true
-		a.syncTotal.Store(0)
-		a.notice("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk")
-		return copyUntilMark(br, cw, []byte(mark[:eofMarkLen]))
-	}
-	size, _ := strconv.ParseInt(line[1:], 10, 64)
-	a.syncTotal.Store(size)
-	a.notice("MASTER <-> REPLICA sync: receiving %d bytes from master to disk", size)
-	_, err := io.CopyN(cw, br, size)
-	return transferError(err)
-}
 
 // copyUntilMark copies br to w up to mark, which is consumed and not
 // copied. The last bytes read are held back until they cannot be the

@@ -15,7 +15,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/redis-go/redis-server/config"
+	"github.com/redis-go/redis-server/db"
 	"github.com/redis-go/redis-server/logger"
+	"github.com/redis-go/redis-server/rdb"
 )
 
 func TestMain(m *testing.M) {
@@ -104,6 +107,11 @@ func (m *fakeMaster) handshake(auth ...string) []string {
 // runAttempt starts a fake master playing script, and runs an attempt
 // against it in a temp working directory.
 func runAttempt(t *testing.T, p linkParams, script func(m *fakeMaster)) (*attempt, *syncResult, *syncError) {
+	return runAttemptWith(t, p, nil, script)
+}
+
+// runAttemptWith is runAttempt with ld as the loop's side of the load.
+func runAttemptWith(t *testing.T, p linkParams, ld loader, script func(m *fakeMaster)) (*attempt, *syncResult, *syncError) {
 	t.Chdir(t.TempDir())
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -124,6 +132,7 @@ func runAttempt(t *testing.T, p linkParams, script func(m *fakeMaster)) (*attemp
 		p.timeout = 5 * time.Second
 	}
 	a := newAttempt(p)
+	a.ld = ld
 	nc, serr := a.dial()
 	require.Nil(t, serr)
 	defer nc.Close()
@@ -180,6 +189,84 @@ func TestFullSyncWithEOFMark(t *testing.T) {
 			require.EqualValues(t, len(body), a.syncRead.Load())
 		})
 	}
+}
+
+// socketLoader is a loop that sends every payload to the parser.
+type socketLoader struct{ srv *db.Server }
+
+func (l socketLoader) beginPayload(*attempt, *syncResult, int64) (bool, *loadJob) {
+	return true, &loadJob{load: l.srv.NewDetachedLoad(), progress: &db.LoadProgress{}, going: make(chan struct{})}
+}
+func (l socketLoader) startLoading(*attempt, *syncResult, int64) *loadJob { return nil }
+func (l socketLoader) loadKnobs() (int64, int64)                          { return 0, 1024 }
+
+// rdbOf returns an RDB of two keys, one of them large enough to take
+// several reads of the link.
+func rdbOf(t *testing.T) string {
+	srv := db.NewServer(config.New())
+	srv.DBs[0].Add([]byte("k"), db.NewStringValue([]byte("v")))
+	srv.DBs[0].Add([]byte("big"), db.NewStringValue(bytes.Repeat([]byte("0123456789"), 300)))
+	sn := srv.Snapshot()
+	defer sn.Release()
+	var buf bytes.Buffer
+	_, err := rdb.Write(&buf, sn, rdb.Options{Checksum: true})
+	require.NoError(t, err)
+	return buf.String()
+}
+
+// A payload loaded from the socket, in either form, stops where the RDB
+// (and its EOF mark) ends: what follows is the stream. None goes to disk.
+func TestLoadFromSocket(t *testing.T) {
+	body := rdbOf(t)
+	mark := strings.Repeat("m", 39) + "M"
+	stream := "*1\r\n$4\r\nPING\r\n"
+	for _, tc := range []struct {
+		name, preamble, trailer string
+		chunk                   int
+	}{
+		{"length", "$" + strconv.Itoa(len(body)) + "\r\n", "", 4096},
+		{"mark", "$EOF:" + mark + "\r\n", mark, 4096},
+		{"mark in small reads", "$EOF:" + mark + "\r\n", mark, 7},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ld := socketLoader{db.NewServer(config.New())}
+			a, res, serr := runAttemptWith(t, linkParams{}, ld, func(m *fakeMaster) {
+				m.handshake()
+				m.send("+FULLRESYNC 0123456789012345678901234567890123456789 0\r\n", 100)
+				m.send(tc.preamble+body+tc.trailer+stream, tc.chunk)
+			})
+			require.Nil(t, serr)
+			require.Empty(t, res.tmpfile)
+			require.NotNil(t, res.job)
+			require.Equal(t, 2, res.job.info.Keys)
+			require.Equal(t, 2, res.job.load.Keys())
+			require.True(t, strings.HasPrefix(stream, string(res.leftover)), "%q", res.leftover)
+			require.EqualValues(t, len(body)+len(tc.trailer), a.syncRead.Load())
+			select {
+			case <-res.job.going:
+			default:
+				t.Fatal("the loop was not released")
+			}
+		})
+	}
+}
+
+// A transfer cut in the middle is a short read: the next attempt starts
+// at once.
+func TestLoadFromSocketCut(t *testing.T) {
+	body := rdbOf(t)
+	ld := socketLoader{db.NewServer(config.New())}
+	_, res, serr := runAttemptWith(t, linkParams{}, ld, func(m *fakeMaster) {
+		m.handshake()
+		m.send("+FULLRESYNC 0123456789012345678901234567890123456789 0\r\n", 100)
+		m.send("$EOF:"+strings.Repeat("m", 40)+"\r\n"+body[:len(body)/2], 4096)
+	})
+	require.Nil(t, res)
+	require.NotNil(t, serr)
+	require.True(t, serr.now)
+	require.Equal(t, "Short read or OOM loading DB. Unrecoverable error, aborting now.", serr.lines[0].msg)
+	require.Contains(t, serr.lines[1].msg, "Unexpected EOF reading RDB file. Failure loading rdb format from socket, assuming connection error, resuming operation.")
+	require.Contains(t, serr.lines[2].msg, "Failed trying to load the MASTER synchronization DB from socket: ")
 }
 
 func TestCopyUntilMarkLeavesTheStream(t *testing.T) {

@@ -322,6 +322,15 @@ func replconfCommand(c *db.Client) {
 	c.OK()
 }
 
+// ReplicaNewline implements db.Replication: a replica's lone newline
+// refreshes its ACK time, as processInlineBuffer does, so that a replica
+// loading a big RDB is not timed out.
+func (r *Repl) ReplicaNewline(c *db.Client) {
+	if rep, ok := c.Repl.(*Replica); ok {
+		rep.ackTime = time.Now()
+	}
+}
+
 // ack records a replica's REPLCONF ACK <offset>. The first ACK after a
 // diskless transfer starts its stream.
 func (r *Repl) ack(c *db.Client, val []byte) {

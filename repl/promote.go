@@ -26,6 +26,8 @@ func (r *Repl) unsetMaster() {
 	r.disconnectReplicas()
 	r.link = nil
 	r.srv.MasterLinkUp = false
+	// The AOF stopped for a full sync that did not end restarts.
+	r.srv.SyncLoad(false)
 	// The stream we send starts with a SELECT, whatever db our master's
 	// stream had selected.
 	r.streamDB = -1

@@ -1,9 +1,9 @@
 package repl
 
 // The replica side on the loop, as Redis's replication.c: REPLICAOF, the
-// link's lifecycle (connect, hand over, loss, reconnect), loading the RDB
-// of a full sync, the master client and its stream, ACKs, the cached
-// master, and the replication fields of RDB files.
+// link's lifecycle (connect, hand over, loss, reconnect), the master
+// client and its stream, ACKs, the cached master, and the replication
+// fields of RDB files. Loading the RDB of a full sync is load.go's.
 //
 // A connection attempt runs on its own goroutine (handshake.go) and ends on
 // the loop: attemptFailed, or attemptDone once Loop.Enroll made the
@@ -13,7 +13,6 @@ package repl
 
 import (
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -52,6 +51,7 @@ type Link struct {
 	preSync bool
 
 	attempt *attempt  // the connection in progress, nil when none
+	loading *loadJob  // the attempt's load in progress (load.go)
 	raw     io.Writer // the master's connection, for the ACKs
 	// pending holds a transaction read from the master (MULTI ... EXEC)
 	// until it is complete: it counts in the offset, and goes to our
@@ -249,6 +249,7 @@ func (r *Repl) connect() { go r.runAttempt(r.newAttempt()) }
 // (runAttempt) the caller starts.
 func (r *Repl) newAttempt() *attempt {
 	a := newAttempt(r.linkParams())
+	a.ld = r
 	r.link.attempt = a
 	logger.Noticef("MASTER <-> REPLICA sync started")
 	return a
@@ -284,7 +285,11 @@ func (r *Repl) runAttempt(a *attempt) {
 	nc, serr := a.dial()
 	var res *syncResult
 	if serr == nil {
-		if res, serr = a.sync(nc); serr != nil {
+		res, serr = a.sync(nc)
+		if serr == nil && res.job != nil {
+			serr = r.finishLoad(a, res)
+		}
+		if serr != nil {
 			nc.Close()
 		}
 	}
@@ -295,7 +300,6 @@ func (r *Repl) runAttempt(a *attempt) {
 	r.loop.Enroll(nc,
 		func(c *db.Client, raw io.Writer) { r.attemptDone(a, res, c, raw) },
 		func(err error) {
-			os.Remove(res.tmpfile)
 			r.attemptFailed(a, failNow("Can't create readable event for SYNC: "+strerror(err)))
 		})
 }
@@ -304,6 +308,7 @@ func (r *Repl) runAttempt(a *attempt) {
 func (r *Repl) cancelAttempt() {
 	if a := r.link.attempt; a != nil {
 		a.cancel()
+		r.stopLoading(true)
 		r.link.attempt = nil
 	}
 }
@@ -325,15 +330,16 @@ func (r *Repl) attemptFailed(a *attempt, err *syncError) {
 		logger.Noticef("Reconnecting to MASTER %s:%d after failure", l.Host, l.Port)
 		r.connect()
 	}
+	r.stopLoading(true)
 }
 
 // attemptDone runs when the connection of a successful attempt became the
-// client c: it continues the cached master, or loads the RDB received,
-// then sets c up as the master client. It runs inside the loop's OnOpen.
+// client c, its full sync's load installed (finishLoad): it continues the
+// cached master, then sets c up as the master client. It runs inside the
+// loop's OnOpen.
 func (r *Repl) attemptDone(a *attempt, res *syncResult, c *db.Client, raw io.Writer) {
 	l := r.link
 	if l == nil || l.attempt != a {
-		os.Remove(res.tmpfile)
 		c.Flags |= db.ClientCloseASAP
 		return
 	}
@@ -341,12 +347,6 @@ func (r *Repl) attemptDone(a *attempt, res *syncResult, c *db.Client, raw io.Wri
 	defer r.failoverAttemptEnded(a)
 	if res.kind == syncContinue {
 		r.continueMaster(res)
-	} else if !r.loadFullSync(res) {
-		// Redis exits here; we keep serving the old data, and let the
-		// cron retry in a second rather than fetch the RDB in a loop.
-		r.srv.SyncLoad(false)
-		c.Flags |= db.ClientCloseASAP
-		return
 	}
 	c.Flags |= db.ClientMaster
 	c.SetAuthenticated(true)
@@ -358,11 +358,11 @@ func (r *Repl) attemptDone(a *attempt, res *syncResult, c *db.Client, raw io.Wri
 		logger.Noticef("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.")
 	} else {
 		logger.Noticef("MASTER <-> REPLICA sync: Finished with success")
-		r.srv.SyncLoad(false) // the AOF restarts, with a rewrite
 		// The master starts the stream on our first ACK.
 		if res.eofMark {
 			r.sendAck(l.Reploff)
 		}
+		r.srv.SyncLoad(false) // the AOF restarts, with a rewrite
 	}
 	if len(res.leftover) > 0 {
 		r.srv.ProcessInput(c, res.leftover)
@@ -383,90 +383,6 @@ func (r *Repl) continueMaster(res *syncResult) {
 		r.disconnectReplicas()
 	}
 	r.ensureBacklog()
-}
-
-// loadFullSync replaces the dataset with the RDB of a full sync. A file
-// that fails to load leaves the data as it was; the caller retries.
-func (r *Repl) loadFullSync(res *syncResult) bool {
-	l, s := r.link, r.srv
-	defer os.Remove(res.tmpfile) // renamed first when loaded
-	// The AOF stops while the dataset is replaced.
-	s.SyncLoad(true)
-	// The new master's data and history replace ours: nobody can continue
-	// from us any more.
-	r.discardCachedMaster()
-	r.disconnectReplicas()
-	r.freeBacklog()
-	logger.Noticef("MASTER <-> REPLICA sync: Flushing old data")
-	logger.Noticef("MASTER <-> REPLICA sync: Loading DB in memory")
-	info, err := loadRDBFile(s, res.tmpfile)
-	if err != nil {
-		logger.Warningf("Failed trying to load the MASTER synchronization DB from disk: %v", err)
-		return false
-	}
-	if err := installRDBFile(res.tmpfile, rdb.Path(s)); err != nil {
-		logger.Warningf("Failed trying to rename the temp DB into %s in MASTER <-> REPLICA synchronization: %s", rdb.Path(s), strerror(err))
-	}
-	l.masterDB = 0
-	if info.HasReplInfo && info.ReplStreamDB >= 0 && info.ReplStreamDB < len(s.DBs) {
-		l.masterDB = info.ReplStreamDB
-	}
-	l.preSync = res.kind == syncOld
-	l.masterID, l.Reploff = res.replID, res.offset
-	if l.masterID == "" { // SYNC, or a +FULLRESYNC we could not parse
-		l.masterID = NewID()
-	}
-	if l.Reploff < 0 {
-		l.Reploff = 0
-	}
-	r.ReplID, r.Offset = l.masterID, l.Reploff
-	r.ReplID2, r.SecondOffset = zeroID, -1
-	r.ensureBacklog()
-	return true
-}
-
-// loadRDBFile loads path in place of the dataset, with the log lines of a
-// load. Replicas keep the keys that already expired: the master's DELs
-// will come.
-func loadRDBFile(s *db.Server, path string) (*rdb.LoadInfo, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	s.Loading = true
-	dbs, info, err := rdb.Load(f, s, time.Now().UnixMilli(), false)
-	s.Loading = false
-	if err != nil {
-		return nil, err
-	}
-	if v := info.Aux["redis-ver"]; v != "" {
-		logger.Noticef("Loading RDB produced by version %s", v)
-	}
-	if ct, err := strconv.ParseInt(info.Aux["ctime"], 10, 64); err == nil {
-		logger.Noticef("RDB age %d seconds", time.Now().Unix()-ct)
-	}
-	if um, err := strconv.ParseInt(info.Aux["used-mem"], 10, 64); err == nil {
-		logger.Noticef("RDB memory usage when created %.2f Mb", float64(um)/(1024*1024))
-	}
-	s.ReplaceDBs(dbs)
-	s.Persistence.LastLoadKeysLoaded = int64(info.Keys)
-	s.Persistence.LastLoadExpired = int64(info.ExpiredSkip)
-	logger.Noticef("Done loading RDB, keys loaded: %d, keys expired: %d.", info.Keys, info.ExpiredSkip)
-	return info, nil
-}
-
-// installRDBFile makes the RDB received our dump file, as Redis does, once
-// it loaded: a corrupt transfer never replaces a good file.
-func installRDBFile(tmp, path string) error {
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	if d, err := os.Open("."); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
 }
 
 // MasterStream sees every command the master client reads, before it

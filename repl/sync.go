@@ -290,6 +290,8 @@ func (r *Repl) startDiskless(noData bool) error {
 	d := &disklessSync{targets: targets, sn: sn, start: start}
 	r.diskless = d
 	r.srv.SetActiveChild(db.ChildRDB)
+	// Redis's transfer is an RDB child: INFO shows it as a BGSAVE.
+	s.Persistence.BgsaveInProgress, s.Persistence.BgsaveStart = true, start.Unix()
 	logger.Noticef("Background RDB transfer started by pid %d", os.Getpid())
 	mark := randomMark()
 	write := sn
@@ -372,6 +374,7 @@ func (r *Repl) disklessDone(d *disklessSync, err error) {
 	d.sn.Release()
 	r.diskless = nil
 	r.srv.SetActiveChild(db.ChildNone)
+	s.Persistence.BgsaveInProgress = false
 	alive := 0
 	for _, t := range d.targets {
 		if t.err == nil {

@@ -56,6 +56,7 @@ type options struct {
 
 	sections    map[string]bool // of sectionNames
 	replica     string          // the replicas' binary in the replication section
+	replicaLoad string          // their repl-diskless-load, "" for their default
 	replKeys    int             // keys to sync fully; 0 skips the sync timing
 	replN       int             // SET requests with replicas attached; 0 skips them
 	replTimeout time.Duration   // time limit of one sync or catch-up
@@ -113,6 +114,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.DurationVar(&opt.timeout, "timeout", 2*time.Minute, "time limit of one redis-benchmark run")
 	sections := fs.String("sections", strings.Join(sectionNames, ","), "parts to run: suite (redis-benchmark's tests), rss (memory), persist (RDB save/load/BGSAVE), aof (appendfsync, BGREWRITEAOF, startup from an AOF), repl (replication), evict (SET at maxmemory under allkeys-lru), stream (an XREADGROUP/XACK loop, a stream's memory), acl (SET and GET as the default user and as a restricted one), cluster (redis-benchmark --cluster SET and GET against 3 masters)")
 	fs.StringVar(&opt.replica, "replica", "", "the replicas' binary in the replication section (default: -redis)")
+	fs.StringVar(&opt.replicaLoad, "replica-load", "", "the replicas' repl-diskless-load in the full sync timing: disabled, on-empty-db or swapdb (default: theirs)")
 	fs.IntVar(&opt.replKeys, "repl-keys", 1000000, "keys on the master for the full sync timing (0: skip)")
 	fs.IntVar(&opt.replN, "repl-n", -1, "SET requests per run with 0, 1 and 2 replicas attached (-1: 1.5 times -n; 0: skip)")
 	fs.DurationVar(&opt.replTimeout, "repl-timeout", 2*time.Minute, "time limit of one full sync or catch-up")

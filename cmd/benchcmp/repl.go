@@ -32,11 +32,12 @@ type syncRow struct {
 }
 
 // syncResult is the time from REPLICAOF to a replica online with every
-// key, or why there is none.
+// key, and the replica's peak RSS, or why there is none.
 type syncResult struct {
 	status string // "" when measured; "unsupported", "error", "timeout"
 	detail string
 	took   time.Duration
+	peakKB int64 // the replica's VmHWM once online, the highest of the runs
 }
 
 // loadRow is SET throughput with some replicas attached, on both masters.
@@ -142,21 +143,26 @@ func measureSync(opt *options, master *server) syncResult {
 		return syncResult{status: "error", detail: "loading the keys: " + err.Error()}
 	}
 	var times []time.Duration
+	var peak int64
 	for i := 0; i < opt.replRuns; i++ {
 		res := syncOnce(opt, master)
 		if res.status != "" {
 			return res
 		}
 		times = append(times, res.took)
+		peak = max(peak, res.peakKB)
 	}
 	slices.Sort(times)
-	return syncResult{took: times[len(times)/2]}
+	return syncResult{took: times[len(times)/2], peakKB: peak}
 }
 
 // syncOnce times REPLICAOF on a fresh replica until its link is up with
 // every key.
 func syncOnce(opt *options, master *server) syncResult {
 	replica := &server{name: "replica", bin: opt.replica}
+	if opt.replicaLoad != "" {
+		replica.args = []string{"--repl-diskless-load", opt.replicaLoad}
+	}
 	if err := replica.start(); err != nil {
 		return syncResult{status: "error", detail: err.Error()}
 	}
@@ -176,7 +182,8 @@ func syncOnce(opt *options, master *server) syncResult {
 	if n, err := rc.DBSize(ctx).Result(); err != nil || n != int64(opt.replKeys) {
 		return syncResult{status: "error", detail: fmt.Sprintf("the replica has %d keys (%v), want %d", n, err, opt.replKeys)}
 	}
-	return syncResult{took: took}
+	peak, _ := peakRSSKB(replica.cmd.Process.Pid)
+	return syncResult{took: took, peakKB: peak}
 }
 
 // waitLinkUp polls the replica until master_link_status is up.
@@ -422,16 +429,20 @@ func readOKs(r *bufio.Reader, n int) error {
 }
 
 func printSync(w io.Writer, opt *options, rows []syncRow) {
-	fmt.Fprintf(w, "Full sync of %d keys to a %s replica: seconds from REPLICAOF to the link up with every key (median of %d)\n", opt.replKeys, opt.replica, opt.replRuns)
+	load := ""
+	if opt.replicaLoad != "" {
+		load = " (repl-diskless-load " + opt.replicaLoad + ")"
+	}
+	fmt.Fprintf(w, "Full sync of %d keys to a %s replica%s: seconds from REPLICAOF to the link up with every key (median of %d), and the replica's peak RSS\n", opt.replKeys, opt.replica, load, opt.replRuns)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "master sync\ts ours\ts redis\tours/redis\t")
+	fmt.Fprintln(tw, "master sync\ts ours\ts redis\tours/redis\treplica MB ours\treplica MB redis\t")
 	var notes []string
 	for _, r := range rows {
 		rat := "-"
 		if r.ours.status == "" && r.redis.status == "" && r.redis.took > 0 {
 			rat = fmt.Sprintf("%.2f", r.ours.took.Seconds()/r.redis.took.Seconds())
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", r.mode, secs(r.ours), secs(r.redis), rat)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t\n", r.mode, secs(r.ours), secs(r.redis), rat, peakMB(r.ours), peakMB(r.redis))
 		for _, side := range []struct {
 			name string
 			res  syncResult
@@ -446,6 +457,13 @@ func printSync(w io.Writer, opt *options, rows []syncRow) {
 		fmt.Fprintln(w, n)
 	}
 	fmt.Fprintln(w)
+}
+
+func peakMB(r syncResult) string {
+	if r.status != "" || r.peakKB == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f", float64(r.peakKB)/1024)
 }
 
 func secs(r syncResult) string {

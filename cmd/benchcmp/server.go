@@ -217,24 +217,31 @@ func parseStatTicks(stat string) (int64, error) {
 }
 
 // rssKB is VmRSS from /proc/PID/status, in kB.
-func rssKB(pid int) (int64, error) {
+func rssKB(pid int) (int64, error) { return statusKB(pid, "VmRSS") }
+
+// peakRSSKB is VmHWM, the peak of VmRSS, in kB.
+func peakRSSKB(pid int) (int64, error) { return statusKB(pid, "VmHWM") }
+
+func statusKB(pid int, field string) (int64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, err
 	}
-	return parseVmRSS(string(b))
+	return parseStatusKB(string(b), field)
 }
 
-func parseVmRSS(status string) (int64, error) {
+func parseVmRSS(status string) (int64, error) { return parseStatusKB(status, "VmRSS") }
+
+func parseStatusKB(status, field string) (int64, error) {
 	for _, line := range strings.Split(status, "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+		if rest, ok := strings.CutPrefix(line, field+":"); ok {
 			f := strings.Fields(rest)
 			if len(f) == 2 && f[1] == "kB" {
 				return strconv.ParseInt(f[0], 10, 64)
 			}
 		}
 	}
-	return 0, errors.New("no VmRSS in /proc status")
+	return 0, fmt.Errorf("no %s in /proc status", field)
 }
 
 // clockTicks is the kernel's USER_HZ, the unit of /proc/PID/stat times.
