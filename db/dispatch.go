@@ -1,6 +1,7 @@
 package db
 
 import (
+	"os"
 	"strings"
 	"time"
 
@@ -290,6 +291,48 @@ func (s *Server) reject(c *Client, msg string) {
 func (s *Server) replyError(c *Client, msg string) {
 	c.Error(msg)
 	s.countError(msg)
+	s.errorToPeer(c, msg)
+}
+
+// errorToPeer logs an error reply to our master, to a replica or to the
+// AOF being loaded, as Redis's afterErrorReply: it is never read, and is
+// rare enough to mean a bug or a diverging data set. With
+// propagation-error-behavior panic (or panic-on-replicas, for a read-only
+// replica's master) the server stops rather than diverge.
+func (s *Server) errorToPeer(c *Client, msg string) {
+	var from, to string
+	switch {
+	case c.Flags&ClientAOF != 0:
+		from, to = "server", "AOF-loading-client"
+	case c.Flags&ClientMaster != 0:
+		from, to = "replica", "master"
+	case c.Flags&ClientReplica != 0:
+		from, to = "master", "replica"
+	default:
+		return
+	}
+	// Redis logs the message as the command gave it: an ERR without its
+	// code, any other error code with its dash.
+	if m, ok := strings.CutPrefix(msg, "ERR "); ok {
+		msg = m
+	} else {
+		msg = "-" + msg
+	}
+	if len(msg) > 4096 {
+		msg = msg[:4096]
+	}
+	name := "<unknown>"
+	if c.Cmd != nil {
+		name = c.Cmd.FullName()
+	}
+	logger.Warningf("== CRITICAL == This %s is sending an error to its %s: '%s' after processing the command '%s'", from, to, msg, name)
+	s.Stats.UnexpectedErrors++
+	behavior := s.Config.String("propagation-error-behavior")
+	if c.Flags&ClientMaster != 0 && s.ReplicaReadOnly && behavior != "ignore" ||
+		c.Flags&ClientAOF != 0 && behavior == "panic" {
+		logger.Warningf("Guru Meditation: This %s panicked sending an error to its %s after processing the command '%s'", from, to, name)
+		os.Exit(1)
+	}
 }
 
 func (s *Server) countError(msg string) {
@@ -361,6 +404,9 @@ func (s *Server) callDone(c *Client, st callState) {
 		line := c.Buf[st.outBefore+1:]
 		if i := indexCRLF(line); i >= 0 && !c.errorCounted {
 			s.countError(string(line[:i]))
+			if c.Flags&(ClientAOF|ClientMaster|ClientReplica) != 0 {
+				s.errorToPeer(c, string(line[:i]))
+			}
 		}
 	}
 	c.errorCounted = false

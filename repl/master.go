@@ -142,6 +142,7 @@ type masterSettings struct {
 
 func init() {
 	db.RegisterCommand("replconf", replconfCommand)
+	db.RegisterDebug("replicate", -3, debugReplicate)
 	db.RegisterCommand("sync", syncCommand)
 	db.RegisterCommand("psync", syncCommand)
 }
@@ -643,4 +644,15 @@ func (r *Repl) masterCron(now time.Time) {
 	r.sendGetAck() // if WAIT asked for it while clients were paused
 	r.refreshGoodReplicas(now)
 	r.cronLoops++
+}
+
+// debugReplicate is DEBUG REPLICATE <command...>: the command goes to the
+// replicas and the backlog as it is, in the db the stream has selected,
+// without running here (to make replicas diverge in tests).
+func debugReplicate(c *db.Client) {
+	r := Of(c.Srv())
+	if r.backlog != nil && !c.Srv().IsReplica {
+		r.feedRaw(resp.AppendCommand(nil, c.Argv[2:]...))
+	}
+	c.OK()
 }

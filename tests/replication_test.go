@@ -707,3 +707,30 @@ func TestWritableReplicaExpiry(t *testing.T) {
 	require.Equal(t, []string{"1 <nil>", "-1 <nil>", "<nil> redis: nil", "2 <nil>"}, want)
 	require.Equal(t, want, replies[""])
 }
+
+// TestReplicaLogsErrorToMaster: DEBUG REPLICATE sends a command the
+// replicas cannot run; each (ours and real Redis) logs the error it would
+// send its master with the same CRITICAL line, and keeps replicating.
+func TestReplicaLogsErrorToMaster(t *testing.T) {
+	ctx := context.Background()
+	master := startNode(t, "")
+	ours := startNode(t, "", "--replicaof", "127.0.0.1", strconv.Itoa(master.Port))
+	real := startNode(t, tool(t, "redis-server"), "--replicaof", "127.0.0.1", strconv.Itoa(master.Port))
+	waitSynced(t, master, ours, real)
+	require.NoError(t, master.c.Do(ctx, "DEBUG", "REPLICATE", "fake-command-1").Err())
+	require.NoError(t, master.c.Set(ctx, "foo", "bar", 0).Err())
+	waitSynced(t, master, ours, real)
+	line := func(n *replNode) string {
+		for _, l := range strings.Split(n.output(), "\n") {
+			if _, msg, ok := strings.Cut(l, "== CRITICAL =="); ok {
+				return msg
+			}
+		}
+		return "no CRITICAL line in:\n" + n.output()
+	}
+	want := line(real)
+	require.Contains(t, want, "fake-command-1")
+	require.Equal(t, want, line(ours))
+	require.Equal(t, "bar", ours.c.Get(ctx, "foo").Val())
+	require.Equal(t, "1", infoMap(t, ours.c, "stats")["unexpected_error_replies"])
+}
