@@ -211,7 +211,7 @@ func TestArbitraryKeysExpireUnwrapped(t *testing.T) {
 			want = []string{"0: MULTI", "0: DEL foo1", "0: DEL foo2", "0: EXEC"}
 		}
 		got := p.take()
-		if cmd[0] == "RANDOMKEY" { // it stops at the first live key: none here
+		if cmd[0] != "MGET" { // in the order of the table
 			require.ElementsMatch(t, want, got, cmd)
 			continue
 		}
