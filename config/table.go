@@ -262,5 +262,13 @@ func parameters(cwd string) table {
 	t.add("bind", multiArg, bindKind{}, defaultBind)
 	t.add("replicaof", Immutable|multiArg, replicaOfKind{}, ReplicaOf{}, "slaveof")
 	t.add("latency-tracking-info-percentiles", multiArg, percentilesKind{}, []float64{50, 99, 99.9})
+
+	// Beyond Redis 7.0 (hidden from CONFIG GET patterns, so that
+	// CONFIG GET * stays Redis 7.0's): the dual-channel full sync of
+	// Valkey 8 (repl/dualchannel.go), on by default, and the bound of the
+	// stream a replica buffers meanwhile (0: the replica class's hard
+	// client-output-buffer-limit, as Valkey).
+	t.add("dual-channel-replication-enabled", Hidden, boolKind{}, yes)
+	t.add("replica-full-sync-buffer-limit", Hidden, numKind{hi: longMax, memory: true}, 0)
 	return t
 }

@@ -268,6 +268,7 @@ func (r *Repl) linkParams() linkParams {
 		sourceAddr: cfg.String("bind-source-addr"),
 		timeout:    time.Duration(cfg.Int("repl-timeout")) * time.Second,
 		failover:   r.failoverPsync(),
+		dual:       r.dualParams(), // rdbchannel.go
 	}
 	if p.listenPort == 0 {
 		p.listenPort = int(cfg.Int("port"))
@@ -290,6 +291,10 @@ func (r *Repl) runAttempt(a *attempt) {
 	}
 	if serr != nil {
 		r.loop.Execute(func() { r.attemptFailed(a, serr) })
+		return
+	}
+	if res.kind == syncDual { // loaded before the main channel is enrolled (rdbchannel.go)
+		r.loop.Execute(func() { r.dualLoad(a, nc, res) })
 		return
 	}
 	r.loop.Enroll(nc,
@@ -341,7 +346,7 @@ func (r *Repl) attemptDone(a *attempt, res *syncResult, c *db.Client, raw io.Wri
 	defer r.failoverAttemptEnded(a)
 	if res.kind == syncContinue {
 		r.continueMaster(res)
-	} else if !r.loadFullSync(res) {
+	} else if res.kind != syncDual && !r.loadFullSync(res) { // dualLoad loaded it
 		// Redis exits here; we keep serving the old data, and let the
 		// cron retry in a second rather than fetch the RDB in a loop.
 		r.srv.SyncLoad(false)
