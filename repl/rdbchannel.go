@@ -261,7 +261,7 @@ func (s *streamBuffer) run() {
 	defer close(s.done)
 	s.note()
 	chunk := make([]byte, 64<<10)
-	for {
+	for !s.stopping.Load() {
 		if s.limit > 0 && s.used.Load() >= s.limit {
 			logger.Noticef("Replication buffer limit reached, stopping buffering.")
 			<-s.resume
@@ -314,8 +314,16 @@ func (s *streamBuffer) stop() ([]byte, error) {
 		return s.buf, s.err
 	}
 	close(s.resume)
-	s.conn.SetReadDeadline(time.Now())
-	<-s.done
+	// A read may have set its own deadline after ours: set it again until
+	// the goroutine is out.
+	for done := false; !done; {
+		s.conn.SetReadDeadline(time.Now())
+		select {
+		case <-s.done:
+			done = true
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
 	s.conn.SetReadDeadline(time.Time{})
 	s.mu.Lock()
 	defer s.mu.Unlock()
