@@ -26,7 +26,7 @@ import (
 // dualKeys and dualKeyDelay make an RDB that takes about a second to
 // stream (rdb-key-save-delay is in microseconds per key).
 const (
-	dualKeys     = 3000
+	dualKeys     = 1500
 	dualKeyDelay = "250"
 )
 
