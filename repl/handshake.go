@@ -87,6 +87,9 @@ type syncResult struct {
 type syncError struct {
 	lines []logLine
 	now   bool
+	// noDual: the master refused a dual-channel sync; the next attempts
+	// are classic (rdbchannel.go).
+	noDual bool
 }
 
 type logLine struct {

@@ -399,7 +399,10 @@ func syncCommand(c *db.Client) {
 			return
 		}
 		replid := c.Arg(1)
-		if r.attachMainChannel(rep, replid, offset) || r.tryPartialResync(rep, replid, offset) {
+		if r.attachMainChannel(rep, replid, offset) { // part of a full sync, counted once
+			return
+		}
+		if r.tryPartialResync(rep, replid, offset) {
 			r.srv.Stats.SyncPartialOK++
 			return
 		}

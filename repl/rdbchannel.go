@@ -60,7 +60,11 @@ func (r *Repl) dualParams() dualParams {
 	if limit == 0 {
 		limit = int64(cfg.ClientOutputBufferLimits()[config.ClassReplica].Hard)
 	}
-	return dualParams{enabled: cfg.Bool("dual-channel-replication-enabled"), limit: limit}
+	enabled := cfg.Bool("dual-channel-replication-enabled")
+	if l := r.link; l != nil && r.dualStats.refusedBy == net.JoinHostPort(l.Host, strconv.Itoa(l.Port)) {
+		enabled = false
+	}
+	return dualParams{enabled: enabled, limit: limit}
 }
 
 // capaCommand is the REPLCONF of our capabilities. A master that does not
@@ -118,6 +122,22 @@ func (a *attempt) dualChannelSync(main *deadlineConn, br *bufio.Reader, res *syn
 	return nil
 }
 
+// refused fails an attempt because the master refused a step of the
+// dual-channel sync (an ACL that allows PSYNC only, say): the next
+// attempts with this master, at once, are classic.
+func refused(line string) *syncError {
+	e := failNow(line, "Dual channel sync refused by the master: falling back to a classic sync")
+	e.noDual = true
+	return e
+}
+
+// dualRefused remembers a master that refused a dual-channel sync.
+func (r *Repl) dualRefused(err *syncError) {
+	if l := r.link; err.noDual && l != nil {
+		r.dualStats.refusedBy = net.JoinHostPort(l.Host, strconv.Itoa(l.Port))
+	}
+}
+
 // dialRDBChannel opens the RDB channel; a cancel closes it.
 func (a *attempt) dialRDBChannel() (net.Conn, *syncError) {
 	d := net.Dialer{Timeout: a.p.timeout}
@@ -164,7 +184,7 @@ func (a *attempt) rdbChannelHandshake(w io.Writer, br *bufio.Reader) *syncError 
 			return serr
 		}
 		if strings.HasPrefix(reply, "-") {
-			return fail("Unable to AUTH to MASTER: " + reply)
+			return refused("Unable to AUTH to MASTER on the RDB channel: " + reply)
 		}
 	}
 	reply, serr := readReply(br)
@@ -172,7 +192,7 @@ func (a *attempt) rdbChannelHandshake(w io.Writer, br *bufio.Reader) *syncError 
 		return serr
 	}
 	if strings.HasPrefix(reply, "-") {
-		return failNow("Master refused the RDB channel of a dual channel sync: " + reply)
+		return refused("Master refused the RDB channel of a dual channel sync: " + reply)
 	}
 	if _, err := w.Write([]byte("SYNC\r\n")); err != nil {
 		return writeError(err)
@@ -192,6 +212,9 @@ func (a *attempt) readEndOffset(br *bufio.Reader) (replid string, offset, client
 		line = l
 	}
 	if strings.HasPrefix(line, "-") {
+		if strings.HasPrefix(line, "-NOPERM") || strings.HasPrefix(line, "-NOAUTH") {
+			return "", 0, 0, refused("Master refused SYNC on the RDB channel of a dual channel sync: " + line)
+		}
 		return "", 0, 0, failNow("MASTER aborted replication with an error: " + line[1:])
 	}
 	var dbid int
@@ -214,7 +237,7 @@ func (a *attempt) psyncMainChannel(w io.Writer, br *bufio.Reader, replid string,
 		return serr
 	}
 	if strings.HasPrefix(reply, "-") {
-		return failNow("Master refused the main channel of a dual channel sync: " + reply)
+		return refused("Master refused the main channel of a dual channel sync: " + reply)
 	}
 	if _, err := w.Write(multibulk("PSYNC", replid, strconv.FormatInt(offset+1, 10))); err != nil {
 		return writeError(err)
@@ -384,6 +407,9 @@ func (r *Repl) dualLoad(a *attempt, nc net.Conn, res *syncResult) {
 type dualStats struct {
 	used bool  // one started: INFO shows the fields from then on
 	peak int64 // the most stream buffered
+	// refusedBy is the master (host:port) that refused one: we sync
+	// classically with it.
+	refusedBy string
 }
 
 // dualInfo writes replicas_repl_buffer_size and replicas_repl_buffer_peak

@@ -325,6 +325,7 @@ func (r *Repl) attemptFailed(a *attempt, err *syncError) {
 	for _, line := range err.lines {
 		logger.Logf(line.level, "%s", line.msg)
 	}
+	r.dualRefused(err) // rdbchannel.go
 	defer r.failoverAttemptEnded(a)
 	if err.now {
 		logger.Noticef("Reconnecting to MASTER %s:%d after failure", l.Host, l.Port)
