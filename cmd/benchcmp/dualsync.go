@@ -32,6 +32,8 @@ import (
 type dualOptions struct {
 	keys    int
 	clients int
+	pipe    int // redis-benchmark -P of the write load
+	size    int // redis-benchmark -d of the write load
 	limit   string
 	timeout time.Duration
 }
@@ -39,6 +41,8 @@ type dualOptions struct {
 func dualFlags(fs *flag.FlagSet, o *dualOptions) {
 	fs.IntVar(&o.keys, "dual-keys", 1000000, "keys on the master in the dualsync section")
 	fs.IntVar(&o.clients, "dual-clients", 50, "redis-benchmark SET clients writing during the syncs of the dualsync section")
+	fs.IntVar(&o.pipe, "dual-P", 1, "redis-benchmark -P of the dualsync section's write load")
+	fs.IntVar(&o.size, "dual-d", 3, "redis-benchmark -d (value size) of the dualsync section's write load")
 	fs.StringVar(&o.limit, "dual-limit", "8mb", "client-output-buffer-limit replica hard limit of the dualsync section's second round")
 	fs.DurationVar(&o.timeout, "dual-timeout", 90*time.Second, "time limit of one sync in the dualsync section")
 }
@@ -116,7 +120,7 @@ func measureDualSync(opt *options, s dualSetup, limit string) dualResult {
 		return dualResult{err: "loading the keys: " + err.Error()}
 	}
 	load := exec.Command(opt.benchmark, "-p", strconv.Itoa(master.port), "-t", "set", "-c", strconv.Itoa(o.clients),
-		"-n", "2000000000", "-r", "100000000", "-q")
+		"-n", "2000000000", "-r", "100000000", "-P", strconv.Itoa(o.pipe), "-d", strconv.Itoa(o.size), "-q")
 	load.Stdout, load.Stderr = io.Discard, io.Discard
 	if err := load.Start(); err != nil {
 		return dualResult{err: "redis-benchmark: " + err.Error()}
@@ -190,8 +194,8 @@ func netInput(ctx context.Context, c *redis.Client) (int64, error) {
 
 func printDualSync(w io.Writer, opt *options, setups []dualSetup, rows []dualResult, limit string) {
 	o := opt.dual
-	fmt.Fprintf(w, "Full sync of %d keys under a SET load (%d clients), client-output-buffer-limit replica %s:\n",
-		o.keys, o.clients, orDefault(limit))
+	fmt.Fprintf(w, "Full sync of %d keys under a SET load (%d clients, -P %d, -d %d), client-output-buffer-limit replica %s:\n",
+		o.keys, o.clients, o.pipe, o.size, orDefault(limit))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "setup\tonline after\tpeak replica omem\tpeak repl buffers\trestarts\twrites MB/s\t")
 	for i, r := range rows {
