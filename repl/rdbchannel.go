@@ -82,6 +82,8 @@ func (a *attempt) capaCommand() []byte {
 // main connection main (read through br). On success res holds the RDB's
 // temp file, the snapshot's replid and offset, and the stream buffering.
 func (a *attempt) dualChannelSync(main *deadlineConn, br *bufio.Reader, res *syncResult) *syncError {
+	// ROLE shows "sync" from here on, as after +FULLRESYNC.
+	a.state.Store(stateTransfer)
 	rc, serr := a.dialRDBChannel()
 	if serr != nil {
 		return serr
