@@ -53,6 +53,7 @@ type dualChannel struct {
 	rdbChannel bool
 	main       *Replica
 	sent       time.Time
+	done       bool // its RDB was sent and the stream handed over: closed
 
 	// The main channel: the RDB channel's client id it named
 	// (REPLCONF set-rdb-client-id), and that channel once attached.
@@ -171,6 +172,7 @@ func (r *Repl) attachMainChannel(rep *Replica, replid string, offset int64) bool
 	logger.Noticef("Partial resynchronization request from %s accepted. Sending %d bytes of backlog starting from offset %d.", rep.name(), len(rdb.pending), offset)
 	rdb.pending = nil
 	if !rdb.dual.sent.IsZero() { // its RDB is sent: nothing left to do
+		rdb.dual.done = true
 		r.closeClient(rdb.c)
 	}
 	return true
@@ -184,6 +186,7 @@ func (r *Repl) rdbChannelSent(rep *Replica) {
 		rep.dual.sent = time.Now()
 		return
 	}
+	rep.dual.done = true
 	r.closeClient(rep.c)
 }
 

@@ -499,7 +499,11 @@ func (r *Repl) clientGone(c *db.Client) {
 	if c.Flags&db.ClientReplica == 0 {
 		return
 	}
-	logger.Warningf("Connection with replica %s lost.", rep.name())
+	if rep.dual.done {
+		logger.Noticef("RDB channel of replica %s closed: its RDB was sent.", rep.name())
+	} else {
+		logger.Warningf("Connection with replica %s lost.", rep.name())
+	}
 	for i, x := range r.replicas {
 		if x == rep {
 			r.replicas = append(r.replicas[:i], r.replicas[i+1:]...)

@@ -160,32 +160,41 @@ func TestDualChannelSyncBeatsOutputLimit(t *testing.T) {
 	requireSameDigest(t, master, replica)
 }
 
-// TestDualChannelSyncLinkCut: the master drops the main channel, then
-// the RDB channel, in the middle of a transfer; the replica starts over
-// and ends with the master's data.
+// TestDualChannelSyncLinkCut: REPLICAOF NO ONE in the middle of a
+// transfer leaves the replica's data as it was; the master dropping the
+// main channel in the middle of a transfer makes the replica start over
+// and end with the master's data.
 func TestDualChannelSyncLinkCut(t *testing.T) {
 	ctx := context.Background()
 	master := dualMaster(t)
 	load := startSetLoad(master.c)
 	defer load.end()
 	replica := startNode(t, "")
-	for _, victim := range []string{"psync", "sync"} { // the main channel, then the RDB channel
-		t.Run(victim, func(t *testing.T) {
-			replicaOf(t, replica, master.Addr())
-			var id string
-			waitFor(t, syncTimeout, "a transfer with a "+victim+" channel", func() (bool, string) {
-				id = replicaClientID(t, master, victim)
-				return id != "", "none yet"
-			})
-			require.NoError(t, master.c.Do(ctx, "CLIENT", "KILL", "ID", id).Err())
-			waitFor(t, syncTimeout, "the sync after the cut", func() (bool, string) {
-				info := infoMap(t, replica.c, "replication")
-				return info["master_link_status"] == "up", "link " + info["master_link_status"]
-			})
-			require.NoError(t, replica.c.Do(ctx, "REPLICAOF", "NO", "ONE").Err())
-		})
-	}
+
+	// REPLICAOF NO ONE in the middle keeps the replica's own data.
+	require.NoError(t, replica.c.Set(ctx, "mine", "kept", 0).Err())
 	replicaOf(t, replica, master.Addr())
+	waitFor(t, syncTimeout, "a dual-channel transfer", func() (bool, string) {
+		// Its RDB channel is there until the RDB is sent.
+		return replicaClientID(t, master, "sync") != "", "none yet"
+	})
+	require.NoError(t, replica.c.Do(ctx, "REPLICAOF", "NO", "ONE").Err())
+	require.Equal(t, "kept", replica.c.Get(ctx, "mine").Val())
+	require.EqualValues(t, 1, replica.c.DBSize(ctx).Val())
+
+	// The master drops the main channel mid-transfer: the RDB channel
+	// goes with it and the replica starts over.
+	replicaOf(t, replica, master.Addr())
+	var id string
+	waitFor(t, syncTimeout, "a dual-channel transfer", func() (bool, string) {
+		id = replicaClientID(t, master, "psync")
+		return id != "" && replicaClientID(t, master, "sync") != "", "none yet"
+	})
+	require.NoError(t, master.c.Do(ctx, "CLIENT", "KILL", "ID", id).Err())
+	waitFor(t, syncTimeout, "the sync after the cut", func() (bool, string) {
+		info := infoMap(t, replica.c, "replication")
+		return info["master_link_status"] == "up", "link " + info["master_link_status"]
+	})
 	load.end()
 	waitSynced(t, master, replica)
 	requireSameDigest(t, master, replica)
