@@ -109,7 +109,7 @@ func (a *attempt) dualChannelSync(main *deadlineConn, br *bufio.Reader, res *syn
 	}
 	res.stream = s
 	a.stream.Store(s)
-	go s.run()
+	s.start()
 	if serr := a.receiveRDB(rbr, res); serr != nil {
 		s.stop()
 		return serr
@@ -281,6 +281,14 @@ func newStreamBuffer(conn net.Conn, limit int64, timeout time.Duration) *streamB
 		resume: make(chan struct{}), done: make(chan struct{})}
 }
 
+// start starts the reads. The RDB and the stream arrive at once, and the
+// stream goes on arriving while the loop loads: the goroutines want the
+// other cores (as a snapshot's do) until stop.
+func (s *streamBuffer) start() {
+	db.BackgroundWork(true)
+	go s.run()
+}
+
 // run reads until stopped, the limit or an error.
 func (s *streamBuffer) run() {
 	defer close(s.done)
@@ -339,6 +347,7 @@ func (s *streamBuffer) stop() ([]byte, error) {
 		return s.buf, s.err
 	}
 	close(s.resume)
+	defer db.BackgroundWork(false) // start's
 	// A read may have set its own deadline after ours: set it again until
 	// the goroutine is out.
 	for done := false; !done; {

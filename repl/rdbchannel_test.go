@@ -89,7 +89,7 @@ func TestDualChannelBufferLimit(t *testing.T) {
 	defer client.Close()
 	defer server.Close()
 	s := newStreamBuffer(client, 10, 5*time.Second)
-	go s.run()
+	s.start()
 	wrote := make(chan int, 25)
 	go func() {
 		for i := 0; i < 25; i++ { // one byte a read: a pipe hands over one write a read
