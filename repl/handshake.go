@@ -77,8 +77,10 @@ type syncResult struct {
 	// leftover is what was read past the handshake and the payload: the
 	// first bytes of the stream.
 	leftover []byte
-	// stream buffers the main channel of a dual-channel sync.
-	stream *streamBuffer
+	// stream buffers the main channel of a dual-channel sync; buffered is
+	// what it read, applied before the stream (rdbchannel.go).
+	stream   *streamBuffer
+	buffered [][]byte
 }
 
 // syncError is a failed attempt: the lines to log and whether to

@@ -25,6 +25,7 @@ package repl
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -105,7 +106,7 @@ func (a *attempt) dualChannelSync(main *deadlineConn, br *bufio.Reader, res *syn
 	s := newStreamBuffer(main.Conn, a.p.dual.limit, a.p.timeout)
 	if n := br.Buffered(); n > 0 {
 		b, _ := br.Peek(n)
-		s.buf = append(s.buf, b...)
+		s.chunks, s.total = append(s.chunks, bytes.Clone(b)), int64(n)
 	}
 	res.stream = s
 	a.stream.Store(s)
@@ -258,23 +259,28 @@ func (a *attempt) psyncMainChannel(w io.Writer, br *bufio.Reader, replid string,
 
 // streamBuffer reads the main connection into memory during a
 // dual-channel sync, up to limit bytes (then it stops reading until
-// stopped). Its goroutine owns the reads; the loop stops it and takes the
-// bytes before it enrolls the connection.
+// stopped), in chunks of streamChunk bytes: no copy of what was read as it
+// grows. Its goroutine owns the reads; the loop stops it and takes the
+// chunks before it enrolls the connection.
 type streamBuffer struct {
 	conn    net.Conn
 	limit   int64
 	timeout time.Duration
 
-	mu   sync.Mutex
-	buf  []byte
-	err  error
-	peak atomic.Int64
-	used atomic.Int64
+	mu     sync.Mutex
+	chunks [][]byte
+	total  int64
+	err    error
+	peak   atomic.Int64
+	used   atomic.Int64
 
 	stopping atomic.Bool
 	resume   chan struct{} // closed by stop
 	done     chan struct{} // closed when run returns
 }
+
+// streamChunk is the size of the chunks the stream is buffered in.
+const streamChunk = 1 << 20
 
 func newStreamBuffer(conn net.Conn, limit int64, timeout time.Duration) *streamBuffer {
 	return &streamBuffer{conn: conn, limit: limit, timeout: timeout,
@@ -293,17 +299,25 @@ func (s *streamBuffer) start() {
 func (s *streamBuffer) run() {
 	defer close(s.done)
 	s.note()
-	chunk := make([]byte, 64<<10)
+	var tail []byte // the last chunk, read into up to its capacity
 	for !s.stopping.Load() {
 		if s.limit > 0 && s.used.Load() >= s.limit {
 			logger.Noticef("Replication buffer limit reached, stopping buffering.")
 			<-s.resume
 			return
 		}
+		if len(tail) == cap(tail) {
+			tail = make([]byte, 0, streamChunk)
+			s.mu.Lock()
+			s.chunks = append(s.chunks, tail)
+			s.mu.Unlock()
+		}
 		s.conn.SetReadDeadline(time.Now().Add(s.timeout))
-		n, err := s.conn.Read(chunk)
+		n, err := s.conn.Read(tail[len(tail):cap(tail)])
+		tail = tail[:len(tail)+n]
 		s.mu.Lock()
-		s.buf = append(s.buf, chunk[:n]...)
+		s.chunks[len(s.chunks)-1] = tail
+		s.total += int64(n)
 		if err != nil && !s.stopping.Load() {
 			s.err = err
 		}
@@ -318,7 +332,7 @@ func (s *streamBuffer) run() {
 // note publishes the size for INFO and the limit.
 func (s *streamBuffer) note() {
 	s.mu.Lock()
-	used := int64(len(s.buf))
+	used := s.total
 	s.mu.Unlock()
 	s.used.Store(used)
 	if used > s.peak.Load() {
@@ -336,15 +350,15 @@ func (s *streamBuffer) failed() error {
 	return s.err
 }
 
-// stop ends the reads and returns the bytes buffered and the error that
-// ended them early, if any. The connection is left as it was, without a
-// deadline.
-func (s *streamBuffer) stop() ([]byte, error) {
+// stop ends the reads and returns the chunks buffered, in order, and the
+// error that ended them early, if any. The connection is left as it was,
+// without a deadline.
+func (s *streamBuffer) stop() ([][]byte, error) {
 	if s.stopping.Swap(true) {
 		<-s.done
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		return s.buf, s.err
+		return s.chunks, s.err
 	}
 	close(s.resume)
 	defer db.BackgroundWork(false) // start's
@@ -364,7 +378,7 @@ func (s *streamBuffer) stop() ([]byte, error) {
 	if s.err != nil && errors.Is(s.err, os.ErrDeadlineExceeded) && s.stopping.Load() {
 		s.err = nil
 	}
-	return s.buf, s.err
+	return s.chunks, s.err
 }
 
 // dualLoad runs on the loop once the RDB of a dual-channel sync arrived:
@@ -389,7 +403,7 @@ func (r *Repl) dualLoad(a *attempt, nc net.Conn, res *syncResult) {
 		r.failoverAttemptEnded(a)
 		return
 	}
-	buf, err := s.stop()
+	chunks, err := s.stop()
 	r.dualStats.peak = max(r.dualStats.peak, s.peak.Load())
 	if err != nil {
 		// The data is the snapshot's: continue from its offset.
@@ -405,13 +419,24 @@ func (r *Repl) dualLoad(a *attempt, nc net.Conn, res *syncResult) {
 		r.connect()
 		return
 	}
-	logger.Noticef("MASTER <-> REPLICA sync: applying %d bytes of stream buffered during the dual channel sync", len(buf))
-	res.leftover = buf
+	logger.Noticef("MASTER <-> REPLICA sync: applying %d bytes of stream buffered during the dual channel sync", s.total)
+	res.buffered = chunks
 	go r.loop.Enroll(nc,
 		func(c *db.Client, raw io.Writer) { r.attemptDone(a, res, c, raw) },
 		func(err error) {
 			r.attemptFailed(a, failNow("Can't create readable event for SYNC: "+strerror(err)))
 		})
+}
+
+// applyBuffered feeds the master client c the stream buffered during a
+// dual-channel sync, chunk by chunk (a command cut between two chunks
+// waits in its query buffer), before anything it reads from now on.
+func (r *Repl) applyBuffered(c *db.Client, res *syncResult) {
+	for i, chunk := range res.buffered {
+		r.srv.ProcessInput(c, chunk)
+		res.buffered[i] = nil // garbage as soon as applied
+	}
+	res.buffered = nil
 }
 
 // dualStats is what INFO shows of the dual-channel syncs of a replica.

@@ -2,6 +2,7 @@ package repl
 
 import (
 	"bufio"
+	"bytes"
 	"net"
 	"strings"
 	"testing"
@@ -75,9 +76,9 @@ func TestDualChannelSyncExchange(t *testing.T) {
 	require.Equal(t, rdbBody, fileContent(t, res.tmpfile))
 	<-sent
 	require.Eventually(t, func() bool { return res.stream.size() == int64(len(part1+part2)) }, 5*time.Second, 5*time.Millisecond)
-	buf, err := res.stream.stop()
+	chunks, err := res.stream.stop()
 	require.NoError(t, err)
-	require.Equal(t, part1+part2, string(buf))
+	require.Equal(t, part1+part2, string(bytes.Join(chunks, nil)))
 	nc.Close()
 	<-done
 }
@@ -100,8 +101,8 @@ func TestDualChannelBufferLimit(t *testing.T) {
 		}
 	}()
 	require.Eventually(t, func() bool { return s.size() >= 10 && len(wrote) >= 10 }, 5*time.Second, time.Millisecond)
-	buf, err := s.stop()
+	chunks, err := s.stop()
 	require.NoError(t, err)
-	require.Equal(t, strings.Repeat("x", 10), string(buf))
+	require.Equal(t, strings.Repeat("x", 10), string(bytes.Join(chunks, nil)))
 	require.Len(t, wrote, 10) // the 11th write found no reader
 }

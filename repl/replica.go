@@ -370,6 +370,7 @@ func (r *Repl) attemptDone(a *attempt, res *syncResult, c *db.Client, raw io.Wri
 			r.sendAck(l.Reploff)
 		}
 	}
+	r.applyBuffered(c, res) // a dual-channel sync's stream (rdbchannel.go)
 	if len(res.leftover) > 0 {
 		r.srv.ProcessInput(c, res.leftover)
 	}
