@@ -83,8 +83,6 @@ func (a *attempt) capaCommand() []byte {
 // main connection main (read through br). On success res holds the RDB's
 // temp file, the snapshot's replid and offset, and the stream buffering.
 func (a *attempt) dualChannelSync(main *deadlineConn, br *bufio.Reader, res *syncResult) *syncError {
-	// ROLE shows "sync" from here on, as after +FULLRESYNC.
-	a.state.Store(stateTransfer)
 	rc, serr := a.dialRDBChannel()
 	if serr != nil {
 		return serr
@@ -100,6 +98,8 @@ func (a *attempt) dualChannelSync(main *deadlineConn, br *bufio.Reader, res *syn
 		return serr
 	}
 	res.replID, res.offset = replid, offset
+	// ROLE shows "sync" from the snapshot on, as after +FULLRESYNC.
+	a.state.Store(stateTransfer)
 	if serr := a.psyncMainChannel(main, br, replid, offset, clientID); serr != nil {
 		return serr
 	}
