@@ -267,5 +267,12 @@ func parameters(cwd string) table {
 	// that CONFIG GET * lists Redis's parameters only (package metrics).
 	t.add("metrics-port", Hidden, ints(0, 65535), 0)
 	t.add("metrics-bind", Hidden, stringKind{}, "127.0.0.1")
+	// Beyond Redis 7.0 (hidden from CONFIG GET patterns, so that
+	// CONFIG GET * stays Redis 7.0's): the dual-channel full sync of
+	// Valkey 8 (repl/dualchannel.go), on by default, and the bound of the
+	// stream a replica buffers meanwhile (0: the replica class's hard
+	// client-output-buffer-limit, as Valkey).
+	t.add("dual-channel-replication-enabled", Hidden, boolKind{}, yes)
+	t.add("replica-full-sync-buffer-limit", Hidden, numKind{hi: longMax, memory: true}, 0)
 	return t
 }

@@ -137,10 +137,20 @@ func (s *Server) clientEvictionLimit() int64 {
 }
 
 // outputMem is the client's omem: its pending output past what Redis's
-// reply buffer would hold (Redis's getClientOutputBufferMemoryUsage).
+// reply buffer would hold (Redis's getClientOutputBufferMemoryUsage), and
+// what a subsystem holds for it until it may be sent (the stream kept for
+// a replica during its full sync, which Redis keeps in its reply list).
 func (c *Client) outputMem() int64 {
-	return int64(max(len(c.Buf)-c.mem.bufs.bufSize, 0) + c.outboundBytes())
+	n := int64(max(len(c.Buf)-c.mem.bufs.bufSize, 0) + c.outboundBytes())
+	if h, ok := c.Repl.(HeldOutputer); ok {
+		n += h.HeldOutput()
+	}
+	return n
 }
+
+// HeldOutputer is implemented by a client's Repl state that holds output
+// for it outside its reply buffer.
+type HeldOutputer interface{ HeldOutput() int64 }
 
 // staticBufLen is obl: the bytes of the reply buffer that Redis's
 // buffer would hold.

@@ -25,6 +25,12 @@
 // loop writes nothing to it until the goroutine hands back through
 // ae.Loop.Execute, which is what keeps the stream ordered.
 //
+// A replica of ours that announces "capa dual-channel" gets the
+// dual-channel full sync of Valkey 8 instead (dualchannel.go on this
+// side, rdbchannel.go on the replica's): the RDB on a second connection,
+// the stream on the main one from the snapshot's offset at once, buffered
+// by the replica, so that nothing piles up here.
+//
 // Around it (master.go, wait.go, failover.go): REPLCONF ACKs, PINGs and
 // keepalive newlines, timeouts, output buffer limits, min-replicas-to-write,
 // WAIT (REPLCONF GETACK), a shutdown that waits for the replicas to catch

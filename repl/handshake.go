@@ -49,6 +49,7 @@ type linkParams struct {
 	psyncOffset int64
 	// failover adds FAILOVER to PSYNC: the master hands over (failover.go).
 	failover bool
+	dual     dualParams // dual-channel sync (rdbchannel.go)
 }
 
 // The states of an attempt (Link.State shows them, as ROLE does).
@@ -82,6 +83,10 @@ type syncResult struct {
 	// leftover is what was read past the handshake and the payload: the
 	// first bytes of the stream.
 	leftover []byte
+	// stream buffers the main channel of a dual-channel sync; buffered is
+	// what it read, applied before the stream (rdbchannel.go).
+	stream   *streamBuffer
+	buffered [][]byte
 }
 
 // syncError is a failed attempt: the lines to log and whether to
@@ -90,6 +95,9 @@ type syncResult struct {
 type syncError struct {
 	lines []logLine
 	now   bool
+	// noDual: the master refused a dual-channel sync; the next attempts
+	// are classic (rdbchannel.go).
+	noDual bool
 }
 
 type logLine struct {
@@ -135,6 +143,9 @@ type attempt struct {
 	stopDial context.CancelFunc
 	mu       sync.Mutex
 	conn     net.Conn
+	rdbConn  net.Conn // the RDB channel of a dual-channel sync (rdbchannel.go)
+	// stream buffers the main channel during a dual-channel sync.
+	stream atomic.Pointer[streamBuffer]
 
 	// ld is the loop's side of the load; nil (tests of the transfer
 	// alone) writes the payload to a temp file and loads nothing.
@@ -172,6 +183,9 @@ func (a *attempt) cancel() {
 	a.mu.Lock()
 	if a.conn != nil {
 		a.conn.Close()
+	}
+	if a.rdbConn != nil {
+		a.rdbConn.Close()
 	}
 	a.mu.Unlock()
 }
@@ -227,6 +241,9 @@ func (a *attempt) sync(nc net.Conn) (*syncResult, *syncError) {
 	if err != nil {
 		return nil, err
 	}
+	if res.kind == syncDual {
+		return res, a.dualChannelSync(dc, br, res)
+	}
 	if res.kind != syncContinue {
 		if err := a.fullSync(dc, br, res); err != nil {
 			return nil, err
@@ -267,7 +284,7 @@ func (a *attempt) handshake(w io.Writer, br *bufio.Reader) *syncError {
 	if a.p.announceIP != "" {
 		out = append(out, multibulk("REPLCONF", "ip-address", a.p.announceIP)...)
 	}
-	out = append(out, multibulk("REPLCONF", "capa", "eof", "capa", "psync2")...)
+	out = append(out, a.capaCommand()...) // capa eof, psync2 and dual-channel (rdbchannel.go)
 	if _, err := w.Write(out); err != nil {
 		return writeError(err)
 	}
@@ -325,12 +342,15 @@ func (a *attempt) psync(w io.Writer, br *bufio.Reader) (*syncResult, *syncError)
 		}
 		reply = line
 	}
-	if strings.HasPrefix(reply, "+FULLRESYNC") || strings.HasPrefix(reply, "+CONTINUE") {
+	if strings.HasPrefix(reply, "+FULLRESYNC") || strings.HasPrefix(reply, "+CONTINUE") || reply == "+DUALCHANNELSYNC" {
 		a.psyncReply.Store(1)
 	} else {
 		a.psyncReply.Store(2)
 	}
 	switch {
+	case reply == "+DUALCHANNELSYNC": // the RDB comes on a channel of its own (rdbchannel.go)
+		a.notice("Full resync from master: the RDB comes on a channel of its own (dual channel sync)")
+		return &syncResult{kind: syncDual, offset: -1}, nil
 	case strings.HasPrefix(reply, "+FULLRESYNC"):
 		res := &syncResult{kind: syncFull, offset: -1}
 		f := strings.Fields(reply)

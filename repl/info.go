@@ -36,6 +36,7 @@ func (r *Repl) Info(b *strings.Builder) {
 		line("master_sync_in_progress", boolInt(syncing))
 		line("slave_read_repl_offset", readOff)
 		line("slave_repl_offset", applied)
+		r.dualInfo(line) // dual-channel syncs (rdbchannel.go)
 		if syncing {
 			perc := 0.0
 			if total != 0 {
@@ -70,6 +71,8 @@ func (r *Repl) Info(b *strings.Builder) {
 			state = "send_bulk"
 		case online:
 			state = "online"
+		case bgTransfer:
+			state = "bg_transfer"
 		}
 		fmt.Fprintf(b, "slave%d:ip=%s,port=%d,state=%s,offset=%d,lag=%d\r\n",
 			id, ip, rep.ListenPort, state, rep.AckOffset, now.Unix()-rep.ackTime.Unix())

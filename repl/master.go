@@ -27,6 +27,10 @@ const (
 	waitBgsaveEnd                       // its RDB is being made (disk) or streamed (diskless)
 	sendBulk                            // the RDB file is being sent
 	online                              // fed with the stream
+	// bgTransfer is the main channel of a dual-channel sync: fed with the
+	// stream while its RDB travels on the other channel, online at its
+	// first ACK (dualchannel.go).
+	bgTransfer
 )
 
 // Replica is the master's view of one replica, kept in the client's Repl
@@ -71,6 +75,8 @@ type Replica struct {
 	streamOnAck bool
 
 	softLimitSince time.Time // over the soft output limit since then
+
+	dual dualChannel // its part in a dual-channel sync (dualchannel.go)
 }
 
 // replicaOf returns c's replication state, creating it.
@@ -110,8 +116,12 @@ func (rep *Replica) name() string {
 
 // streaming reports whether the stream goes straight to its connection.
 func (rep *Replica) streaming() bool {
-	return rep.state == online && !rep.streamOnAck
+	return rep.state == online && !rep.streamOnAck || rep.state == bgTransfer
 }
+
+// HeldOutput is the stream held for it until its RDB is sent, which
+// counts in its omem (db.HeldOutputer).
+func (rep *Replica) HeldOutput() int64 { return int64(len(rep.pending)) }
 
 // masterState is the master side's share of Repl.
 type masterState struct {
@@ -216,7 +226,7 @@ func (r *Repl) feedRaw(p []byte) {
 	r.backlog.Append(p)
 	var over []*Replica
 	for _, rep := range r.replicas {
-		if rep.rdbOnly || rep.state == waitBgsaveStart {
+		if rep.rdbOnly && !rep.holdsStream() || rep.state == waitBgsaveStart {
 			continue
 		}
 		if rep.streaming() && !rep.c.HoldOutput {
@@ -288,6 +298,12 @@ func replconfCommand(c *db.Client) {
 				replicaOf(c).capaEOF = true
 			case "psync2":
 				replicaOf(c).capaPSYNC2 = true
+			case "dual-channel":
+				// Unknown to a master that does not offer it, as
+				// Redis ignores capabilities it does not know.
+				if r.dualChannelOffered() {
+					replicaOf(c).dual.capa = true
+				}
 			}
 		case "ack":
 			r.ack(c, val)
@@ -315,6 +331,10 @@ func replconfCommand(c *db.Client) {
 				}
 			}
 			replicaOf(c).noData = true
+		case "rdb-channel", "set-rdb-client-id":
+			if !r.replconfDual(c, j) {
+				return
+			}
 		default:
 			c.Error("ERR Unrecognized REPLCONF option: " + c.Arg(j))
 			return
@@ -347,6 +367,9 @@ func (r *Repl) ack(c *db.Client, val []byte) {
 	rep.ackTime = time.Now()
 	if rep.streamOnAck && rep.state == online {
 		r.startStream(rep)
+	}
+	if rep.state == bgTransfer {
+		r.putOnline(rep) // its RDB is loaded: it applied the stream
 	}
 	r.processWaitingClients()
 	r.updateFailover(time.Now())
@@ -391,12 +414,18 @@ func syncCommand(c *db.Client) {
 			return
 		}
 		replid := c.Arg(1)
+		if r.attachMainChannel(rep, replid, offset) { // part of a full sync, counted once
+			return
+		}
 		if r.tryPartialResync(rep, replid, offset) {
 			r.srv.Stats.SyncPartialOK++
 			return
 		}
 		if !strings.HasPrefix(replid, "?") {
 			r.srv.Stats.SyncPartialErr++
+		}
+		if r.offerDualChannel(rep) {
+			return
 		}
 	} else {
 		rep.prePSYNC = true
@@ -482,10 +511,15 @@ func (r *Repl) clientGone(c *db.Client) {
 		rep.bulk.Close()
 		rep.bulk = nil
 	}
+	r.dualChannelGone(rep)
 	if c.Flags&db.ClientReplica == 0 {
 		return
 	}
-	logger.Warningf("Connection with replica %s lost.", rep.name())
+	if rep.dual.done {
+		logger.Noticef("RDB channel of replica %s closed: its RDB was sent.", rep.name())
+	} else {
+		logger.Warningf("Connection with replica %s lost.", rep.name())
+	}
 	for i, x := range r.replicas {
 		if x == rep {
 			r.replicas = append(r.replicas[:i], r.replicas[i+1:]...)
@@ -627,6 +661,9 @@ func (r *Repl) masterCron(now time.Time) {
 		}
 		if rep.state == sendBulk && rep.bulk != nil {
 			r.sendBulk(rep) // its socket was busy
+		}
+		if r.dualChannelTimedOut(rep, now) {
+			continue
 		}
 		r.checkOutputLimit(rep, now)
 	}

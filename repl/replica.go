@@ -269,6 +269,7 @@ func (r *Repl) linkParams() linkParams {
 		sourceAddr: cfg.String("bind-source-addr"),
 		timeout:    time.Duration(cfg.Int("repl-timeout")) * time.Second,
 		failover:   r.failoverPsync(),
+		dual:       r.dualParams(), // rdbchannel.go
 	}
 	if p.listenPort == 0 {
 		p.listenPort = int(cfg.Int("port"))
@@ -295,6 +296,10 @@ func (r *Repl) runAttempt(a *attempt) {
 	}
 	if serr != nil {
 		r.loop.Execute(func() { r.attemptFailed(a, serr) })
+		return
+	}
+	if res.kind == syncDual { // loaded before the main channel is enrolled (rdbchannel.go)
+		r.loop.Execute(func() { r.dualLoad(a, nc, res) })
 		return
 	}
 	r.loop.Enroll(nc,
@@ -325,6 +330,7 @@ func (r *Repl) attemptFailed(a *attempt, err *syncError) {
 	for _, line := range err.lines {
 		logger.Logf(line.level, "%s", line.msg)
 	}
+	r.dualRefused(err) // rdbchannel.go
 	defer r.failoverAttemptEnded(a)
 	if err.now {
 		logger.Noticef("Reconnecting to MASTER %s:%d after failure", l.Host, l.Port)
@@ -364,6 +370,7 @@ func (r *Repl) attemptDone(a *attempt, res *syncResult, c *db.Client, raw io.Wri
 		}
 		r.srv.SyncLoad(false) // the AOF restarts, with a rewrite
 	}
+	r.applyBuffered(c, res) // a dual-channel sync's stream (rdbchannel.go)
 	if len(res.leftover) > 0 {
 		r.srv.ProcessInput(c, res.leftover)
 	}

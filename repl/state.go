@@ -34,7 +34,8 @@ type Repl struct {
 	masterState
 
 	// Replica side: nil when we are a master.
-	link *Link
+	link      *Link
+	dualStats dualStats // dual-channel syncs (rdbchannel.go)
 }
 
 // zeroID is the replid2 of a server that was never promoted.

@@ -82,7 +82,7 @@ func (r *Repl) fullResync(rep *Replica) {
 				break
 			}
 		}
-		if other != nil && (rep.capaEOF || !other.capaEOF) && (rep.capaPSYNC2 || !other.capaPSYNC2) && rep.noData == other.noData {
+		if other != nil && !rep.dual.rdbChannel && (rep.capaEOF || !other.capaEOF) && (rep.capaPSYNC2 || !other.capaPSYNC2) && rep.noData == other.noData {
 			if !rep.rdbOnly {
 				rep.pending = append([]byte(nil), other.pending...)
 			}
@@ -160,7 +160,7 @@ func (r *Repl) startPendingSync(now time.Time) {
 // EOF-marked transfers and diskless sync is on (or they want a filtered
 // RDB, never written to the dump file), else to disk.
 func (r *Repl) startSync(eof, noData bool) {
-	socket := (r.srv.Config.Bool("repl-diskless-sync") || noData) && eof
+	socket := (r.srv.Config.Bool("repl-diskless-sync") || noData || r.rdbChannelsWaiting(noData)) && eof
 	target := "disk"
 	if socket {
 		target = "replicas sockets"
@@ -185,8 +185,12 @@ func (r *Repl) startSync(eof, noData bool) {
 		return
 	}
 	if !socket {
-		for _, rep := range r.replicas {
+		for _, rep := range append([]*Replica(nil), r.replicas...) {
 			if rep.state == waitBgsaveStart && rep.noData == noData {
+				if rep.dual.rdbChannel { // takes an RDB on its socket only
+					r.closeClient(rep.c)
+					continue
+				}
 				r.setupFullResync(rep, r.Offset)
 				rep.socketTarget = false
 			}
@@ -281,6 +285,9 @@ func (r *Repl) startDiskless(noData bool) error {
 			continue
 		}
 		t.keys, t.keysTotal = opt.KeysWritten, keysTotal
+		if rep.dual.rdbChannel {
+			t.prefix = append(t.prefix, r.endOffset(rep, sn)...)
+		}
 		targets = append(targets, t)
 	}
 	if len(targets) == 0 { // the others wait for the next round
@@ -404,6 +411,10 @@ func (r *Repl) disklessDone(d *disklessSync, err error) {
 		if err != nil || t.err != nil {
 			logger.Warningf("SYNC failed. BGSAVE child returned an error")
 			r.closeClient(rep.c)
+			continue
+		}
+		if rep.dual.rdbChannel {
+			r.rdbChannelSent(rep)
 			continue
 		}
 		logger.Noticef("Streamed RDB transfer with replica %s succeeded (socket). Waiting for REPLCONF ACK from slave to enable streaming", rep.name())

@@ -45,6 +45,9 @@ import (
 // sectionNames are -sections' parts, in the order they run.
 var sectionNames = []string{"suite", "rss", "persist", "aof", "repl", "evict", "stream", "acl", "cluster"}
 
+// extraSections run only when -sections names them.
+var extraSections = []string{"dualsync"}
+
 type options struct {
 	ours, redis, benchmark string
 	n                      int
@@ -69,6 +72,8 @@ type options struct {
 	evictMB     int             // maxmemory of the eviction section, MB
 
 	streamEntries, streamCount, streamRSSN int // the stream section (stream.go)
+
+	dual dualOptions // the dualsync section (dualsync.go)
 }
 
 func main() {
@@ -112,7 +117,7 @@ func parseFlags(args []string) (*options, error) {
 	tests := fs.String("tests", "", "comma-separated tests to run (as redis-benchmark -t names them: set,get,lrange_100,...; default: all)")
 	fs.IntVar(&opt.rssN, "rss-n", 1000000, "SETs before measuring RSS on fresh servers (0: skip)")
 	fs.DurationVar(&opt.timeout, "timeout", 2*time.Minute, "time limit of one redis-benchmark run")
-	sections := fs.String("sections", strings.Join(sectionNames, ","), "parts to run: suite (redis-benchmark's tests), rss (memory), persist (RDB save/load/BGSAVE), aof (appendfsync, BGREWRITEAOF, startup from an AOF), repl (replication), evict (SET at maxmemory under allkeys-lru), stream (an XREADGROUP/XACK loop, a stream's memory), acl (SET and GET as the default user and as a restricted one), cluster (redis-benchmark --cluster SET and GET against 3 masters)")
+	sections := fs.String("sections", strings.Join(sectionNames, ","), "parts to run: suite (redis-benchmark's tests), rss (memory), persist (RDB save/load/BGSAVE), aof (appendfsync, BGREWRITEAOF, startup from an AOF), repl (replication), evict (SET at maxmemory under allkeys-lru), stream (an XREADGROUP/XACK loop, a stream's memory), acl (SET and GET as the default user and as a restricted one), cluster (redis-benchmark --cluster SET and GET against 3 masters); not by default: dualsync (full syncs under a write load: classic, dual-channel, Redis)")
 	fs.StringVar(&opt.replica, "replica", "", "the replicas' binary in the replication section (default: -redis)")
 	fs.StringVar(&opt.replicaLoad, "replica-load", "", "the replicas' repl-diskless-load in the full sync timing: disabled, on-empty-db or swapdb (default: theirs)")
 	fs.IntVar(&opt.replKeys, "repl-keys", 1000000, "keys on the master for the full sync timing (0: skip)")
@@ -128,6 +133,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.IntVar(&opt.streamEntries, "stream-entries", -1, "entries the stream section's clients drain with XREADGROUP and XACK (-1: 5 times -n)")
 	fs.IntVar(&opt.streamCount, "stream-count", 10, "the COUNT of each XREADGROUP in the stream section")
 	fs.IntVar(&opt.streamRSSN, "stream-rss-n", 1000000, "XADDs to one stream before measuring RSS in the stream section (0: skip)")
+	dualFlags(fs, &opt.dual)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -149,8 +155,8 @@ func parseFlags(args []string) (*options, error) {
 	opt.sections = map[string]bool{}
 	for _, name := range strings.Split(*sections, ",") {
 		name = strings.TrimSpace(name)
-		if !slices.Contains(sectionNames, name) {
-			return nil, fmt.Errorf("-sections %q: the sections are suite, rss, persist, aof, repl, evict, stream, acl and cluster", *sections)
+		if !slices.Contains(sectionNames, name) && !slices.Contains(extraSections, name) {
+			return nil, fmt.Errorf("-sections %q: the sections are suite, rss, persist, aof, repl, evict, stream, acl, cluster and dualsync", *sections)
 		}
 		opt.sections[name] = true
 	}
@@ -226,6 +232,9 @@ func run(opt *options) error {
 	}
 	if opt.sections["cluster"] {
 		runCluster(opt, ticks)
+	}
+	if opt.sections["dualsync"] {
+		runDualSync(opt)
 	}
 	return nil
 }
