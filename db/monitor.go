@@ -46,6 +46,12 @@ func (s *Server) removeMonitor(c *Client) {
 // feedMonitors sends c's command (c.Argv) to every MONITOR client.
 func (s *Server) feedMonitors(c *Client) { s.feedMonitorsArgv(c, c.Argv) }
 
+// FeedMonitors is feedMonitors for the commands that run scripts (EVAL,
+// FCALL...), which skip the feed after the call: they feed it before
+// their script runs, so that its commands come after it, as Redis's
+// evalCommand does.
+func (s *Server) FeedMonitors(c *Client) { s.feedMonitors(c) }
+
 // feedMonitorsArgv sends a command c ran to every MONITOR client, in
 // Redis's format: +1700000000.123456 [0 127.0.0.1:5000] "set" "k" "v".
 // argv is what the client sent (borrowed).

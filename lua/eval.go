@@ -188,6 +188,7 @@ func parseNumkeys(c *db.Client, notInt string) (int64, bool) {
 // (evalGenericCommand).
 func evalCommand(c *db.Client, bySha, ro bool) {
 	s := c.Srv()
+	s.FeedMonitors(c)
 	e := Of(s)
 	numkeys, ok := parseNumkeys(c, db.ErrNotInteger)
 	if !ok {

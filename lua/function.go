@@ -511,6 +511,7 @@ func (f *functions) replace(payloads []string) string {
 }
 
 func fcallCommand(c *db.Client, ro bool) {
+	c.Srv().FeedMonitors(c)
 	e := Of(c.Srv())
 	fn := e.functions.reg.fns[strings.ToLower(c.Arg(1))]
 	if fn == nil {

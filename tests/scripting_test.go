@@ -347,3 +347,48 @@ func TestExecDefersAndChecksState(t *testing.T) {
 		"EXECABORT Transaction discarded because of: MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."}, want)
 	require.Equal(t, want, replies[""])
 }
+
+// TestMonitorShowsScriptsFirst: MONITOR shows EVAL, EVALSHA and FCALL
+// before the commands their script runs, ours as real Redis.
+func TestMonitorShowsScriptsFirst(t *testing.T) {
+	ctx := context.Background()
+	out := map[string][]string{}
+	for _, bin := range []string{"", tool(t, "redis-server")} {
+		n := startNode(t, bin)
+		require.NoError(t, n.c.FunctionLoad(ctx, "#!lua name=mon\nredis.register_function('f', function() return redis.call('set', 'foo', 'bar') end)").Err())
+		mon := n.dial(t)
+		_, err := mon.Write([]byte("MONITOR\r\n"))
+		require.NoError(t, err)
+		br := bufio.NewReader(mon)
+		line, err := br.ReadString('\n')
+		require.NoError(t, err)
+		require.Equal(t, "+OK\r\n", line)
+		sha := n.c.ScriptLoad(ctx, "return redis.call('get', KEYS[1])").Val()
+		n.c.Eval(ctx, "redis.call('set', KEYS[1], ARGV[1])", []string{"foo"}, "bar")
+		n.c.EvalSha(ctx, sha, []string{"foo"})
+		n.c.FCall(ctx, "f", nil)
+		n.c.Ping(ctx)
+		var got []string
+		mon.SetReadDeadline(time.Now().Add(10 * time.Second))
+		for {
+			line, err := br.ReadString('\n')
+			require.NoError(t, err)
+			// +<time> [<db> <who>] "cmd" ...: the time and the client's
+			// address differ between runs.
+			_, rest, _ := strings.Cut(strings.TrimSpace(line), " [")
+			_, rest, _ = strings.Cut(rest, " ")
+			who, cmd, _ := strings.Cut(rest, "] ")
+			if who != "lua" {
+				who = "client"
+			}
+			got = append(got, who+" "+cmd)
+			if cmd == `"ping"` {
+				break
+			}
+		}
+		out[bin] = got
+	}
+	want := out[tool(t, "redis-server")]
+	require.Equal(t, `client "eval" "redis.call('set', KEYS[1], ARGV[1])" "1" "foo" "bar"`, want[1])
+	require.Equal(t, want, out[""])
+}
