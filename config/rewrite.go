@@ -36,13 +36,22 @@ var keptDirectives = map[string]bool{
 //
 // Options Redis would append in hash order are appended here in name order,
 // so that the output is stable.
-func (c *Config) Rewrite() error {
+func (c *Config) Rewrite() error { return c.rewrite(false) }
+
+// RewriteForceAll is DEBUG CONFIG-REWRITE-FORCE-ALL: Rewrite, writing the
+// options left at their default values too.
+func (c *Config) RewriteForceAll() error { return c.rewrite(true) }
+
+func (c *Config) rewrite(forceAll bool) error {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	if c.file == "" {
 		return errors.New("ERR The server is running without a config file")
 	}
 	st, err := c.readOldConfig(c.file)
+	if st != nil {
+		st.forceAll = forceAll
+	}
 	if err == nil {
 		c.rewriteOptions(st)
 		err = writeAtomically(c.file, st.content())
@@ -59,6 +68,7 @@ type rewriteState struct {
 	optionLines map[string][]int // canonical option -> indexes of its lines not yet reused
 	processed   map[string]bool  // options rewritten: their leftover lines go
 	signed      bool             // the signature line is already there
+	forceAll    bool             // default values are written too
 }
 
 // readOldConfig loads the current file into a rewrite state. A missing
@@ -163,7 +173,7 @@ func (st *rewriteState) rewriteLine(option string, l rewriteLine) {
 		st.optionLines[option] = old[1:]
 		return
 	}
-	if !l.force {
+	if !l.force && !st.forceAll {
 		return
 	}
 	if !st.signed {

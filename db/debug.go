@@ -30,6 +30,7 @@ func init() {
 	RegisterDebug("populate", -3, debugPopulate)
 	RegisterDebug("htstats", 3, debugHTStats)
 	RegisterDebug("htstats-key", 3, debugHTStatsKey)
+	RegisterDebug("config-rewrite-force-all", 2, debugConfigRewriteForceAll)
 }
 
 type debugSubcommand struct {
@@ -443,4 +444,14 @@ func debugHTStatsKey(c *Client) {
 		return
 	}
 	c.Verbatim(stats)
+}
+
+// debugConfigRewriteForceAll is DEBUG CONFIG-REWRITE-FORCE-ALL: CONFIG
+// REWRITE writing every option, those at their default values included.
+func debugConfigRewriteForceAll(c *Client) {
+	if err := c.srv.Config.RewriteForceAll(); err != nil {
+		c.Error(strings.Replace(err.Error(), "ERR Rewriting config file: ", "ERR CONFIG-REWRITE-FORCE-ALL failed: ", 1))
+		return
+	}
+	c.OK()
 }
