@@ -365,10 +365,12 @@ func (s *Server) reprocessBlocked(c *Client, key []byte) {
 	dirty := s.Dirty
 	prevExec := s.Executing
 	s.Executing = c
-	s.nowMs = time.Now().UnixMilli()
+	start := time.Now()
+	s.nowMs = start.UnixMilli()
 	s.prop.nesting++
 	bs.cmd.Proc(c)
 	s.nowMs = 0
+	took := time.Since(start).Microseconds()
 	if s.Dirty > dirty && !c.preventPropagate {
 		s.propagateCall(c, PropagateAll)
 	}
@@ -393,6 +395,9 @@ func (s *Server) reprocessBlocked(c *Client, key []byte) {
 		return
 	}
 	c.DB = prevDB
+	if !bs.cmd.Has(FlagSkipSlowlog) { // served: logged as sent (updateStatsOnUnblock)
+		s.slowlogPush(c, redactArgv(bs.cmd, bs.argv), took)
+	}
 	s.doneBlocking(c)
 }
 

@@ -411,8 +411,10 @@ func (s *Server) callDone(c *Client, st callState) {
 	}
 	c.errorCounted = false
 	s.commandDone(cmd, usec)
-	if !cmd.Has(FlagSkipSlowlog) {
-		s.slowlogPush(c, usec)
+	// As the client sent it; a command that blocked is logged once served
+	// (reprocessBlocked).
+	if !cmd.Has(FlagSkipSlowlog) && c.Flags&ClientBlocked == 0 {
+		s.slowlogPush(c, redactArgv(cmd, st.argv), usec)
 	}
 	// EXEC is never propagated itself: its commands are, as one unit
 	// (execCommand in multi.go).

@@ -138,6 +138,14 @@ func redactArgv(cmd *Command, argv [][]byte) [][]byte {
 		for i := 2; i < len(argv); i++ {
 			hide = append(hide, i)
 		}
+	case "config|set":
+		// The values of the sensitive parameters (SENSITIVE_CONFIG).
+		for i := 2; i+1 < len(argv); i += 2 {
+			switch strings.ToLower(string(argv[i])) {
+			case "masterauth", "masteruser", "requirepass":
+				hide = append(hide, i+1)
+			}
+		}
 	}
 	if len(hide) == 0 {
 		return argv

@@ -36,7 +36,9 @@ func (s *Server) SlowlogLatest() (length int, lastID, lastUsec int64) {
 	return len(sl.entries), sl.entries[0].id, sl.entries[0].usec
 }
 
-func (s *Server) slowlogPush(c *Client, usec int64) {
+// slowlogPush logs a command that ran for usec microseconds with argv,
+// its arguments as the client sent them, secrets redacted.
+func (s *Server) slowlogPush(c *Client, args [][]byte, usec int64) {
 	sl := &s.slowlog
 	if sl.slowerThan < 0 {
 		return
@@ -45,12 +47,12 @@ func (s *Server) slowlogPush(c *Client, usec int64) {
 		sl.trim()
 		return
 	}
-	argc := min(len(c.Argv), slowlogMaxArgc)
+	argc := min(len(args), slowlogMaxArgc)
 	argv := make([][]byte, argc)
 	for i := 0; i < argc; i++ {
-		switch a := c.Argv[i]; {
-		case i == slowlogMaxArgc-1 && len(c.Argv) > slowlogMaxArgc:
-			argv[i] = []byte("... (" + itoa(int64(len(c.Argv)-slowlogMaxArgc+1)) + " more arguments)")
+		switch a := args[i]; {
+		case i == slowlogMaxArgc-1 && len(args) > slowlogMaxArgc:
+			argv[i] = []byte("... (" + itoa(int64(len(args)-slowlogMaxArgc+1)) + " more arguments)")
 		case len(a) > slowlogMaxArg:
 			argv[i] = append(append([]byte(nil), a[:slowlogMaxArg]...), []byte("... ("+itoa(int64(len(a)-slowlogMaxArg))+" more bytes)")...)
 		default:

@@ -392,3 +392,50 @@ func TestMonitorShowsScriptsFirst(t *testing.T) {
 	require.Equal(t, `client "eval" "redis.call('set', KEYS[1], ARGV[1])" "1" "foo" "bar"`, want[1])
 	require.Equal(t, want, out[""])
 }
+
+// TestSlowlogArgsLikeRedis: the slow log keeps commands as the client sent
+// them (not as rewritten for the replicas), with secrets redacted, and a
+// blocked command once it was served, ours as real Redis.
+func TestSlowlogArgsLikeRedis(t *testing.T) {
+	ctx := context.Background()
+	out := map[string][]string{}
+	closed := freePort(t) // MIGRATE's target: nobody listens
+	for _, bin := range []string{"", tool(t, "redis-server")} {
+		n := startNode(t, bin)
+		c := n.c
+		do := func(args ...any) { c.Do(ctx, args...) }
+		do("SADD", "set", "a", "b", "c")
+		do("CONFIG", "SET", "slowlog-log-slower-than", "0")
+		do("SLOWLOG", "RESET")
+		do("ACL", "SETUSER", "slowlog-user", ">secret", "+get")
+		do("CONFIG", "SET", "masterauth", "")
+		do("SPOP", "set", "10")
+		do("SET", "A", "5")
+		do("GETSET", "A", "6")
+		do("INCRBYFLOAT", "A", "1.5")
+		do("MIGRATE", "127.0.0.1", strconv.Itoa(closed), "key", "0", "1000", "AUTH", "pass")
+		waiter := redis.NewClient(&redis.Options{Addr: n.Addr(), MaxRetries: -1})
+		done := make(chan struct{})
+		go func() { waiter.BLPop(ctx, 0, "l"); close(done) }()
+		waitFor(t, 5*time.Second, "BLPOP to block", func() (bool, string) {
+			info := c.Info(ctx, "clients").Val()
+			return field(info, "blocked_clients") == "1", info
+		})
+		do("LPUSH", "l", "x")
+		<-done
+		waiter.Close()
+		entries, err := c.SlowLogGet(ctx, -1).Result()
+		require.NoError(t, err)
+		var got []string
+		for i := len(entries) - 1; i >= 0; i-- {
+			e := strings.Join(entries[i].Args, " ")
+			if e != "info clients" && !strings.HasPrefix(e, "hello") { // the polls and connections
+				got = append(got, e)
+			}
+		}
+		out[bin] = got
+	}
+	want := out[tool(t, "redis-server")]
+	require.Contains(t, want, "ACL SETUSER (redacted) (redacted) (redacted)")
+	require.Equal(t, want, out[""])
+}
