@@ -89,7 +89,9 @@ func (a *attempt) dualChannelSync(main *deadlineConn, br *bufio.Reader, res *syn
 	}
 	defer rc.Close()
 	rdc := &deadlineConn{Conn: rc, a: a}
-	rbr := bufio.NewReaderSize(rdc, 16<<10)
+	// The loader's size: a load from the socket reads through it, not
+	// ahead past the RDB's end mark (see sync in handshake.go).
+	rbr := bufio.NewReaderSize(rdc, 64<<10)
 	if serr := a.rdbChannelHandshake(rdc, rbr); serr != nil {
 		return serr
 	}
