@@ -344,15 +344,7 @@ func (a *AOF) replay(name, path string, f io.Reader, from int64, truncOK bool) l
 // logRDBLoaded logs what Redis's rdbLoad logs of an RDB base or preamble:
 // its aux fields, then the keys loaded.
 func logRDBLoaded(info *rdb.LoadInfo) {
-	if v := info.Aux["redis-ver"]; v != "" {
-		logger.Noticef("Loading RDB produced by version %s", v)
-	}
-	if ct, err := strconv.ParseInt(info.Aux["ctime"], 10, 64); err == nil {
-		logger.Noticef("RDB age %d seconds", max(time.Now().Unix()-ct, 0))
-	}
-	if um, err := strconv.ParseInt(info.Aux["used-mem"], 10, 64); err == nil {
-		logger.Noticef("RDB memory usage when created %.2f Mb", float64(um)/(1024*1024))
-	}
+	info.LogAux()
 	if n, _ := strconv.ParseInt(info.Aux["aof-preamble"], 10, 64); n != 0 {
 		logger.Noticef("RDB has an AOF tail")
 	}

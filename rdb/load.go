@@ -13,6 +13,7 @@ import (
 	"github.com/redis-go/redis-server/db"
 	"github.com/redis-go/redis-server/internal/intset"
 	"github.com/redis-go/redis-server/internal/listpack"
+	"github.com/redis-go/redis-server/logger"
 )
 
 // LoadInfo is what a load learned besides the keys.
@@ -30,6 +31,21 @@ type LoadInfo struct {
 	Aux          map[string]string
 	Bytes        int64    // the length of the RDB read, up to its checksum
 	Functions    []string // the code of the function libraries
+}
+
+// LogAux logs what an RDB says of itself, as Redis's rdbLoadRio does when
+// it reads its aux fields: the version that wrote it, its age, the memory
+// used when it was written.
+func (info *LoadInfo) LogAux() {
+	if v := info.Aux["redis-ver"]; v != "" {
+		logger.Noticef("Loading RDB produced by version %s", v)
+	}
+	if ct, err := strconv.ParseInt(info.Aux["ctime"], 10, 64); err == nil {
+		logger.Noticef("RDB age %d seconds", max(time.Now().Unix()-ct, 0))
+	}
+	if um, err := strconv.ParseInt(info.Aux["used-mem"], 10, 64); err == nil {
+		logger.Noticef("RDB memory usage when created %.2f Mb", float64(um)/(1024*1024))
+	}
 }
 
 // ExpiredKey is a key a load skipped as expired.

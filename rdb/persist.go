@@ -436,19 +436,7 @@ func (p *Persister) LoadAtStartup() error {
 		}
 		return fmt.Errorf("Fatal error loading the DB: %v. Exiting.", err)
 	}
-	if v := info.Aux["redis-ver"]; v != "" {
-		logger.Noticef("Loading RDB produced by version %s", v)
-	}
-	if ct, ok := info.Aux["ctime"]; ok {
-		var t int64
-		fmt.Sscan(ct, &t)
-		logger.Noticef("RDB age %d seconds", time.Now().Unix()-t)
-	}
-	if um, ok := info.Aux["used-mem"]; ok {
-		var m int64
-		fmt.Sscan(um, &m)
-		logger.Noticef("RDB memory usage when created %.2f Mb", float64(m)/(1024*1024))
-	}
+	info.LogAux()
 	s.Install(l)
 	s.Persistence.LastLoadKeysLoaded = int64(info.Keys)
 	s.Persistence.LastLoadExpired = int64(info.ExpiredSkip)

@@ -25,7 +25,6 @@ package repl
 
 import (
 	"os"
-	"strconv"
 	"sync"
 	"time"
 
@@ -214,7 +213,7 @@ func (r *Repl) installLoad(res *syncResult) *syncError {
 	l, s := r.link, r.srv
 	job := l.loading
 	info := job.info
-	logRDBInfo(info)
+	info.LogAux()
 	if err := rdb.LoadFunctions(s, info); err != nil {
 		from := "disk"
 		if job.diskless {
@@ -257,20 +256,6 @@ func (r *Repl) installLoad(res *syncResult) *syncError {
 	r.ReplID2, r.SecondOffset = zeroID, -1
 	r.ensureBacklog()
 	return nil
-}
-
-// logRDBInfo logs what the RDB says of itself, as rdbLoadRio does when it
-// reads its aux fields.
-func logRDBInfo(info *rdb.LoadInfo) {
-	if v := info.Aux["redis-ver"]; v != "" {
-		logger.Noticef("Loading RDB produced by version %s", v)
-	}
-	if ct, err := strconv.ParseInt(info.Aux["ctime"], 10, 64); err == nil {
-		logger.Noticef("RDB age %d seconds", max(time.Now().Unix()-ct, 0))
-	}
-	if um, err := strconv.ParseInt(info.Aux["used-mem"], 10, 64); err == nil {
-		logger.Noticef("RDB memory usage when created %.2f Mb", float64(um)/(1024*1024))
-	}
 }
 
 // installRDBFile makes the RDB received our dump file, as Redis does, once
