@@ -176,6 +176,9 @@ func (s *Server) infoServer(b *infoBuilder) {
 	b.str("executable", executablePath())
 	b.str("config_file", s.Config.File())
 	b.int("io_threads_active", 0)
+	if d := s.shutdown.deadline; !d.IsZero() { // waiting for the replicas
+		b.int("shutdown_in_milliseconds", time.Until(d).Milliseconds())
+	}
 }
 
 func supervisedMode(v string) string {

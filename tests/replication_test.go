@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -733,4 +734,39 @@ func TestReplicaLogsErrorToMaster(t *testing.T) {
 	require.Equal(t, want, line(ours))
 	require.Equal(t, "bar", ours.c.Get(ctx, "foo").Val())
 	require.Equal(t, "1", infoMap(t, ours.c, "stats")["unexpected_error_replies"])
+}
+
+// TestShutdownWaitsForLaggingReplica: SHUTDOWN on a master whose replica
+// lags pauses writes and waits (INFO server shows shutdown_in_milliseconds)
+// until the replica caught up, then exits: the replica has the last write.
+func TestShutdownWaitsForLaggingReplica(t *testing.T) {
+	ctx := context.Background()
+	master := startNode(t, "", "--shutdown-timeout", "10")
+	replica := startNode(t, "", "--replicaof", "127.0.0.1", strconv.Itoa(master.Port))
+	waitSynced(t, master, replica)
+	require.NoError(t, master.c.Set(ctx, "k", "1", 0).Err())
+	waitSynced(t, master, replica)
+	require.NoError(t, replica.cmd.Process.Signal(syscall.SIGSTOP))
+	stopped := true
+	defer func() {
+		if stopped {
+			replica.cmd.Process.Signal(syscall.SIGCONT)
+		}
+	}()
+	require.NoError(t, master.c.Incr(ctx, "k").Err())
+	shut := redis.NewClient(&redis.Options{Addr: master.Addr(), MaxRetries: -1})
+	defer shut.Close()
+	go shut.Shutdown(ctx)
+	waitFor(t, 10*time.Second, "the master to wait for its replica", func() (bool, string) {
+		info, err := master.c.Info(ctx, "server").Result()
+		ms, _ := strconv.Atoi(field(info, "shutdown_in_milliseconds"))
+		return err == nil && ms > 0, fmt.Sprint(err, " ", field(info, "shutdown_in_milliseconds"))
+	})
+	require.NoError(t, replica.cmd.Process.Signal(syscall.SIGCONT))
+	stopped = false
+	waitFor(t, 15*time.Second, "the master to exit", func() (bool, string) {
+		return !pingOnce(master.Port), "still answers"
+	})
+	require.Contains(t, master.output(), "1 of 1 replicas are in sync when shutting down.")
+	require.Equal(t, "2", replica.c.Get(ctx, "k").Val())
 }
