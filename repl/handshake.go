@@ -105,7 +105,12 @@ type logLine struct {
 	msg   string
 }
 
-func (e *syncError) Error() string { return e.lines[len(e.lines)-1].msg }
+func (e *syncError) Error() string {
+	if len(e.lines) == 0 {
+		return "sync failed"
+	}
+	return e.lines[len(e.lines)-1].msg
+}
 
 // fail builds a syncError that waits for the cron, with warning lines.
 func fail(lines ...string) *syncError {
@@ -379,6 +384,12 @@ func (a *attempt) psync(w io.Writer, br *bufio.Reader) (*syncResult, *syncError)
 		if !a.cancelled.Load() {
 			logger.Warningf("Unexpected reply to PSYNC from master: %s", reply)
 		}
+	}
+	if a.p.failover {
+		// The target of a FAILOVER refused to take over: the failover
+		// is aborted (failoverAttemptEnded), never a SYNC that would
+		// replace our data with the target's, as Redis.
+		return nil, fail()
 	}
 	a.notice("Retrying with SYNC...")
 	if _, err := w.Write([]byte("SYNC\r\n")); err != nil {

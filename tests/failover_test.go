@@ -181,3 +181,33 @@ func TestFailoverCommand(t *testing.T) {
 	assert.Equal(t, "0", stats["sync_full"])
 	assert.Equal(t, "failover", b.c.Get(ctx, "after").Val())
 }
+
+// TestFailoverTargetRejectsPsync: a FAILOVER whose target refuses our
+// PSYNC (its default user lacks +psync) is aborted, as Redis: we stay the
+// master with our data, never fall back to a SYNC that would replace it
+// with the target's, and our replicas continue with us partially.
+func TestFailoverTargetRejectsPsync(t *testing.T) {
+	ctx := context.Background()
+	master := startNode(t, "")
+	target := startNode(t, "", "--replicaof", "127.0.0.1", strconv.Itoa(master.Port))
+	waitSynced(t, master, target)
+	populate(t, master.c)
+	waitSynced(t, master, target)
+	before := infoMap(t, master.c, "stats")["sync_partial_ok"]
+	require.NoError(t, target.c.Do(ctx, "ACL", "SETUSER", "default", "-psync").Err())
+	require.NoError(t, master.c.Do(ctx, "FAILOVER", "TO", "127.0.0.1", strconv.Itoa(target.Port)).Err())
+	waitFor(t, 10*time.Second, "the failover to end", func() (bool, string) {
+		info := master.c.Info(ctx, "replication").Val()
+		return field(info, "master_failover_state") == "no-failover", info
+	})
+	require.NoError(t, target.c.Do(ctx, "ACL", "SETUSER", "default", "+psync").Err())
+	require.Equal(t, "master", master.c.Do(ctx, "ROLE").Val().([]any)[0])
+	waitSynced(t, master, target)
+	assert.Contains(t, master.output(), "FAILOVER to 127.0.0.1:"+strconv.Itoa(target.Port)+" aborted: Failover target rejected psync request")
+	assert.NotContains(t, master.output(), "Retrying with SYNC")
+	assert.Equal(t, "0", infoMap(t, target.c, "stats")["sync_full"], "the old master took a full sync from the target")
+	after, _ := strconv.Atoi(infoMap(t, master.c, "stats")["sync_partial_ok"])
+	b, _ := strconv.Atoi(before)
+	assert.Equal(t, 1, after-b, "the replica continues partially")
+	requireSameDigest(t, master, target)
+}
