@@ -184,10 +184,11 @@ func (s *Server) scriptWriteAllowed(run *ScriptRun, cmd *Command) string {
 	if !cmd.Has(FlagWrite) || run.WriteDirty {
 		return ""
 	}
-	if s.IsReplica && s.ReplicaReadOnly && run.Caller.Flags&ClientMaster == 0 {
+	// Our master and the AOF being loaded must be obeyed (mustObeyClient).
+	if s.IsReplica && s.ReplicaReadOnly && !run.Caller.MustObey() {
 		return "-" + ErrReadOnly
 	}
-	if msg := s.diskError(); msg != "" {
+	if msg := s.diskError(); msg != "" && !run.Caller.MustObey() {
 		return "-" + msg
 	}
 	if s.Replication.NoReplicas() {
@@ -206,10 +207,10 @@ func (s *Server) ScriptFlagsCheck(caller *Client, write, ro, allowStale, allowOO
 	if !write {
 		return ""
 	}
-	if s.IsReplica && s.ReplicaReadOnly && caller.Flags&ClientMaster == 0 {
+	if s.IsReplica && s.ReplicaReadOnly && !caller.MustObey() {
 		return "-READONLY Can not run script with write flag on readonly replica"
 	}
-	if msg := s.diskError(); msg != "" {
+	if msg := s.diskError(); msg != "" && !caller.MustObey() {
 		return "-" + msg
 	}
 	if ro {

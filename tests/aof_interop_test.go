@@ -29,6 +29,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis-go/redis-server/resp"
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -1060,4 +1061,26 @@ func aofPairRewrite(t *testing.T, files map[string]string, preamble, atStart, af
 	again := aofStart(t, "", ours.dir, "--aof-use-rdb-preamble", preamble)
 	aofRequireSame(t, want, again, "ours restarted")
 	require.Equal(t, afterRewrite, aofRead(t, ours.dir, "appendonly.aof.manifest"))
+}
+
+// TestAOFScriptsOnReadOnlyReplica: an AOF whose EVALs write loads on a
+// read-only replica, ours and real Redis: the AOF is obeyed as a master
+// is (mustObeyClient), not refused as a client would be.
+func TestAOFScriptsOnReadOnlyReplica(t *testing.T) {
+	for _, bin := range []string{"", tool(t, "redis-server")} {
+		dir := t.TempDir()
+		aofdir := filepath.Join(dir, "appendonlydir")
+		require.NoError(t, os.MkdirAll(aofdir, 0o755))
+		var aof []byte
+		for _, argv := range [][]string{{"select", "9"}, {"eval", `redis.call("set",KEYS[1],"100")`, "1", "foo"},
+			{"eval", `redis.call("incr",KEYS[1])`, "1", "foo"}, {"eval", `redis.call("incr",KEYS[1])`, "1", "foo"}} {
+			aof = resp.AppendCommand(aof, argv...)
+		}
+		require.NoError(t, os.WriteFile(filepath.Join(aofdir, "appendonly.aof.1.incr.aof"), aof, 0o644))
+		require.NoError(t, os.WriteFile(filepath.Join(aofdir, "appendonly.aof.manifest"),
+			[]byte("file appendonly.aof.1.incr.aof seq 1 type i\n"), 0o644))
+		n := aofStart(t, bin, dir, "--replica-read-only", "yes", "--replicaof", "127.0.0.1", strconv.Itoa(freePort(t)))
+		n.do(t, "SELECT", "9")
+		require.Equal(t, "102", n.do(t, "GET", "foo"), n.name())
+	}
 }
