@@ -508,6 +508,7 @@ func TestAOFRewriteKilled(t *testing.T) {
 	seed := faultSeed(t)
 	for _, preamble := range []string{"yes", "no"} {
 		t.Run("aof-use-rdb-preamble="+preamble, func(t *testing.T) {
+			t.Parallel() // two servers of their own, mostly waiting
 			faultRewriteKilled(t, seed, preamble)
 		})
 	}

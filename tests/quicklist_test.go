@@ -101,6 +101,9 @@ func TestListNodesMatchRedis(t *testing.T) {
 	ctx := context.Background()
 	for pi, p := range listProfiles {
 		t.Run(fmt.Sprintf("depth%s_fill%s_threshold%s", p.depth, p.fill, p.threshold), func(t *testing.T) {
+			// The profiles wait on round trips more than on the CPU: they
+			// run side by side.
+			t.Parallel()
 			args := []string{"--list-compress-depth", p.depth, "--list-max-listpack-size", p.fill, "--rdbcompression", p.rdbcompress, "--save", ""}
 			realDir, oursDir := t.TempDir(), t.TempDir()
 			real := startIn(t, tool(t, "redis-server"), realDir, args...)

@@ -31,6 +31,7 @@ func TestDisklessLoadModes(t *testing.T) {
 		{"redis diskless", tool(t, "redis-server"), "yes"},
 	} {
 		t.Run(m.name, func(t *testing.T) {
+			t.Parallel() // each master with its own replicas
 			master := startNode(t, m.bin, "--repl-diskless-sync", m.diskless)
 			populate(t, master.c)
 			require.NoError(t, master.c.Do(ctx, "DEBUG", "POPULATE", 2000, "key", 100).Err())
