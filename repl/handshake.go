@@ -166,8 +166,13 @@ type loader interface {
 	// startLoading return nil if the attempt was cancelled, and hold the
 	// loop until the job they return is told it progressed.
 	beginPayload(a *attempt, res *syncResult, size int64) (diskless bool, job *loadJob)
-	// startLoading starts loading the temp file of size bytes received.
-	startLoading(a *attempt, res *syncResult, size int64) *loadJob
+	// prepareLoad makes the load of a temp file that is being received,
+	// without a change the clients see yet (receiveAndLoad); nil if the
+	// attempt was cancelled or the file is to be loaded once complete.
+	prepareLoad(a *attempt, res *syncResult, size int64) *loadJob
+	// startLoading starts loading the temp file of size bytes received,
+	// into job if prepareLoad made one.
+	startLoading(a *attempt, res *syncResult, size int64, job *loadJob) *loadJob
 	// loadKnobs are key-load-delay and
 	// loading-process-events-interval-bytes, read again as the load goes.
 	loadKnobs() (keyDelay, interval int64)
@@ -428,6 +433,14 @@ func (a *attempt) fullSync(w io.Writer, br *bufio.Reader, res *syncResult) *sync
 	if diskless {
 		return a.loadFromSocket(w, br, res, mark, size, job)
 	}
+	if a.ld != nil {
+		if job := a.ld.prepareLoad(a, res, size); job != nil {
+			return a.receiveAndLoad(w, br, res, mark, size, job)
+		}
+		if a.cancelled.Load() {
+			return fail("cancelled")
+		}
+	}
 	if err := a.receiveRDB(br, res, mark, size); err != nil {
 		return err
 	}
@@ -503,7 +516,7 @@ func (a *attempt) receiveRDB(br *bufio.Reader, res *syncResult, mark []byte, siz
 // loadFile loads the temp file received. A file that fails to load
 // leaves the data as it was; the cron retries in a second (Redis exits).
 func (a *attempt) loadFile(w io.Writer, res *syncResult, size int64) *syncError {
-	job := a.ld.startLoading(a, res, size)
+	job := a.ld.startLoading(a, res, size, nil)
 	if job == nil {
 		os.Remove(res.tmpfile)
 		return fail("cancelled")

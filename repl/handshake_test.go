@@ -197,8 +197,9 @@ type socketLoader struct{ srv *db.Server }
 func (l socketLoader) beginPayload(*attempt, *syncResult, int64) (bool, *loadJob) {
 	return true, &loadJob{load: l.srv.NewDetachedLoad(), progress: &db.LoadProgress{}, going: make(chan struct{})}
 }
-func (l socketLoader) startLoading(*attempt, *syncResult, int64) *loadJob { return nil }
-func (l socketLoader) loadKnobs() (int64, int64)                          { return 0, 1024 }
+func (l socketLoader) prepareLoad(*attempt, *syncResult, int64) *loadJob            { return nil }
+func (l socketLoader) startLoading(*attempt, *syncResult, int64, *loadJob) *loadJob { return nil }
+func (l socketLoader) loadKnobs() (int64, int64)                                    { return 0, 1024 }
 
 // rdbOf returns an RDB of two keys, one of them large enough to take
 // several reads of the link.

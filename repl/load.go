@@ -107,13 +107,26 @@ func (r *Repl) beginPayload(a *attempt, res *syncResult, size int64) (diskless b
 	return diskless, job
 }
 
+// prepareLoad implements loader.
+func (r *Repl) prepareLoad(a *attempt, res *syncResult, size int64) (job *loadJob) {
+	r.onLoop(func() {
+		if r.current(a) {
+			job = r.newLoadJob(res, false, false)
+		}
+	})
+	return job
+}
+
 // startLoading implements loader.
-func (r *Repl) startLoading(a *attempt, res *syncResult, size int64) *loadJob {
+func (r *Repl) startLoading(a *attempt, res *syncResult, size int64, job *loadJob) *loadJob {
 	return r.startHeld(func() *loadJob {
 		if !r.current(a) {
 			return nil
 		}
-		return r.beginLoad(res, size, false, false)
+		if job == nil {
+			job = r.newLoadJob(res, false, false)
+		}
+		return r.enterLoading(job, size)
 	})
 }
 
@@ -126,7 +139,28 @@ func (r *Repl) loadKnobs() (keyDelay, interval int64) {
 
 // beginLoad is the loop's part of the start of a load.
 func (r *Repl) beginLoad(res *syncResult, size int64, diskless, swapdb bool) *loadJob {
+	return r.enterLoading(r.newLoadJob(res, diskless, swapdb), size)
+}
+
+// newLoadJob makes the load of a full sync, into databases the server
+// does not see.
+func (r *Repl) newLoadJob(res *syncResult, diskless, swapdb bool) *loadJob {
+	return &loadJob{
+		load:     r.srv.NewDetachedLoad(),
+		progress: &db.LoadProgress{},
+		diskless: diskless,
+		swapdb:   swapdb,
+		// The old data is an earlier point of the history we receive.
+		async: swapdb && r.ReplID == res.replID,
+		going: make(chan struct{}),
+	}
+}
+
+// enterLoading is the start of the loading state for job, which may
+// already be reading (receiveAndLoad).
+func (r *Repl) enterLoading(job *loadJob, size int64) *loadJob {
 	s := r.srv
+	diskless, swapdb := job.diskless, job.swapdb
 	s.SyncLoad(true) // the AOF stops, its rewrite too
 	if r.rdb.InProgress() {
 		// Its file would replace the one we get, and its copy on write
@@ -141,15 +175,6 @@ func (r *Repl) beginLoad(res *syncResult, size int64, diskless, swapdb bool) *lo
 		logger.Noticef("MASTER <-> REPLICA sync: Flushing old data")
 	}
 	logger.Noticef("MASTER <-> REPLICA sync: Loading DB in memory")
-	job := &loadJob{
-		load:     s.NewDetachedLoad(),
-		progress: &db.LoadProgress{},
-		diskless: diskless,
-		swapdb:   swapdb,
-		// The old data is an earlier point of the history we receive.
-		async: swapdb && r.ReplID == res.replID,
-		going: make(chan struct{}),
-	}
 	r.link.loading = job
 	s.Loading = true
 	p := &s.Persistence
