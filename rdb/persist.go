@@ -407,23 +407,80 @@ func (p *Persister) diskError() string {
 }
 
 // LoadAtStartup loads the dump file if there is one, with Redis's log
-// lines. A corrupt or truncated file is an error: the server must not
-// start with partial data.
+// lines, before the server listens (cluster mode). A corrupt or truncated
+// file is an error: the server must not start with partial data.
 func (p *Persister) LoadAtStartup() error {
+	sl, err := p.BeginStartupLoad()
+	if sl == nil {
+		return err
+	}
+	sl.Run()
+	return sl.Finish()
+}
+
+// StartupLoad is the load of the dump file at startup while the server
+// listens, as Redis's: clients connect meanwhile and get -LOADING for the
+// commands that lack the loading flag (INFO, PING... answer), and INFO
+// shows the loading_* fields. The load fills databases the server does
+// not see on a goroutine of its own (Run); the loop installs them
+// (Finish).
+type StartupLoad struct {
+	p     *Persister
+	f     *os.File
+	start time.Time
+	load  *db.Load
+	opt   *LoadOptions
+	info  *LoadInfo
+	err   error
+}
+
+// BeginStartupLoad opens the dump file and enters the loading state; nil
+// and no error when there is no file.
+func (p *Persister) BeginStartupLoad() (*StartupLoad, error) {
 	s := p.srv
-	path := Path(s)
-	f, err := os.Open(path)
+	f, err := os.Open(Path(s))
 	if errors.Is(err, os.ErrNotExist) {
-		return nil
+		return nil, nil
 	}
 	if err != nil {
-		return fmt.Errorf("Fatal error loading the DB: %v. Exiting.", err)
+		return nil, fmt.Errorf("Fatal error loading the DB: %v. Exiting.", err)
 	}
-	defer f.Close()
-	start := time.Now()
+	sl := &StartupLoad{p: p, f: f, start: time.Now(), load: s.NewDetachedLoad()}
+	cfg := s.Config
+	sl.opt = &LoadOptions{SkipExpired: !s.IsReplica, Now: time.Now().UnixMilli(),
+		Progress: &db.LoadProgress{}, KeyDelay: cfg.Int("key-load-delay"),
+		TickBytes: cfg.Int("loading-process-events-interval-bytes")}
+	sl.opt.Tick = func(int64) error {
+		sl.opt.KeyDelay, sl.opt.TickBytes = cfg.Int("key-load-delay"), cfg.Int("loading-process-events-interval-bytes")
+		return nil
+	}
 	s.Loading = true
-	l, info, err := Load(f, s, time.Now().UnixMilli(), !s.IsReplica)
+	ps := &s.Persistence
+	ps.LoadingStart = sl.start.Unix()
+	ps.LoadingTotalBytes, ps.LoadingLoaded = 0, 0
+	if st, err := f.Stat(); err == nil {
+		ps.LoadingTotalBytes = st.Size()
+	}
+	ps.LoadProgress = sl.opt.Progress
+	return sl, nil
+}
+
+// Run reads the file; it touches nothing the loop uses.
+func (sl *StartupLoad) Run() {
+	sl.info, sl.err = LoadInto(sl.f, sl.load, sl.opt)
+	sl.f.Close()
+}
+
+// Finish ends the loading state and installs what Run read, on the loop.
+// An error means the server must exit.
+func (sl *StartupLoad) Finish() error {
+	p, s := sl.p, sl.p.srv
 	s.Loading = false
+	s.Persistence.LoadProgress = nil
+	err, info := sl.err, sl.info
+	if err == nil {
+		err = LoadFunctions(s, info)
+	}
 	if err != nil {
 		if crc := (*CRCError)(nil); errors.As(err, &crc) {
 			// Redis's rdbReportCorruptRDB for the checksum (rdb.c:3225).
@@ -436,8 +493,9 @@ func (p *Persister) LoadAtStartup() error {
 		}
 		return fmt.Errorf("Fatal error loading the DB: %v. Exiting.", err)
 	}
+	start := sl.start
 	info.LogAux()
-	s.Install(l)
+	s.Install(sl.load)
 	s.Persistence.LastLoadKeysLoaded = int64(info.Keys)
 	s.Persistence.LastLoadExpired = int64(info.ExpiredSkip)
 	logger.Noticef("Done loading RDB, keys loaded: %d, keys expired: %d.", info.Keys, info.ExpiredSkip)
@@ -453,6 +511,12 @@ func (p *Persister) LoadAtStartup() error {
 // library already there is an error, unless MERGE replaces it).
 func debugReload(c *db.Client) {
 	s := c.Srv()
+	if s.Loading {
+		// The dump file being loaded would be replaced by a save of the
+		// data not loaded yet.
+		c.Error(db.ErrLoading)
+		return
+	}
 	save, merge, noflush := true, false, false
 	for i := 2; i < len(c.Argv); i++ {
 		switch strings.ToLower(c.Arg(i)) {

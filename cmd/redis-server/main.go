@@ -149,20 +149,52 @@ func run(args []string) int {
 		// TTL are kept, not expired (Redis's iAmMaster()).
 		srv.IsReplica = cl.MyselfIsReplica()
 	}
-	if appendOnly.Enabled() { // the AOF, not the dump file, is the data
+	var startup *rdb.StartupLoad // the dump file, loaded once we listen
+	switch {
+	case appendOnly.Enabled(): // the AOF, not the dump file, is the data
 		if err := appendOnly.LoadAtStartup(); err != nil {
 			return 1
 		}
-	} else if err := persistence.LoadAtStartup(); err != nil {
-		logger.Warningf("%v", err)
-		return 1
-	}
-	if clusterMode != nil && clusterMode.VerifyWithData() != nil {
-		return 1
+	case clusterMode != nil: // the node checks its slots against its keys first
+		if err := persistence.LoadAtStartup(); err != nil {
+			logger.Warningf("%v", err)
+			return 1
+		}
+		if clusterMode.VerifyWithData() != nil {
+			return 1
+		}
+	default:
+		var err error
+		if startup, err = persistence.BeginStartupLoad(); err != nil {
+			logger.Warningf("%v", err)
+			return 1
+		}
 	}
 
-	loop.OnListening = func() { logger.Noticef("Ready to accept connections") }
+	loop.OnListening = func() {
+		if startup == nil {
+			logger.Noticef("Ready to accept connections")
+		}
+	}
 	loop.OnReady = replication.Start
+	if startup != nil {
+		// As Redis, listen while the dump file loads and answer -LOADING;
+		// replication starts once the data (and the master it came from)
+		// is in place.
+		loop.OnReady = func() {
+			go func() {
+				startup.Run()
+				loop.Execute(func() {
+					if err := startup.Finish(); err != nil {
+						logger.Warningf("%v", err)
+						os.Exit(1)
+					}
+					logger.Noticef("Ready to accept connections")
+					replication.Start()
+				})
+			}()
+		}
+	}
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
 	go func() {
@@ -171,8 +203,14 @@ func run(args []string) int {
 			if sig == syscall.SIGINT {
 				name = "SIGINT"
 			}
-			logger.FromSignalHandler(logger.Warning, "Received "+name+" scheduling shutdown...")
-			loop.Execute(func() { srv.ShutdownFromSignal() })
+			loop.Execute(func() {
+				msg := "Received " + name + " scheduling shutdown..."
+				if srv.Loading {
+					msg = "Received shutdown signal during loading, scheduling shutdown."
+				}
+				logger.FromSignalHandler(logger.Warning, msg)
+				srv.ShutdownFromSignal()
+			})
 		}
 	}()
 	if err := loop.Run(); err != nil {

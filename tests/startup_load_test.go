@@ -1,0 +1,116 @@
+package tests
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// startLoading starts our server on dir's dump file with a load that
+// waits a tenth of a second per key (until CONFIG SET key-load-delay
+// changes it), without waiting for PONG: a client that can already talk
+// to it, the process, a channel closed when it exits, and its output.
+func startLoading(t *testing.T, dir string, port int) (*redis.Client, *exec.Cmd, chan struct{}, string) {
+	out := filepath.Join(t.TempDir(), "server.out")
+	f, err := os.Create(out)
+	require.NoError(t, err)
+	defer f.Close()
+	cmd := exec.Command(serverBin, "--port", strconv.Itoa(port), "--dir", dir, "--enable-debug-command", "yes",
+		"--key-load-delay", "100000", "--loading-process-events-interval-bytes", "1024")
+	cmd.Stdout, cmd.Stderr = f, f
+	require.NoError(t, cmd.Start())
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-exited
+	})
+	c := redis.NewClient(&redis.Options{Addr: addr(port), MaxRetries: -1})
+	t.Cleanup(func() { c.Close() })
+	waitFor(t, readyTimeout, "INFO answered while loading", func() (bool, string) {
+		info, err := c.Info(context.Background(), "persistence").Result()
+		return err == nil && strings.Contains(info, "loading:1\r\n"), info
+	})
+	return c, cmd, exited, out
+}
+
+// As Redis, a server starting with a dump file listens at once and
+// answers -LOADING until the file is loaded (INFO, CONFIG answer), with
+// INFO's loading fields; then the data is there and it is ready.
+func TestStartupLoadAnswersLoading(t *testing.T) {
+	ctx := context.Background()
+	n := startNode(t, "")
+	require.NoError(t, n.c.Do(ctx, "DEBUG", "POPULATE", 20000, "key", 100).Err())
+	want := digestOf(t, n.c)
+	require.NoError(t, n.c.Save(ctx).Err())
+	n.server.stop()
+	dump := filepath.Join(n.dir, "dump.rdb")
+	st, err := os.Stat(dump)
+	require.NoError(t, err)
+
+	c, _, _, out := startLoading(t, n.dir, n.Port)
+	for _, cmd := range [][]any{{"GET", "key:1"}, {"PING"}, {"SET", "k", "v"}, {"DEBUG", "RELOAD"}, {"SAVE"}} {
+		err := c.Do(ctx, cmd...).Err()
+		require.Error(t, err, "%v", cmd)
+		assert.Equal(t, "LOADING Redis is loading the dataset in memory", err.Error(), "%v", cmd)
+	}
+	info := infoMap(t, c, "persistence")
+	assert.Equal(t, "1", info["loading"])
+	assert.Equal(t, strconv.FormatInt(st.Size(), 10), info["loading_total_bytes"])
+	for _, f := range []string{"loading_start_time", "loading_rdb_used_mem", "loading_loaded_bytes", "loading_loaded_perc", "loading_eta_seconds"} {
+		assert.Contains(t, info, f)
+	}
+	require.NotContains(t, logOf(t, out), "Ready to accept connections")
+
+	require.NoError(t, c.ConfigSet(ctx, "key-load-delay", "0").Err())
+	waitFor(t, syncTimeout, "the load to end", func() (bool, string) {
+		return c.Ping(ctx).Err() == nil, ""
+	})
+	assert.Equal(t, "0", infoMap(t, c, "persistence")["loading"])
+	assert.Equal(t, want, digestOf(t, c))
+	log := logOf(t, out)
+	loaded := strings.Index(log, "DB loaded from disk")
+	require.GreaterOrEqual(t, loaded, 0, log)
+	assert.Greater(t, strings.Index(log, "Ready to accept connections"), loaded, log)
+}
+
+// SIGTERM while the dump file loads exits without saving: the file is not
+// replaced by the data not loaded yet.
+func TestStartupLoadShutdownKeepsTheFile(t *testing.T) {
+	ctx := context.Background()
+	n := startNode(t, "", "--save", "3600 1")
+	require.NoError(t, n.c.Do(ctx, "DEBUG", "POPULATE", 20000, "key", 100).Err())
+	require.NoError(t, n.c.Save(ctx).Err())
+	n.server.stop()
+	dump := filepath.Join(n.dir, "dump.rdb")
+	before, err := os.ReadFile(dump)
+	require.NoError(t, err)
+
+	_, cmd, exited, out := startLoading(t, n.dir, n.Port)
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	select {
+	case <-exited:
+	case <-time.After(syncTimeout):
+		t.Fatal("the server did not exit")
+	}
+	after, err := os.ReadFile(dump)
+	require.NoError(t, err)
+	require.Equal(t, before, after, "the dump file changed")
+	assert.Contains(t, logOf(t, out), "Received shutdown signal during loading, scheduling shutdown.")
+}
+
+func logOf(t *testing.T, path string) string {
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return string(b)
+}
