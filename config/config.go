@@ -42,6 +42,9 @@ type Config struct {
 	seen       []string              // directives read, in first-seen order
 	supported  map[string]bool       // names the server implements
 	directives map[string][][]string // arguments of non-parameter directives
+	// checks validate non-parameter directives as they are read
+	// (CheckDirective): an error is the line's fatal error.
+	checks map[string]func(args []string) error
 
 	// Where the loader reads and checks files; tests replace them.
 	stdin     io.Reader                         // where "-" reads from
@@ -259,6 +262,18 @@ func (c *Config) Unsupported() []string {
 		}
 	}
 	return out
+}
+
+// CheckDirective makes fn validate each line of the named non-parameter
+// directive as it is read (its arguments after the name): its error is
+// the fatal error of that line, as Redis reports it.
+func (c *Config) CheckDirective(name string, fn func(args []string) error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.checks == nil {
+		c.checks = map[string]func([]string) error{}
+	}
+	c.checks[strings.ToLower(name)] = fn
 }
 
 // Directives returns the arguments of every line of the named

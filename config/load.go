@@ -287,6 +287,11 @@ func (c *Config) directive(args []string) error {
 	case name == "rename-command" && len(args) == 3,
 		name == "user" && len(args) >= 2,
 		name == "loadmodule" && len(args) >= 2:
+		if check := c.checks[name]; check != nil {
+			if err := check(args[1:]); err != nil {
+				return err
+			}
+		}
 	case strings.Contains(name, "."):
 		if len(args) != 2 {
 			return errors.New("Module config specified without value")

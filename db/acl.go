@@ -506,7 +506,7 @@ func (c *Client) subscriptionsAllowed(allowed func(ch []byte, pattern bool) bool
 // ACLAllows reports whether c's user may run argv, a known command line
 // (redis.acl_check_cmd); nothing is logged.
 func (s *Server) ACLAllows(c *Client, argv [][]byte) bool {
-	cmd := lookupCommand(argv)
+	cmd := s.table().lookup(argv)
 	if cmd == nil || c.aclUser == nil || c.aclUser.Unrestricted() {
 		return true
 	}

@@ -258,7 +258,7 @@ func aclDryRunCommand(c *Client) {
 		return
 	}
 	argv := c.Argv[3:]
-	cmd := lookupCommand(argv)
+	cmd := c.srv.table().lookup(argv)
 	if cmd == nil || cmd.Sub != nil && len(argv) >= 2 {
 		c.Error("ERR Command '" + c.Arg(3) + "' not found")
 		return

@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	_ "embed"
+	"errors"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 
@@ -193,11 +195,15 @@ func newCommand(name string, m commandMeta) *Command {
 	return cmd
 }
 
-// lookupCommand finds the command for argv, descending into subcommands.
-// It returns the container itself when the subcommand is unknown.
-func lookupCommand(argv [][]byte) *Command {
+// lookupCommand finds the command for argv in Redis's table (without the
+// server's renames), descending into subcommands.
+func lookupCommand(argv [][]byte) *Command { return commands.lookup(argv) }
+
+// lookup finds the command for argv, descending into subcommands. It
+// returns the container itself when the subcommand is unknown.
+func (t Table) lookup(argv [][]byte) *Command {
 	var tmp [32]byte
-	cmd := commands[string(appendLower(tmp[:0], argv[0]))]
+	cmd := t[string(appendLower(tmp[:0], argv[0]))]
 	if cmd == nil || cmd.Sub == nil || len(argv) < 2 {
 		return cmd
 	}
@@ -205,6 +211,46 @@ func lookupCommand(argv [][]byte) *Command {
 		return sub
 	}
 	return cmd
+}
+
+// table is the server's command table: Redis's, with the changes of
+// rename-command.
+func (s *Server) table() Table {
+	if s.renamed != nil {
+		return s.renamed
+	}
+	return commands
+}
+
+// RenameCommand is a rename-command line: the command from goes by the
+// name to from now on, or by none when to is empty. Clients, scripts,
+// MULTI, the AOF and the master's stream all see the new names.
+func (s *Server) RenameCommand(from, to string) error {
+	from, to = strings.ToLower(from), strings.ToLower(to)
+	cmd := s.table()[from]
+	if cmd == nil {
+		return errors.New("No such command in rename-command")
+	}
+	if s.renamed == nil {
+		s.renamed = maps.Clone(commands)
+	}
+	delete(s.renamed, from)
+	if to == "" {
+		return nil
+	}
+	if s.renamed[to] != nil {
+		return errors.New("Target command name already exists")
+	}
+	s.renamed[to] = cmd
+	return nil
+}
+
+// CheckRenames returns a check of rename-command lines for
+// config.CheckDirective: each line against the table as the lines before
+// it left it, with Redis's errors.
+func CheckRenames() func(args []string) error {
+	var s Server
+	return func(args []string) error { return s.RenameCommand(args[0], args[1]) }
 }
 
 // LookupCommandName finds a top-level command by name (any case).

@@ -30,13 +30,15 @@ func init() {
 
 // lookupCommandBySpec finds a command by full name, "get" or "config|get"
 // (any case), as Redis's lookupCommandBySds.
-func lookupCommandBySpec(name string) *Command {
+func lookupCommandBySpec(name string) *Command { return commands.lookupBySpec(name) }
+
+func (t Table) lookupBySpec(name string) *Command {
 	parts := strings.Split(strings.ToLower(name), "|")
 	switch len(parts) {
 	case 1:
-		return commands[parts[0]]
+		return t[parts[0]]
 	case 2:
-		if p := commands[parts[0]]; p != nil && p.Sub != nil {
+		if p := t[parts[0]]; p != nil && p.Sub != nil {
 			return p.Sub[parts[1]]
 		}
 	}
@@ -102,14 +104,15 @@ func writeCommandDocs(c *Client, cmd *Command) {
 
 // commandCommand is COMMAND without a subcommand: every command's info.
 func commandCommand(c *Client) {
-	names := commands.sortedNames()
+	t := c.srv.table()
+	names := t.sortedNames()
 	c.ArrayLen(len(names))
 	for _, n := range names {
-		writeCommandInfo(c, commands[n])
+		writeCommandInfo(c, t[n])
 	}
 }
 
-func commandCountCommand(c *Client) { c.Int(int64(len(commands))) }
+func commandCountCommand(c *Client) { c.Int(int64(len(c.srv.table()))) }
 
 func commandInfoCommand(c *Client) {
 	if len(c.Argv) == 2 {
@@ -118,19 +121,20 @@ func commandInfoCommand(c *Client) {
 	}
 	c.ArrayLen(len(c.Argv) - 2)
 	for _, a := range c.Argv[2:] {
-		writeCommandInfo(c, lookupCommandBySpec(bstr(a)))
+		writeCommandInfo(c, c.srv.table().lookupBySpec(bstr(a)))
 	}
 }
 
 func commandDocsCommand(c *Client) {
 	var cmds []*Command
 	if len(c.Argv) == 2 {
-		for _, n := range commands.sortedNames() {
-			cmds = append(cmds, commands[n])
+		t := c.srv.table()
+		for _, n := range t.sortedNames() {
+			cmds = append(cmds, t[n])
 		}
 	} else {
 		for _, a := range c.Argv[2:] {
-			if cmd := lookupCommandBySpec(bstr(a)); cmd != nil {
+			if cmd := c.srv.table().lookupBySpec(bstr(a)); cmd != nil {
 				cmds = append(cmds, cmd)
 			}
 		}
@@ -213,7 +217,7 @@ func commandGetKeysAndFlagsCommand(c *Client) { getKeysSubcommand(c, true) }
 // getKeysSubcommand is Redis's getKeysSubcommandImpl.
 func getKeysSubcommand(c *Client, withFlags bool) {
 	argv := c.Argv[2:]
-	cmd := lookupCommand(argv)
+	cmd := c.srv.table().lookup(argv)
 	if cmd != nil && cmd.Sub != nil && len(argv) > 1 {
 		cmd = nil // unknown subcommand
 	}

@@ -140,7 +140,7 @@ func (s *Server) protocolError(c *Client, err error) {
 // server's state, then runs it (or queues it inside MULTI), as Redis's
 // processCommand. Every rejection is an error reply; nothing else happens.
 func (s *Server) processCommand(c *Client) {
-	cmd := lookupCommand(c.Argv)
+	cmd := s.table().lookup(c.Argv)
 	c.Cmd = cmd
 	if cmd == nil {
 		var args strings.Builder

@@ -29,7 +29,7 @@ func (s *Server) NewReplayClient() *Client {
 // returns ErrUnknownReplayed for a command that does not exist. Replies
 // are discarded.
 func (s *Server) Replay(c *Client, argv [][]byte) error {
-	cmd := lookupCommand(argv)
+	cmd := s.table().lookup(argv)
 	if cmd == nil || cmd.Sub != nil && len(argv) >= 2 {
 		return ErrUnknownReplayed
 	}

@@ -120,7 +120,7 @@ func (s *Server) ScriptCall(run *ScriptRun, argv [][]byte) (reply []byte, err st
 
 func (s *Server) scriptCall(run *ScriptRun, argv [][]byte) (reply []byte, err string) {
 	c := run.C
-	cmd := lookupCommand(argv)
+	cmd := s.table().lookup(argv)
 	if cmd == nil || cmd.Sub != nil && len(argv) >= 2 {
 		return nil, "Unknown Redis command called from script"
 	}
@@ -230,9 +230,9 @@ func (s *Server) ScriptFlagsCheck(caller *Client, write, ro, allowStale, allowOO
 func (s *Server) RunningStale() bool { return s.IsReplica && !s.MasterLinkUp && !s.ServeStaleData }
 
 // CommandExists reports whether argv names a command (and subcommand)
-// of the table.
-func CommandExists(argv [][]byte) bool {
-	cmd := lookupCommand(argv)
+// of the server's table.
+func (s *Server) CommandExists(argv [][]byte) bool {
+	cmd := s.table().lookup(argv)
 	return cmd != nil && !(cmd.Sub != nil && len(argv) >= 2)
 }
 

@@ -63,6 +63,7 @@ type Server struct {
 	pauseCron bool          // DEBUG PAUSE-CRON: the cron does nothing
 	sortBuf   sortScratch   // SORT's buffers, for the next SORT (sort.go)
 	inExec    bool          // EXEC runs its commands (multi.go)
+	renamed   Table         // the command table after rename-command (command.go), nil without
 	// replicaKeysWithExpire: keys with an expire time written on a
 	// writable replica by its clients, with their dbs (expire.go)
 	replicaKeysWithExpire map[string]uint64

@@ -238,7 +238,7 @@ func (e *Engine) redisACLCheckCmd(L *glua.LState) int {
 	if errMsg != "" {
 		return raise(L, errorTable(L, errMsg))
 	}
-	if !db.CommandExists(argv) {
+	if !e.srv.CommandExists(argv) {
 		return raise(L, errorTable(L, "Invalid command passed to redis.acl_check_cmd()"))
 	}
 	L.Push(glua.LBool(e.srv.ACLAllows(e.run.Caller, argv)))

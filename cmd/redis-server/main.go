@@ -104,6 +104,12 @@ func run(args []string) int {
 	}
 	db.ManageMemory()
 	srv := db.NewServer(cfg)
+	for _, args := range cfg.Directives("rename-command") {
+		if err := srv.RenameCommand(args[0], args[1]); err != nil { // checked as the file was read
+			logger.Warningf("rename-command %s %s: %v", args[0], args[1], err)
+			return 1
+		}
+	}
 	if !srv.LoadACLAtStartup() {
 		return 1
 	}
@@ -225,6 +231,7 @@ func run(args []string) int {
 // the config file (or "-" for standard input), then the options.
 func loadConfig(args []string) (*config.Config, error) {
 	cfg := config.New()
+	cfg.CheckDirective("rename-command", db.CheckRenames())
 	if err := cfg.LoadArgs(args); err != nil {
 		var oe *config.OpenError
 		if errors.As(err, &oe) {

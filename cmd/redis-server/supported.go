@@ -29,7 +29,7 @@ var supportedDirectives = []string{
 	"user", "aclfile", "acl-pubsub-default", "acllog-max-len",
 	"metrics-port", "metrics-bind", "dual-channel-replication-enabled", "replica-full-sync-buffer-limit",
 	"latency-tracking", "latency-tracking-info-percentiles", "propagation-error-behavior",
-	"enable-module-command", "active-expire-effort", "tracking-table-max-keys",
+	"enable-module-command", "active-expire-effort", "tracking-table-max-keys", "rename-command",
 	"cluster-enabled", "cluster-config-file", "cluster-node-timeout", "cluster-port",
 	"cluster-announce-ip", "cluster-announce-port", "cluster-announce-bus-port", "cluster-announce-hostname",
 	"cluster-require-full-coverage", "cluster-replica-validity-factor", "cluster-migration-barrier",
