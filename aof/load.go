@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -180,9 +179,8 @@ func (a *AOF) loadFiles() loadStatus {
 	s := a.srv
 	// As rdb.Load: a load allocates what it keeps, so collecting less
 	// often, on every core, saves time without costing memory.
-	defer debug.SetGCPercent(debug.SetGCPercent(400))
-	db.BackgroundWork(true)
-	defer db.BackgroundWork(false)
+	db.LoadWork(true)
+	defer db.LoadWork(false)
 	s.Loading = true
 	s.Persistence.LoadingStart = time.Now().Unix()
 	s.Persistence.LoadingTotalBytes, s.Persistence.LoadingLoaded = total, 0

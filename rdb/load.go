@@ -6,7 +6,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
-	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -118,9 +117,8 @@ func LoadFunctions(srv *db.Server, info *LoadInfo) error {
 func LoadInto(r io.Reader, l *db.Load, opt *LoadOptions) (*LoadInfo, error) {
 	// A load only allocates what it keeps: collecting garbage less often
 	// while it runs saves time without costing memory.
-	defer debug.SetGCPercent(debug.SetGCPercent(400))
-	db.BackgroundWork(true)
-	defer db.BackgroundWork(false)
+	db.LoadWork(true)
+	defer db.LoadWork(false)
 	if opt == nil {
 		opt = &LoadOptions{}
 	}
