@@ -117,6 +117,9 @@ type Server struct {
 	admin       adminState      // default replication id (server_cmds.go)
 	mem         memAccount      // used_memory's pending writes and peak (memory.go)
 	Persistence PersistenceInfo // INFO persistence, LASTSAVE; filled by persistence
+	// SkipChecksumValidation is DEBUG SET-SKIP-CHECKSUM-VALIDATION: RESTORE
+	// takes payloads whatever their checksum (Redis's tests of corrupt data).
+	SkipChecksumValidation bool
 	expireDB    int             // db the active expire cycle resumes at
 	nowMs       int64
 	monitors    []*Client

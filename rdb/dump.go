@@ -49,7 +49,7 @@ func ParsePayload(p []byte, srv *db.Server) (any, error) {
 	if ver > Version {
 		return nil, errBadPayload
 	}
-	if crc := binary.LittleEndian.Uint64(footer[2:]); crc != CRC64(0, p[:len(p)-8]) {
+	if crc := binary.LittleEndian.Uint64(footer[2:]); crc != CRC64(0, p[:len(p)-8]) && !srv.SkipChecksumValidation {
 		return nil, errBadPayload
 	}
 	body := p[:len(p)-10]

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/metrics"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -24,6 +25,11 @@ func init() {
 	db.RegisterCommand("bgsave", bgsaveCommand)
 	db.RegisterDebug("reload", -2, debugReload)
 	db.RegisterDebug("digest", 2, debugDigest)
+	db.RegisterDebug("set-skip-checksum-validation", 3, func(c *db.Client) {
+		n, _ := strconv.Atoi(c.Arg(2)) // atoi, as Redis
+		c.Srv().SkipChecksumValidation = n != 0
+		c.OK()
+	})
 	db.RegisterDebug("digest-value", -2, debugDigestValue)
 }
 

@@ -50,3 +50,23 @@ func TestRenameCommandErrors(t *testing.T) {
 		assert.Equal(t, "\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nReading the configuration file, "+want, errOut)
 	}
 }
+
+// DEBUG SET-SKIP-CHECKSUM-VALIDATION 1 makes RESTORE take a payload whatever
+// its checksum (Redis's fuzzer of corrupt payloads needs it); 0 checks it
+// again. As real Redis.
+func TestSkipChecksumValidation(t *testing.T) {
+	ctx := context.Background()
+	for _, bin := range []string{"", tool(t, "redis-server")} {
+		n := startNode(t, bin)
+		require.NoError(t, n.c.Set(ctx, "k", "value", 0).Err())
+		p, err := n.c.Dump(ctx, "k").Result()
+		require.NoError(t, err)
+		bad := p[:len(p)-1] + string(p[len(p)-1]^0xff)
+		assert.EqualError(t, n.c.Restore(ctx, "a", 0, bad).Err(), "ERR DUMP payload version or checksum are wrong", bin)
+		require.NoError(t, n.c.Do(ctx, "DEBUG", "SET-SKIP-CHECKSUM-VALIDATION", "1").Err())
+		require.NoError(t, n.c.Restore(ctx, "b", 0, bad).Err(), bin)
+		assert.Equal(t, "value", n.c.Get(ctx, "b").Val())
+		require.NoError(t, n.c.Do(ctx, "DEBUG", "SET-SKIP-CHECKSUM-VALIDATION", "0").Err())
+		assert.Error(t, n.c.Restore(ctx, "c", 0, bad).Err(), bin)
+	}
+}
