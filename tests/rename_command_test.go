@@ -61,7 +61,9 @@ func TestSkipChecksumValidation(t *testing.T) {
 		require.NoError(t, n.c.Set(ctx, "k", "value", 0).Err())
 		p, err := n.c.Dump(ctx, "k").Result()
 		require.NoError(t, err)
-		bad := p[:len(p)-1] + string(p[len(p)-1]^0xff)
+		b := []byte(p)
+		b[len(b)-1] ^= 0xff // the checksum's last byte
+		bad := string(b)
 		assert.EqualError(t, n.c.Restore(ctx, "a", 0, bad).Err(), "ERR DUMP payload version or checksum are wrong", bin)
 		require.NoError(t, n.c.Do(ctx, "DEBUG", "SET-SKIP-CHECKSUM-VALIDATION", "1").Err())
 		require.NoError(t, n.c.Restore(ctx, "b", 0, bad).Err(), bin)
