@@ -13,6 +13,7 @@ import (
 // name, or to none, from clients, scripts, MULTI, ACL DRYRUN and COMMAND
 // (which still shows the original name).
 func TestRenameCommand(t *testing.T) {
+	t.Parallel() // servers of its own, mostly waiting
 	ctx := context.Background()
 	conf := "rename-command flushdb badger\nrename-command config \"\"\nrename-command get fetch\nrename-command fetch read\n"
 	probes := [][]any{
@@ -41,6 +42,7 @@ func TestRenameCommand(t *testing.T) {
 // A rename-command line that names no command, or a name taken, is the
 // file's fatal error, as Redis reports it.
 func TestRenameCommandErrors(t *testing.T) {
+	t.Parallel() // servers of its own, mostly waiting
 	for conf, want := range map[string]string{
 		"port 7777\nrename-command nosuch x\n":                        "at line 2\n>>> 'rename-command nosuch x'\nNo such command in rename-command\n",
 		"port 7777\nrename-command get get\nrename-command set get\n": "at line 3\n>>> 'rename-command set get'\nTarget command name already exists\n",
@@ -55,6 +57,7 @@ func TestRenameCommandErrors(t *testing.T) {
 // its checksum (Redis's fuzzer of corrupt payloads needs it); 0 checks it
 // again. As real Redis.
 func TestSkipChecksumValidation(t *testing.T) {
+	t.Parallel() // servers of its own, mostly waiting
 	ctx := context.Background()
 	for _, bin := range []string{"", tool(t, "redis-server")} {
 		n := startNode(t, bin)

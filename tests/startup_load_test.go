@@ -48,6 +48,7 @@ func startLoading(t *testing.T, dir string, port int) (*redis.Client, *exec.Cmd,
 // answers -LOADING until the file is loaded (INFO, CONFIG answer), with
 // INFO's loading fields; then the data is there and it is ready.
 func TestStartupLoadAnswersLoading(t *testing.T) {
+	t.Parallel() // servers of its own, mostly waiting
 	ctx := context.Background()
 	n := startNode(t, "")
 	require.NoError(t, n.c.Do(ctx, "DEBUG", "POPULATE", 20000, "key", 100).Err())
@@ -87,6 +88,7 @@ func TestStartupLoadAnswersLoading(t *testing.T) {
 // SIGTERM while the dump file loads exits without saving: the file is not
 // replaced by the data not loaded yet.
 func TestStartupLoadShutdownKeepsTheFile(t *testing.T) {
+	t.Parallel() // servers of its own, mostly waiting
 	ctx := context.Background()
 	n := startNode(t, "", "--save", "3600 1")
 	require.NoError(t, n.c.Do(ctx, "DEBUG", "POPULATE", 20000, "key", 100).Err())
