@@ -79,6 +79,9 @@ type Client struct {
 
 	parser resp.Parser
 	qbuf   []byte // unconsumed input
+	// held is the input read while HoldInput holds it back, with its
+	// stream's unapplied part that its holder feeds first (FeedHeld).
+	held *[]byte
 	// argvOwned marks Argv as rewritten by the command (not borrowed).
 	argvOwned bool
 	// postponedArgv is the command CLIENT PAUSE holds back (owned copies).

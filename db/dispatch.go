@@ -13,6 +13,10 @@ import (
 // it, stopping early when c blocks, pauses or is being closed. data is
 // borrowed: what is left unparsed is copied into the client's own buffer.
 func (s *Server) ProcessInput(c *Client, data []byte) {
+	if c.held != nil {
+		*c.held = append(*c.held, data...)
+		return
+	}
 	c.NetIn += int64(len(data))
 	if c.Flags&ClientMaster != 0 {
 		s.Stats.NetReplIn += int64(len(data))
@@ -80,6 +84,45 @@ func (s *Server) ProcessInput(c *Client, data []byte) {
 		c.qbuf = append(c.qbuf[:0], rest...)
 	}
 	s.inputProcessed(c)
+}
+
+// HoldInput holds c's input back from now on: what it reads waits, after
+// first, until ReleaseInput, while its holder feeds it what must run
+// before (FeedHeld) one piece at a time, the loop serving the others in
+// between. A replica applies so the stream it buffered during a
+// dual-channel sync while its master's link goes on.
+func (s *Server) HoldInput(c *Client, first []byte) {
+	held := append([]byte(nil), first...)
+	c.held = &held
+}
+
+// FeedHeld runs data as c's input, before what is held.
+func (s *Server) FeedHeld(c *Client, data []byte) {
+	held := c.held
+	c.held = nil
+	s.ProcessInput(c, data)
+	if c.held == nil { // not released meanwhile
+		c.held = held
+	}
+}
+
+// HeldBytes is the input held back (HoldInput).
+func (c *Client) HeldBytes() int {
+	if c.held == nil {
+		return 0
+	}
+	return len(*c.held)
+}
+
+// ReleaseInput ends HoldInput: the input held runs now, and what c
+// reads from now on as it comes.
+func (s *Server) ReleaseInput(c *Client) {
+	if c.held == nil {
+		return
+	}
+	data := *c.held
+	c.held = nil
+	s.ProcessInput(c, data)
 }
 
 // bigArgsDone notes the arguments of a command just run that Redis

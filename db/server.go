@@ -120,21 +120,21 @@ type Server struct {
 	// SkipChecksumValidation is DEBUG SET-SKIP-CHECKSUM-VALIDATION: RESTORE
 	// takes payloads whatever their checksum (Redis's tests of corrupt data).
 	SkipChecksumValidation bool
-	expireDB    int             // db the active expire cycle resumes at
-	nowMs       int64
-	monitors    []*Client
-	climits     clientLimits // output buffer limits, client eviction (client_limits.go)
-	pubsub      pubsubRegistry
-	notifyFlags NotifyFlag
-	watched     map[watchedKey]map[*Client]struct{}
-	pauseUntil  time.Time
-	pauseWrite  bool          // CLIENT PAUSE WRITE rather than ALL
-	postponed   []*Client     // clients held back by CLIENT PAUSE (client_cmds.go)
-	shutdown    shutdownState // a shutdown waiting for the replicas (shutdown.go)
-	blocking    blockingState // clients blocked on keys (blocking.go)
-	lists       listSettings  // settings of new lists (t_list.go)
-	zsets       zsetSettings  // encoding thresholds of sorted sets (t_zset.go)
-	evict       evictState    // maxmemory and the eviction pool (evict.go)
+	expireDB               int // db the active expire cycle resumes at
+	nowMs                  int64
+	monitors               []*Client
+	climits                clientLimits // output buffer limits, client eviction (client_limits.go)
+	pubsub                 pubsubRegistry
+	notifyFlags            NotifyFlag
+	watched                map[watchedKey]map[*Client]struct{}
+	pauseUntil             time.Time
+	pauseWrite             bool          // CLIENT PAUSE WRITE rather than ALL
+	postponed              []*Client     // clients held back by CLIENT PAUSE (client_cmds.go)
+	shutdown               shutdownState // a shutdown waiting for the replicas (shutdown.go)
+	blocking               blockingState // clients blocked on keys (blocking.go)
+	lists                  listSettings  // settings of new lists (t_list.go)
+	zsets                  zsetSettings  // encoding thresholds of sorted sets (t_zset.go)
+	evict                  evictState    // maxmemory and the eviction pool (evict.go)
 }
 
 // NewServer builds the executor from a loaded configuration.

@@ -440,15 +440,37 @@ func (r *Repl) dualLoad(a *attempt, nc net.Conn, res *syncResult) {
 }
 
 // applyBuffered feeds the master client c the stream buffered during a
-// dual-channel sync, chunk by chunk (a command cut between two chunks
-// waits in its query buffer), before anything it reads from now on.
-func (r *Repl) applyBuffered(c *db.Client, res *syncResult) {
-	for i, chunk := range res.buffered {
-		r.srv.ProcessInput(c, chunk)
-		res.buffered[i] = nil // garbage as soon as applied
+// dual-channel sync before anything it reads from now on, which waits
+// meanwhile (HoldInput). The link is up already, as a classic replica's
+// once loaded with its master's buffer still to apply: the stream goes in
+// slices of applySlice bytes, one per loop turn, so that the replica
+// serves its clients (and reads the master, holding what it reads, rather
+// than leaving it in the master's output buffer) while it catches up. A
+// command cut between two slices waits in the query buffer.
+func (r *Repl) applyBuffered(c *db.Client, chunks [][]byte) {
+	l := r.link
+	if l == nil || l.Client != c {
+		return // the link is gone, and the stream with it
 	}
-	res.buffered = nil
+	budget := applySlice
+	for len(chunks) > 0 && budget > 0 {
+		n := min(len(chunks[0]), budget)
+		r.srv.FeedHeld(c, chunks[0][:n])
+		budget -= n
+		if chunks[0] = chunks[0][n:]; len(chunks[0]) == 0 {
+			chunks[0] = nil // garbage as soon as applied
+			chunks = chunks[1:]
+		}
+	}
+	if len(chunks) == 0 {
+		r.srv.ReleaseInput(c)
+		return
+	}
+	r.loop.Execute(func() { r.applyBuffered(c, chunks) })
 }
+
+// applySlice is how much buffered stream a replica applies per loop turn.
+const applySlice = 256 << 10
 
 // dualStats is what INFO shows of the dual-channel syncs of a replica.
 type dualStats struct {

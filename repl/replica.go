@@ -370,7 +370,11 @@ func (r *Repl) attemptDone(a *attempt, res *syncResult, c *db.Client, raw io.Wri
 		}
 		r.srv.SyncLoad(false) // the AOF restarts, with a rewrite
 	}
-	r.applyBuffered(c, res) // a dual-channel sync's stream (rdbchannel.go)
+	if len(res.buffered) > 0 { // a dual-channel sync's stream (rdbchannel.go)
+		r.srv.HoldInput(c, res.leftover)
+		r.applyBuffered(c, res.buffered)
+		return
+	}
 	if len(res.leftover) > 0 {
 		r.srv.ProcessInput(c, res.leftover)
 	}
