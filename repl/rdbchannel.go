@@ -30,6 +30,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"os"
 	"strconv"
@@ -453,6 +454,11 @@ func (r *Repl) applyBuffered(c *db.Client, chunks [][]byte) {
 		return // the link is gone, and the stream with it
 	}
 	budget := applySlice
+	if limit := r.dualParams().limit; limit > 0 && int64(c.HeldBytes()) > limit {
+		// The master writes faster than we catch up: apply the rest at
+		// once, the master's stream waiting in the socket meanwhile.
+		budget = math.MaxInt
+	}
 	for len(chunks) > 0 && budget > 0 {
 		n := min(len(chunks[0]), budget)
 		r.srv.FeedHeld(c, chunks[0][:n])
