@@ -3,10 +3,12 @@ package db
 import (
 	"bytes"
 	"fmt"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/redis-go/redis-server/config"
 	"github.com/redis-go/redis-server/internal/stream"
 )
 
@@ -57,4 +59,42 @@ func TestStreamCOW(t *testing.T) {
 	}
 	require.Greater(t, shared, 0, "untouched nodes stay shared")
 	require.Equal(t, stream.ID{Ms: 600, Seq: 1}, live.LastID)
+}
+
+// BenchmarkStreamGroupLoop is a work queue's cycle, as benchcmp's stream
+// section drives it: 10 XADDs, an XREADGROUP COUNT 10, the XACK of the 10
+// IDs. The stream starts again every 10000 cycles.
+func BenchmarkStreamGroupLoop(b *testing.B) {
+	srv := NewServer(config.New())
+	c := srv.NewClient(nopConn{}, "127.0.0.1:1", "127.0.0.1:6379", 8)
+	reset := encodeCommand(splitArgs(nil, "DEL s"))
+	create := encodeCommand(splitArgs(nil, "XGROUP CREATE s g $ MKSTREAM"))
+	read := encodeCommand(splitArgs(nil, "XREADGROUP GROUP g c COUNT 10 STREAMS s >"))
+	var adds, ack []byte
+	var id [10][]byte
+	cycle := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		if cycle%10000 == 0 {
+			srv.ProcessInput(c, reset)
+			srv.ProcessInput(c, create)
+		}
+		cycle++
+		adds, ack = adds[:0], append(ack[:0], "*13\r\n$4\r\nXACK\r\n$1\r\ns\r\n$1\r\ng\r\n"...)
+		for i := range id {
+			id[i] = strconv.AppendInt(append(id[i][:0], "1-"...), int64(cycle*10+i), 10)
+			adds = append(adds, "*5\r\n$4\r\nXADD\r\n$1\r\ns\r\n$"...)
+			adds = strconv.AppendInt(adds, int64(len(id[i])), 10)
+			adds = append(append(append(adds, "\r\n"...), id[i]...), "\r\n$1\r\nf\r\n$1\r\nv\r\n"...)
+			ack = strconv.AppendInt(append(ack, '$'), int64(len(id[i])), 10)
+			ack = append(append(append(ack, "\r\n"...), id[i]...), "\r\n"...)
+		}
+		srv.ProcessInput(c, adds)
+		srv.ProcessInput(c, read)
+		srv.ProcessInput(c, ack)
+		if !bytes.HasSuffix(c.Buf, []byte(":10\r\n")) {
+			b.Fatalf("%q", c.Buf)
+		}
+		c.Buf = c.Buf[:0]
+	}
 }
