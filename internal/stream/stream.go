@@ -307,11 +307,6 @@ func (v Value) Bytes(buf *[20]byte) []byte {
 	return v.S
 }
 
-func getValue(lp *listpack.Listpack, p int) Value {
-	s, n, isInt := lp.Get(p)
-	return Value{s, n, isInt}
-}
-
 // Entry is an entry met by a walk. Its fields and values borrow the node's
 // listpack: valid until the stream changes.
 type Entry struct {
@@ -332,19 +327,22 @@ func (e *Entry) NumFields() int { return e.numFields }
 func (e *Entry) Fields(fn func(field, value Value)) {
 	lp := e.lp
 	p := e.body
+	var f Value
 	if e.Flags&FlagSameFields != 0 {
-		f := e.masterFields
+		q := e.masterFields
 		for i := 0; i < e.numFields; i++ {
-			fn(getValue(lp, f), getValue(lp, p))
-			f = lp.Next(f)
-			p = lp.Next(p)
+			f.S, f.N, f.IsInt, q = lp.GetNext(q)
+			var v Value
+			v.S, v.N, v.IsInt, p = lp.GetNext(p)
+			fn(f, v)
 		}
 		return
 	}
 	for i := 0; i < e.numFields; i++ {
-		v := lp.Next(p)
-		fn(getValue(lp, p), getValue(lp, v))
-		p = lp.Next(v)
+		f.S, f.N, f.IsInt, p = lp.GetNext(p)
+		var v Value
+		v.S, v.N, v.IsInt, p = lp.GetNext(p)
+		fn(f, v)
 	}
 }
 
@@ -367,19 +365,18 @@ func nodeHeader(lp *listpack.Listpack) (fields, numFields, first int) {
 func readEntry(lp *listpack.Listpack, master ID, p, masterFields, masterNum int, e *Entry) int {
 	e.lp = lp
 	e.masterFields = masterFields
-	e.Flags = lpInt(lp, p)
-	p = lp.Next(p)
-	e.ID.Ms = master.Ms + uint64(lpInt(lp, p))
-	p = lp.Next(p)
-	e.ID.Seq = master.Seq + uint64(lpInt(lp, p))
-	p = lp.Next(p)
+	e.Flags, p = lpIntNext(lp, p)
+	ms, p := lpIntNext(lp, p)
+	seq, p := lpIntNext(lp, p)
+	e.ID = ID{master.Ms + uint64(ms), master.Seq + uint64(seq)}
 	skip := 0
 	if e.Flags&FlagSameFields != 0 {
 		e.numFields = masterNum
 		skip = masterNum
 	} else {
-		e.numFields = int(lpInt(lp, p))
-		p = lp.Next(p)
+		var n int64
+		n, p = lpIntNext(lp, p)
+		e.numFields = int(n)
 		skip = 2 * e.numFields
 	}
 	e.body = p
@@ -387,6 +384,15 @@ func readEntry(lp *listpack.Listpack, master ID, p, masterFields, masterNum int,
 		p = lp.Next(p)
 	}
 	return lp.Next(p)
+}
+
+// lpIntNext is lpInt that also returns the position of the next element.
+func lpIntNext(lp *listpack.Listpack, p int) (int64, int) {
+	s, n, isInt, next := lp.GetNext(p)
+	if !isInt {
+		n, _ = num.ParseInt(s)
+	}
+	return n, next
 }
 
 // entryStart returns the position of the flags of the entry whose lp-count

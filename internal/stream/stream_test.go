@@ -213,3 +213,23 @@ func BenchmarkAppend(b *testing.B) {
 		s.Append(ID{Ms: 1700000000000 + uint64(i/3), Seq: uint64(i % 3)}, fv, lim)
 	}
 }
+
+// BenchmarkWalkFields reads entries as XREADGROUP replies them: the
+// walk, then each field and value.
+func BenchmarkWalkFields(b *testing.B) {
+	s := New()
+	lim := Limits{MaxBytes: 4096, MaxEntries: 100}
+	for i := range 10000 {
+		s.Append(ID{Ms: 1700000000000 + uint64(i/3), Seq: uint64(i % 3)},
+			[][]byte{[]byte("field"), []byte("value"), []byte("n"), []byte(fmt.Sprint(i))}, lim)
+	}
+	b.ReportAllocs()
+	total := 0
+	for b.Loop() {
+		w := s.Walk(ID{}, MaxID, false)
+		for e := w.Next(); e != nil; e = w.Next() {
+			e.Fields(func(f, v Value) { total += len(f.S) + len(v.S) })
+		}
+	}
+	_ = total
+}
