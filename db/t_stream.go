@@ -892,8 +892,7 @@ func xreadCommand(c *Client) {
 			replyStreamRange(c, v, start, stream.MaxID, count, false)
 			continue
 		}
-		c.DB.LookupWrite(key) // detach a stream a snapshot shares
-		v = c.DB.Peek(key).(*Stream)
+		v = c.DB.LookupWrite(key).(*Stream) // detached if a snapshot shares it
 		g := v.LookupGroup(groupName)
 		cons := lookupOrCreateConsumer(c, v, g, key, groupName, consumerName, noack)
 		if history {
