@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -59,6 +60,30 @@ func TestStreamCOW(t *testing.T) {
 	}
 	require.Greater(t, shared, 0, "untouched nodes stay shared")
 	require.Equal(t, stream.ID{Ms: 600, Seq: 1}, live.LastID)
+}
+
+// TestPropagatorWhile: while its propagator is not listening (the AOF
+// off, replication without a backlog), a command collects nothing; once it
+// listens, XADD * goes out with its ID and XREADGROUP as XCLAIMs.
+func TestPropagatorWhile(t *testing.T) {
+	r := newLocalRunner(t)
+	var got []string
+	listening := false
+	r.srv.AddPropagatorWhile(PropagateAll, func(dbid int, argv [][]byte) {
+		got = append(got, string(bytes.Join(argv, []byte(" "))))
+	}, func() bool { return listening })
+	for _, cmd := range []string{"XADD s 1-1 f v", "XGROUP CREATE s g 0", "XREADGROUP GROUP g c STREAMS s >", "XACK s g 1-1"} {
+		r.do("a", splitArgs(nil, cmd))
+	}
+	require.Empty(t, got)
+	listening = true
+	r.do("a", splitArgs(nil, "XADD s * f v"))
+	require.Len(t, got, 1)
+	id := strings.Fields(got[0])[2]
+	require.Equal(t, "XADD s "+id+" f v", got[0])
+	r.do("a", splitArgs(nil, "XREADGROUP GROUP g c STREAMS s >"))
+	require.Equal(t, "XCLAIM s g c 0 "+id+" TIME ", got[1][:len("XCLAIM s g c 0 "+id+" TIME ")])
+	require.True(t, strings.HasSuffix(got[1], " RETRYCOUNT 1 FORCE JUSTID LASTID "+id), got[1])
 }
 
 // BenchmarkStreamGroupLoop is a work queue's cycle, as benchcmp's stream
