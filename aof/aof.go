@@ -102,7 +102,7 @@ func Attach(srv *db.Server) *AOF {
 	}
 	a.readSettings()
 	srv.AOF = a
-	srv.AddPropagator(db.PropagateAOF, a.feed)
+	srv.AddPropagatorWhile(db.PropagateAOF, a.feed, a.feeding)
 	srv.OnBeforeSleep(func() { a.flushIfOn(false) })
 	srv.OnCron(a.cron)
 	srv.OnDiskError(a.diskError)
@@ -143,11 +143,17 @@ func (a *AOF) Enabled() bool { return a.state != stateOff }
 // path is the path of a file of the AOF directory.
 func (a *AOF) path(name string) string { return filepath.Join(a.dirname, name) }
 
+// feeding reports whether feed keeps the writes: the AOF is on, or being
+// turned on by a rewrite in progress.
+func (a *AOF) feeding() bool {
+	return a.state != stateOff && (a.state != stateWaitRewrite || a.rw != nil)
+}
+
 // feed appends a write to the buffer, as Redis's feedAppendOnlyFile: a
 // timestamp annotation when the second changed (aof-timestamp-enabled), a
 // SELECT when the db changed, then the command.
 func (a *AOF) feed(dbid int, argv [][]byte) {
-	if a.state == stateOff || a.state == stateWaitRewrite && a.rw == nil {
+	if !a.feeding() {
 		return
 	}
 	if a.timestamps {

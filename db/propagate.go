@@ -43,8 +43,9 @@ type propagation struct {
 }
 
 type propagator struct {
-	target PropagateTarget
-	fn     Propagator
+	target    PropagateTarget
+	fn        Propagator
+	listening func() bool // nil: always
 }
 
 // propagatedOp is a write waiting in the unit, its argv owned.
@@ -62,12 +63,30 @@ var (
 // AddPropagator makes p receive every write for target (the replication
 // stream, the AOF). The order of calls is the order of the stream.
 func (s *Server) AddPropagator(target PropagateTarget, p Propagator) {
-	s.prop.to = append(s.prop.to, propagator{target, p})
+	s.AddPropagatorWhile(target, p, nil)
+}
+
+// AddPropagatorWhile is AddPropagator for a receiver that takes the
+// writes only in some states (the AOF while it is on, replication once it
+// has a backlog): while no receiver is listening, commands collect
+// nothing (the command itself, an XREADGROUP's XCLAIMs, SPOP's SREMs),
+// where Redis builds them all and drops them in propagateNow. p still
+// gets what is collected for another receiver, and drops it while it is
+// not listening.
+func (s *Server) AddPropagatorWhile(target PropagateTarget, p Propagator, listening func() bool) {
+	s.prop.to = append(s.prop.to, propagator{target, p, listening})
 }
 
 // propagating reports whether anything receives the writes: a command may
 // skip collecting its effects otherwise.
-func (s *Server) propagating() bool { return len(s.prop.to) > 0 }
+func (s *Server) propagating() bool {
+	for _, p := range s.prop.to {
+		if p.listening == nil || p.listening() {
+			return true
+		}
+	}
+	return false
+}
 
 // AlsoPropagate adds a write to the unit of the command being run, or
 // sends it now outside a command. argv is copied. A write made by a

@@ -432,9 +432,10 @@ func xaddCommand(c *Client) {
 			rewriteTrimArgs(c, s, &a)
 		}
 	}
-	if !a.idGiven || !a.seqGiven {
+	if (!a.idGiven || !a.seqGiven) && srv.propagating() {
 		// Replicas and the AOF get the generated ID (Redis's
-		// rewriteClientCommandArgument). The other arguments stay
+		// rewriteClientCommandArgument); with neither, the command is
+		// not propagated and keeps its arguments. The other arguments stay
 		// borrowed, which is enough: the command is propagated before the
 		// call returns. MONITOR shows the command as sent, from the argv
 		// call() kept (callState.argv), so with a monitor attached the ID
@@ -546,11 +547,21 @@ func xrangeGeneric(c *Client, rev bool) {
 func replyStreamRange(c *Client, s *Stream, start, end stream.ID, count int64, rev bool) {
 	d := c.Defer()
 	n := int64(0)
-	s.Range(start, end, rev, false, func(e *stream.Entry) bool {
-		replyStreamEntry(c, e)
-		n++
-		return count <= 0 || n < count
-	})
+	if rev {
+		s.Range(start, end, rev, false, func(e *stream.Entry) bool {
+			replyStreamEntry(c, e)
+			n++
+			return count <= 0 || n < count
+		})
+	} else {
+		w := s.Walk(start, end, false)
+		for e := w.Next(); e != nil; e = w.Next() {
+			replyStreamEntry(c, e)
+			if n++; count > 0 && n >= count {
+				break
+			}
+		}
+	}
 	c.SetArrayLen(d, int(n))
 }
 
@@ -881,8 +892,7 @@ func xreadCommand(c *Client) {
 			replyStreamRange(c, v, start, stream.MaxID, count, false)
 			continue
 		}
-		c.DB.LookupWrite(key) // detach a stream a snapshot shares
-		v = c.DB.Peek(key).(*Stream)
+		v = c.DB.LookupWrite(key).(*Stream) // detached if a snapshot shares it
 		g := v.LookupGroup(groupName)
 		cons := lookupOrCreateConsumer(c, v, g, key, groupName, consumerName, noack)
 		if history {

@@ -54,12 +54,17 @@ func replyGroupRange(c *Client, s *Stream, key, groupName []byte, g *stream.Grou
 	d := c.Defer()
 	n := int64(0)
 	propagateLastID := false
-	type served struct{ id, lastID stream.ID }
-	var ids []served
-	if count > 0 {
-		ids = make([]served, 0, min(count, 128))
+	now := srv.Now()
+	var prop *xclaimProp
+	if !noack && srv.propagating() {
+		prop = new(xclaimProp)
 	}
-	s.Range(start, stream.MaxID, false, false, func(e *stream.Entry) bool {
+	w := s.Walk(start, stream.MaxID, false)
+	for count <= 0 || n < count {
+		e := w.Next()
+		if e == nil {
+			break
+		}
 		id := e.ID
 		if id.Compare(g.LastID) > 0 {
 			if g.EntriesRead != stream.InvalidEntriesRead && !s.RangeHasTombstones(id, stream.MaxID) {
@@ -73,28 +78,24 @@ func replyGroupRange(c *Client, s *Stream, key, groupName []byte, g *stream.Grou
 			}
 		}
 		replyStreamEntry(c, e)
-		ids = append(ids, served{id, g.LastID})
 		n++
-		return count <= 0 || n < count
-	})
-	c.SetArrayLen(d, int(n))
-	if !noack {
-		now := srv.Now()
-		var prop xclaimProp
-		for _, e := range ids {
-			id := e.id
-			nack := &stream.NACK{Consumer: cons, DeliveryTime: now, DeliveryCount: 1}
-			if !g.PEL.Insert(id, nack) {
-				nack = g.PEL.Find(id)
-				nack.Consumer.PEL.Remove(id)
-				nack.Consumer = cons
-				nack.DeliveryTime = now
-				nack.DeliveryCount = 1
-			}
-			cons.PEL.Insert(id, nack)
-			prop.propagate(c, key, groupName, e.lastID, id, nack)
+		if noack {
+			continue
+		}
+		nack := &stream.NACK{Consumer: cons, DeliveryTime: now, DeliveryCount: 1}
+		if !g.PEL.Insert(id, nack) {
+			nack = g.PEL.Find(id)
+			nack.Consumer.PEL.Remove(id)
+			nack.Consumer = cons
+			nack.DeliveryTime = now
+			nack.DeliveryCount = 1
+		}
+		cons.PEL.Insert(id, nack)
+		if prop != nil {
+			prop.propagate(c, key, groupName, g.LastID, id, nack)
 		}
 	}
+	c.SetArrayLen(d, int(n))
 	if propagateLastID {
 		propagateGroupID(c, key, groupName, g)
 	}
@@ -113,6 +114,9 @@ var (
 
 // propagateXclaim is streamPropagateXCLAIM.
 func propagateXclaim(c *Client, key, groupName []byte, lastID, id stream.ID, nack *stream.NACK) {
+	if !c.srv.propagating() {
+		return // before x, which goes to the heap
+	}
 	var x xclaimProp
 	x.propagate(c, key, groupName, lastID, id, nack)
 }
@@ -129,9 +133,6 @@ type xclaimProp struct {
 }
 
 func (x *xclaimProp) propagate(c *Client, key, groupName []byte, lastID, id stream.ID, nack *stream.NACK) {
-	if !c.srv.propagating() {
-		return
-	}
 	b := x.buf[:0]
 	b = id.Append(b)
 	idEnd := len(b)
@@ -369,7 +370,10 @@ func xackCommand(c *Client) {
 		c.Int(0)
 		return
 	}
-	ids := make([]stream.ID, 0, len(c.Argv)-3)
+	// All the IDs are parsed before any is acknowledged: one invalid
+	// fails the command and changes nothing.
+	var buf [16]stream.ID
+	ids := buf[:0]
 	for j := 3; j < len(c.Argv); j++ {
 		id, ok := parseStreamID(c, c.Argv[j], 0, true, nil)
 		if !ok {
@@ -379,8 +383,7 @@ func xackCommand(c *Client) {
 	}
 	acked := 0
 	for _, id := range ids {
-		if nack := g.PEL.Find(id); nack != nil {
-			g.PEL.Remove(id)
+		if nack := g.PEL.Delete(id); nack != nil {
 			nack.Consumer.PEL.Remove(id)
 			acked++
 			c.srv.Dirty++

@@ -163,7 +163,9 @@ func (r *Repl) installMaster() {
 	// Redis's replicationCron runs its loop 0 right at startup, before any
 	// replica can attach: the first PING comes one period later.
 	r.cronLoops = 1
-	s.AddPropagator(db.PropagateRepl, r.propagate)
+	// Without a backlog propagate drops everything (no replica ever
+	// attached, or this is a replica): commands need not collect it.
+	s.AddPropagatorWhile(db.PropagateRepl, r.propagate, func() bool { return r.backlog != nil })
 	s.OnCron(r.masterCron)
 	s.OnClientFree(r.clientGone)
 	r.rdb.OnBgsaveDone(r.bgsaveDone)

@@ -33,7 +33,7 @@ func (a ID) Compare(b ID) int {
 }
 
 // Less reports whether a < b.
-func (a ID) Less(b ID) bool { return a.Compare(b) < 0 }
+func (a ID) Less(b ID) bool { return a.Ms < b.Ms || a.Ms == b.Ms && a.Seq < b.Seq }
 
 // IsZero reports whether the ID is 0-0.
 func (a ID) IsZero() bool { return a.Ms == 0 && a.Seq == 0 }

@@ -9,98 +9,175 @@ import "slices"
 // would move half the PEL on every XACK). Entries delivered by XREADGROUP
 // come in ID order and append to the last chunk, which fills up before a
 // new one starts.
+//
+// A work queue's PELs fill and empty all the time (a consumer's gets the
+// entries of each XREADGROUP, its XACK takes them out again): the last
+// chunk a PEL emptied is kept as its spare and holds the next chunk it
+// starts, so that a PEL of a steady size allocates nothing. The spare is
+// at most a chunk, a consumer's empty PEL keeps at most that much.
 type PEL struct {
-	chunks []*pelChunk
+	chunks [][]pelEntry // each holds 1 to pelChunkMax entries
 	n      int
+	spare  []pelEntry // empty; nil for none
 }
 
-type pelChunk struct {
-	ids   []ID
-	nacks []*NACK
+type pelEntry struct {
+	id   ID
+	nack *NACK
 }
 
-const pelChunkMax = 64
+const (
+	pelChunkMax   = 64
+	pelChunkFirst = 8 // the capacity of a PEL's first chunk
+)
 
 // Len returns the number of pending entries.
 func (p *PEL) Len() int { return p.n }
 
+// newChunk returns an empty chunk of at least capacity entries, the spare
+// when it is large enough.
+func (p *PEL) newChunk(capacity int) []pelEntry {
+	if cap(p.spare) >= capacity {
+		ch := p.spare
+		p.spare = nil
+		return ch
+	}
+	return make([]pelEntry, 0, capacity)
+}
+
+// dropChunk removes chunk c, which was emptied, keeping it as the spare
+// when it is larger than the one kept.
+func (p *PEL) dropChunk(c int) {
+	if ch := p.chunks[c]; cap(ch) > cap(p.spare) {
+		p.spare = ch[:0]
+	}
+	p.chunks = slices.Delete(p.chunks, c, c+1)
+}
+
 // locate returns the chunk holding id, or the one it would go in, and its
-// index there.
+// index there. It does its own binary searches: they run several times
+// for every entry an XREADGROUP delivers and an XACK acknowledges.
 func (p *PEL) locate(id ID) (c, i int, found bool) {
 	if len(p.chunks) == 0 {
 		return 0, 0, false
 	}
+	if first := p.chunks[0][0].id; !first.Less(id) {
+		return 0, 0, first == id // a consumer acknowledging in order
+	}
 	// The first chunk whose last ID is >= id; the last chunk when none.
-	c, _ = slices.BinarySearchFunc(p.chunks, id, func(ch *pelChunk, id ID) int {
-		return ch.ids[len(ch.ids)-1].Compare(id)
-	})
-	c = min(c, len(p.chunks)-1)
-	i, found = slices.BinarySearchFunc(p.chunks[c].ids, id, ID.Compare)
-	return c, i, found
+	lo, hi := 0, len(p.chunks)-1
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if ch := p.chunks[m]; ch[len(ch)-1].id.Less(id) {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	ch := p.chunks[lo]
+	l, h := 0, len(ch)
+	for l < h {
+		m := int(uint(l+h) >> 1)
+		if ch[m].id.Less(id) {
+			l = m + 1
+		} else {
+			h = m
+		}
+	}
+	return lo, l, l < len(ch) && ch[l].id == id
 }
 
 // Find returns the NACK of id, or nil.
 func (p *PEL) Find(id ID) *NACK {
 	if c, i, ok := p.locate(id); ok {
-		return p.chunks[c].nacks[i]
+		return p.chunks[c][i].nack
 	}
 	return nil
 }
 
 // Insert adds id unless present and reports whether it did.
 func (p *PEL) Insert(id ID, n *NACK) bool {
+	if last := len(p.chunks) - 1; last >= 0 {
+		if ch := p.chunks[last]; ch[len(ch)-1].id.Less(id) {
+			p.append(last, pelEntry{id, n}) // the common case: a new entry
+			return true
+		}
+	}
 	c, i, found := p.locate(id)
 	if found {
 		return false
 	}
 	p.n++
 	if len(p.chunks) == 0 {
-		p.chunks = []*pelChunk{{ids: []ID{id}, nacks: []*NACK{n}}}
+		ch := p.newChunk(pelChunkFirst)
+		p.chunks = append(p.chunks, append(ch, pelEntry{id, n}))
 		return true
 	}
 	ch := p.chunks[c]
-	if len(ch.ids) == pelChunkMax {
-		if c == len(p.chunks)-1 && i == pelChunkMax {
-			// Appending to a PEL that fills chunks: a new last chunk, of
-			// the full size at once.
-			ch := &pelChunk{ids: make([]ID, 1, pelChunkMax), nacks: make([]*NACK, 1, pelChunkMax)}
-			ch.ids[0], ch.nacks[0] = id, n
-			p.chunks = append(p.chunks, ch)
-			return true
-		}
+	if len(ch) == pelChunkMax {
 		// Split the full chunk in halves, then insert in the right one.
 		half := pelChunkMax / 2
-		right := &pelChunk{ids: slices.Clone(ch.ids[half:]), nacks: slices.Clone(ch.nacks[half:])}
-		clear(ch.nacks[half:])
-		ch.ids, ch.nacks = ch.ids[:half], ch.nacks[:half]
+		right := append(p.newChunk(pelChunkMax), ch[half:]...)
+		clear(ch[half:])
+		p.chunks[c] = ch[:half]
 		p.chunks = slices.Insert(p.chunks, c+1, right)
 		if i > half {
-			ch, i = right, i-half
+			c, i = c+1, i-half
 		}
+		ch = p.chunks[c]
 	}
-	ch.ids = slices.Insert(ch.ids, i, id)
-	ch.nacks = slices.Insert(ch.nacks, i, n)
+	if len(ch) == cap(ch) {
+		ch = grow(ch)
+	}
+	p.chunks[c] = slices.Insert(ch, i, pelEntry{id, n})
 	return true
 }
 
+// append adds e after the last entry of chunk last, the last chunk, or
+// in a new chunk when that one is full.
+func (p *PEL) append(last int, e pelEntry) {
+	p.n++
+	ch := p.chunks[last]
+	switch {
+	case len(ch) == pelChunkMax:
+		// A PEL that fills chunks: a new last chunk, of the full size at
+		// once.
+		p.chunks = append(p.chunks, append(p.newChunk(pelChunkMax), e))
+		return
+	case len(ch) == cap(ch):
+		ch = grow(ch)
+	}
+	p.chunks[last] = append(ch, e)
+}
+
+// grow returns a full chunk with twice its capacity, at most
+// pelChunkMax (append would round it up to its allocation).
+func grow(ch []pelEntry) []pelEntry {
+	g := make([]pelEntry, len(ch), min(2*cap(ch), pelChunkMax))
+	copy(g, ch)
+	return g
+}
+
 // Remove deletes id and reports whether it was there.
-func (p *PEL) Remove(id ID) bool {
+func (p *PEL) Remove(id ID) bool { return p.Delete(id) != nil }
+
+// Delete removes id and returns its NACK, or nil if it was not there
+// (Find then Remove in one search).
+func (p *PEL) Delete(id ID) *NACK {
 	c, i, found := p.locate(id)
 	if !found {
-		return false
+		return nil
 	}
 	p.n--
 	ch := p.chunks[c]
-	if len(ch.ids) == 1 {
-		p.chunks = slices.Delete(p.chunks, c, c+1)
-		if len(p.chunks) == 0 {
-			p.chunks = nil
-		}
-		return true
+	n := ch[i].nack
+	if len(ch) == 1 {
+		clear(ch)
+		p.dropChunk(c)
+		return n
 	}
-	ch.ids = slices.Delete(ch.ids, i, i+1)
-	ch.nacks = slices.Delete(ch.nacks, i, i+1)
-	return true
+	p.chunks[c] = slices.Delete(ch, i, i+1)
+	return n
 }
 
 // PELIter is a position in a PEL. It is valid until the PEL changes.
@@ -116,7 +193,7 @@ func (p *PEL) Iter() PELIter { return PELIter{p: p} }
 func (p *PEL) Seek(id ID) PELIter {
 	c, i, _ := p.locate(id)
 	it := PELIter{p: p, c: c, i: i}
-	if c < len(p.chunks) && i == len(p.chunks[c].ids) {
+	if c < len(p.chunks) && i == len(p.chunks[c]) {
 		it.c, it.i = c+1, 0
 	}
 	return it
@@ -127,31 +204,33 @@ func (it *PELIter) Valid() bool { return it.c < len(it.p.chunks) }
 
 // Next moves to the next entry.
 func (it *PELIter) Next() {
-	if it.i++; it.i == len(it.p.chunks[it.c].ids) {
+	if it.i++; it.i == len(it.p.chunks[it.c]) {
 		it.c, it.i = it.c+1, 0
 	}
 }
 
 // ID returns the entry's ID.
-func (it *PELIter) ID() ID { return it.p.chunks[it.c].ids[it.i] }
+func (it *PELIter) ID() ID { return it.p.chunks[it.c][it.i].id }
 
 // NACK returns the entry's NACK.
-func (it *PELIter) NACK() *NACK { return it.p.chunks[it.c].nacks[it.i] }
+func (it *PELIter) NACK() *NACK { return it.p.chunks[it.c][it.i].nack }
 
 // First and Last return the smallest and the largest ID; the PEL must not
 // be empty.
-func (p *PEL) First() ID { return p.chunks[0].ids[0] }
+func (p *PEL) First() ID { return p.chunks[0][0].id }
 
 func (p *PEL) Last() ID {
 	ch := p.chunks[len(p.chunks)-1]
-	return ch.ids[len(ch.ids)-1]
+	return ch[len(ch)-1].id
 }
 
 // IDs returns a copy of the IDs in order.
 func (p *PEL) IDs() []ID {
 	out := make([]ID, 0, p.n)
 	for _, ch := range p.chunks {
-		out = append(out, ch.ids...)
+		for _, e := range ch {
+			out = append(out, e.id)
+		}
 	}
 	return out
 }
@@ -159,14 +238,14 @@ func (p *PEL) IDs() []ID {
 // clone returns a copy whose NACKs are mapped by fn.
 func (p *PEL) clone(fn func(*NACK) *NACK) PEL {
 	out := PEL{n: p.n}
-	if p.chunks == nil {
+	if len(p.chunks) == 0 {
 		return out
 	}
-	out.chunks = make([]*pelChunk, len(p.chunks))
+	out.chunks = make([][]pelEntry, len(p.chunks))
 	for i, ch := range p.chunks {
-		nc := &pelChunk{ids: slices.Clone(ch.ids), nacks: make([]*NACK, len(ch.nacks))}
-		for j, n := range ch.nacks {
-			nc.nacks[j] = fn(n)
+		nc := make([]pelEntry, len(ch))
+		for j, e := range ch {
+			nc[j] = pelEntry{e.id, fn(e.nack)}
 		}
 		out.chunks[i] = nc
 	}

@@ -307,11 +307,6 @@ func (v Value) Bytes(buf *[20]byte) []byte {
 	return v.S
 }
 
-func getValue(lp *listpack.Listpack, p int) Value {
-	s, n, isInt := lp.Get(p)
-	return Value{s, n, isInt}
-}
-
 // Entry is an entry met by a walk. Its fields and values borrow the node's
 // listpack: valid until the stream changes.
 type Entry struct {
@@ -332,19 +327,22 @@ func (e *Entry) NumFields() int { return e.numFields }
 func (e *Entry) Fields(fn func(field, value Value)) {
 	lp := e.lp
 	p := e.body
+	var f Value
 	if e.Flags&FlagSameFields != 0 {
-		f := e.masterFields
+		q := e.masterFields
 		for i := 0; i < e.numFields; i++ {
-			fn(getValue(lp, f), getValue(lp, p))
-			f = lp.Next(f)
-			p = lp.Next(p)
+			f.S, f.N, f.IsInt, q = lp.GetNext(q)
+			var v Value
+			v.S, v.N, v.IsInt, p = lp.GetNext(p)
+			fn(f, v)
 		}
 		return
 	}
 	for i := 0; i < e.numFields; i++ {
-		v := lp.Next(p)
-		fn(getValue(lp, p), getValue(lp, v))
-		p = lp.Next(v)
+		f.S, f.N, f.IsInt, p = lp.GetNext(p)
+		var v Value
+		v.S, v.N, v.IsInt, p = lp.GetNext(p)
+		fn(f, v)
 	}
 }
 
@@ -367,19 +365,18 @@ func nodeHeader(lp *listpack.Listpack) (fields, numFields, first int) {
 func readEntry(lp *listpack.Listpack, master ID, p, masterFields, masterNum int, e *Entry) int {
 	e.lp = lp
 	e.masterFields = masterFields
-	e.Flags = lpInt(lp, p)
-	p = lp.Next(p)
-	e.ID.Ms = master.Ms + uint64(lpInt(lp, p))
-	p = lp.Next(p)
-	e.ID.Seq = master.Seq + uint64(lpInt(lp, p))
-	p = lp.Next(p)
+	e.Flags, p = lpIntNext(lp, p)
+	ms, p := lpIntNext(lp, p)
+	seq, p := lpIntNext(lp, p)
+	e.ID = ID{master.Ms + uint64(ms), master.Seq + uint64(seq)}
 	skip := 0
 	if e.Flags&FlagSameFields != 0 {
 		e.numFields = masterNum
 		skip = masterNum
 	} else {
-		e.numFields = int(lpInt(lp, p))
-		p = lp.Next(p)
+		var n int64
+		n, p = lpIntNext(lp, p)
+		e.numFields = int(n)
 		skip = 2 * e.numFields
 	}
 	e.body = p
@@ -387,6 +384,15 @@ func readEntry(lp *listpack.Listpack, master ID, p, masterFields, masterNum int,
 		p = lp.Next(p)
 	}
 	return lp.Next(p)
+}
+
+// lpIntNext is lpInt that also returns the position of the next element.
+func lpIntNext(lp *listpack.Listpack, p int) (int64, int) {
+	s, n, isInt, next := lp.GetNext(p)
+	if !isInt {
+		n, _ = num.ParseInt(s)
+	}
+	return n, next
 }
 
 // entryStart returns the position of the flags of the entry whose lp-count
@@ -425,29 +431,16 @@ func (s *Stream) nodeFor(id ID) int {
 // deleted entries are visited too. The stream must not change during the
 // walk.
 func (s *Stream) Range(start, end ID, rev, tombstones bool, fn func(e *Entry) bool) {
+	if !rev {
+		w := s.Walk(start, end, tombstones)
+		for e := w.Next(); e != nil && fn(e); e = w.Next() {
+		}
+		return
+	}
 	if len(s.Nodes) == 0 {
 		return
 	}
 	var e Entry
-	if !rev {
-		for i := s.nodeFor(start); i < len(s.Nodes); i++ {
-			n := &s.Nodes[i]
-			fields, num, p := nodeHeader(n.LP)
-			for p >= 0 {
-				next := readEntry(n.LP, n.Master, p, fields, num, &e)
-				if e.ID.Compare(start) >= 0 && (tombstones || e.Flags&FlagDeleted == 0) {
-					if e.ID.Compare(end) > 0 {
-						return
-					}
-					if !fn(&e) {
-						return
-					}
-				}
-				p = next
-			}
-		}
-		return
-	}
 	i := len(s.Nodes) - 1
 	if end != MaxID {
 		i = s.nodeFor(end)
@@ -473,6 +466,50 @@ func (s *Stream) Range(start, end ID, rev, tombstones bool, fn func(e *Entry) bo
 	}
 }
 
+// Walker walks entries forward, as Range without a callback: the hot
+// paths (XREADGROUP, XRANGE) keep it and its Entry on their stack.
+type Walker struct {
+	s            *Stream
+	start, end   ID
+	tombstones   bool
+	node         int // the node walked, len(s.Nodes) once done
+	p            int // the next entry's flags in the node, -1 at its end
+	fields, nfld int // the node's master fields and their number
+	e            Entry
+}
+
+// Walk returns a Walker of the live entries with start <= ID <= end (the
+// deleted ones too with tombstones). The stream must not change during
+// the walk.
+func (s *Stream) Walk(start, end ID, tombstones bool) Walker {
+	return Walker{s: s, start: start, end: end, tombstones: tombstones, node: s.nodeFor(start) - 1, p: -1}
+}
+
+// Next returns the next entry, valid until the following call, or nil
+// at the end.
+func (w *Walker) Next() *Entry {
+	for {
+		if w.p < 0 {
+			if w.node++; w.node >= len(w.s.Nodes) {
+				w.node = len(w.s.Nodes)
+				return nil
+			}
+			w.fields, w.nfld, w.p = nodeHeader(w.s.Nodes[w.node].LP)
+			continue
+		}
+		n := &w.s.Nodes[w.node]
+		w.p = readEntry(n.LP, n.Master, w.p, w.fields, w.nfld, &w.e)
+		if w.e.ID.Less(w.start) || !w.tombstones && w.e.Flags&FlagDeleted != 0 {
+			continue
+		}
+		if w.end.Less(w.e.ID) {
+			w.node, w.p = len(w.s.Nodes), -1
+			return nil
+		}
+		return &w.e
+	}
+}
+
 // Get calls fn with the live entry id and reports whether it exists.
 func (s *Stream) Get(id ID, fn func(e *Entry)) bool {
 	found := false
@@ -487,7 +524,10 @@ func (s *Stream) Get(id ID, fn func(e *Entry)) bool {
 }
 
 // Exists reports whether the live entry id exists (streamEntryExists).
-func (s *Stream) Exists(id ID) bool { return s.Get(id, nil) }
+func (s *Stream) Exists(id ID) bool {
+	w := s.Walk(id, id, false)
+	return w.Next() != nil
+}
 
 // Delete flags the entry id as deleted, as streamDeleteItem, and reports
 // whether it was live. The node goes when it was its last live entry. It
@@ -537,18 +577,25 @@ func (s *Stream) deleteAt(i, p int, flags int64) {
 // skipTombstones only live entries count. With no entry it is the largest
 // ID for first, 0-0 for last.
 func (s *Stream) EdgeID(first, skipTombstones bool) ID {
-	id, found := ID{}, false
-	s.Range(ID{}, MaxID, !first, !skipTombstones, func(e *Entry) bool {
-		id, found = e.ID, true
-		return false
-	})
-	if !found {
-		if first {
-			return MaxID
+	if first {
+		w := s.Walk(ID{}, MaxID, !skipTombstones)
+		if e := w.Next(); e != nil {
+			return e.ID
 		}
-		return ID{}
+		return MaxID
 	}
-	return id
+	var e Entry
+	for i := len(s.Nodes) - 1; i >= 0; i-- {
+		n := &s.Nodes[i]
+		fields, num, _ := nodeHeader(n.LP)
+		for p := entryStart(n.LP, n.LP.Last()); p >= 0; p = entryStart(n.LP, n.LP.Prev(p)) {
+			readEntry(n.LP, n.Master, p, fields, num, &e)
+			if !skipTombstones || e.Flags&FlagDeleted == 0 {
+				return e.ID
+			}
+		}
+	}
+	return ID{}
 }
 
 // LastValidID returns the last live entry's ID (streamLastValidID).

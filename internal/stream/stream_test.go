@@ -46,6 +46,14 @@ func TestStreamModel(t *testing.T) {
 		})
 		require.Equal(t, fmt.Sprint(model), fmt.Sprint(rev))
 		require.Equal(t, uint64(len(model)), s.Length)
+		if len(model) > 0 {
+			require.Equal(t, model[0], s.EdgeID(true, true))
+			require.Equal(t, model[len(model)-1], s.EdgeID(false, true))
+			mid := model[len(model)/2]
+			w := s.Walk(mid, mid, false)
+			e := w.Next()
+			require.True(t, e != nil && e.ID == mid && w.Next() == nil)
+		}
 		for _, n := range s.Nodes {
 			require.True(t, ValidateNode(n.LP))
 		}
@@ -108,9 +116,12 @@ func TestPEL(t *testing.T) {
 			i++
 		}
 		for _, ch := range p.chunks {
-			if len(ch.ids) == 0 || len(ch.ids) > pelChunkMax {
-				t.Fatalf("chunk of %d", len(ch.ids))
+			if len(ch) == 0 || len(ch) > pelChunkMax || cap(ch) > pelChunkMax {
+				t.Fatalf("chunk of %d, capacity %d", len(ch), cap(ch))
 			}
+		}
+		if len(p.spare) != 0 || cap(p.spare) > pelChunkMax {
+			t.Fatalf("spare of %d, capacity %d", len(p.spare), cap(p.spare))
 		}
 	}
 	next := uint64(0)
@@ -161,6 +172,33 @@ func TestPEL(t *testing.T) {
 	check()
 }
 
+// TestPELQueue is a work queue's PEL: entries appended in batches and all
+// acknowledged, which reuses the chunks and allocates nothing.
+func TestPELQueue(t *testing.T) {
+	var p PEL
+	next := uint64(0)
+	nack := &NACK{}
+	batch := func() {
+		first := next
+		for range 10 {
+			next++
+			p.Insert(ID{Ms: next}, nack)
+		}
+		for id := first + 1; id <= next; id++ {
+			if p.Delete(ID{Ms: id}) != nack {
+				t.Fatalf("Delete %d", id)
+			}
+		}
+	}
+	batch()
+	if n := testing.AllocsPerRun(100, batch); n != 0 {
+		t.Fatalf("%v allocations a batch", n)
+	}
+	if p.Len() != 0 || len(p.chunks) != 0 {
+		t.Fatalf("%d entries left", p.Len())
+	}
+}
+
 // BenchmarkAppend is XADD's work on the value: one field, new IDs, nodes
 // of Redis's default limits.
 func BenchmarkAppend(b *testing.B) {
@@ -174,4 +212,24 @@ func BenchmarkAppend(b *testing.B) {
 		}
 		s.Append(ID{Ms: 1700000000000 + uint64(i/3), Seq: uint64(i % 3)}, fv, lim)
 	}
+}
+
+// BenchmarkWalkFields reads entries as XREADGROUP replies them: the
+// walk, then each field and value.
+func BenchmarkWalkFields(b *testing.B) {
+	s := New()
+	lim := Limits{MaxBytes: 4096, MaxEntries: 100}
+	for i := range 10000 {
+		s.Append(ID{Ms: 1700000000000 + uint64(i/3), Seq: uint64(i % 3)},
+			[][]byte{[]byte("field"), []byte("value"), []byte("n"), []byte(fmt.Sprint(i))}, lim)
+	}
+	b.ReportAllocs()
+	total := 0
+	for b.Loop() {
+		w := s.Walk(ID{}, MaxID, false)
+		for e := w.Next(); e != nil; e = w.Next() {
+			e.Fields(func(f, v Value) { total += len(f.S) + len(v.S) })
+		}
+	}
+	_ = total
 }
