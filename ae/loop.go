@@ -345,6 +345,7 @@ func (l *Loop) flush(c gnet.Conn, cl *db.Client) gnet.Action {
 	}
 	if len(cl.Buf) > 0 && !cl.HoldOutput {
 		n := len(cl.Buf)
+		counted := cl.OutputCounted()
 		c.Write(cl.Buf)
 		cl.NetOut += int64(n)
 		if cl.Flags&db.ClientReplica != 0 {
@@ -356,6 +357,9 @@ func (l *Loop) flush(c gnet.Conn, cl *db.Client) gnet.Action {
 			cl.Buf = nil
 		} else {
 			cl.Buf = cl.Buf[:0]
+		}
+		if counted {
+			l.srv.ClientWrote(cl)
 		}
 	}
 	if cl.Closing() {

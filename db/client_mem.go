@@ -247,6 +247,18 @@ func (s *Server) clientMemChanged(c *Client) {
 	}
 }
 
+// OutputCounted reports whether c's output counts in its memory now
+// (past its static buffer, or waiting in the connection): a write then
+// changes its share (ClientWrote).
+func (c *Client) OutputCounted() bool { return c.outputMem() > 0 }
+
+// ClientWrote recounts c after its output was written, as Redis's
+// writeToClient does: without it a client that only receives (pushes,
+// invalidations, messages) kept the memory of output long written in
+// used_memory until the cron, and eviction went on for memory already
+// freed.
+func (s *Server) ClientWrote(c *Client) { s.clientMemChanged(c) }
+
 // recountClient updates c's share of used_memory, which Redis's allocator
 // counts at once (a new client, a read growing the query buffer). It
 // reports false for a fake client or one freed.

@@ -4,8 +4,11 @@ package tests
 // RDB files and DUMP/RESTORE between this server and real Redis 7.0.
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -325,4 +328,79 @@ func TestBgsaveWithClocksUnderAccess(t *testing.T) {
 	freq, err := rc.ObjectFreq(ctx, "key:19999").Result()
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, freq, int64(4)) // 5 at most one minute ago
+}
+
+// Evicting keys that clients track sends them invalidations; once written
+// to their sockets those take no memory, and eviction stops where the
+// limit is met instead of feeding on the memory of output already gone
+// (Redis's "client tracking don't cause eviction feedback loop"): both
+// servers evict a few dozen of 300 keys.
+func TestTrackingEvictionNoFeedbackLoop(t *testing.T) {
+	t.Parallel() // servers of its own
+	ctx := context.Background()
+	for _, bin := range []string{"", tool(t, "redis-server")} {
+		n := startNode(t, bin)
+		// A command's first latency histogram takes memory too.
+		require.NoError(t, n.c.ConfigSet(ctx, "latency-tracking", "no").Err())
+		require.NoError(t, n.c.ConfigSet(ctx, "maxmemory-policy", "allkeys-lru").Err())
+		require.NoError(t, n.c.ConfigSet(ctx, "maxmemory-eviction-tenacity", "100").Err())
+		var trackers []net.Conn
+		for range 10 {
+			c, err := net.Dial("tcp", n.Addr())
+			require.NoError(t, err)
+			defer c.Close()
+			_, err = c.Write([]byte("HELLO 3\r\nCLIENT TRACKING on\r\n"))
+			require.NoError(t, err)
+			trackers = append(trackers, c)
+		}
+		readers := make([]*bufio.Reader, len(trackers))
+		for i, c := range trackers {
+			readers[i] = bufio.NewReader(c)
+			skipRESP3(t, readers[i]) // HELLO's map
+			skipRESP3(t, readers[i]) // +OK
+		}
+		for j := range 300 {
+			key := strconv.Itoa(j) + strings.Repeat("x", 1000)
+			require.NoError(t, n.c.Set(ctx, key, "x", 0).Err())
+			for i, c := range trackers {
+				_, err := c.Write([]byte("GET " + key + "\r\n"))
+				require.NoError(t, err)
+				skipRESP3(t, readers[i])
+			}
+		}
+		// The cron trims the query buffers' excess within a second (a
+		// clock, not a speed): then used_memory holds still.
+		time.Sleep(1100 * time.Millisecond)
+		used := atoi(t, infoMap(t, n.c, "memory")["used_memory"])
+		require.NoError(t, n.c.ConfigSet(ctx, "maxmemory", strconv.Itoa(used-40000)).Err())
+		evicted := atoi(t, infoMap(t, n.c, "stats")["evicted_keys"])
+		size := n.c.DBSize(ctx).Val()
+		t.Logf("%s: evicted %d, %d keys left", binName(bin), evicted, size)
+		require.True(t, size >= 200 && size <= 300, "%s: %d keys left", binName(bin), size)
+		require.True(t, evicted >= 10 && evicted <= 50, "%s: %d keys evicted", binName(bin), evicted)
+	}
+}
+
+// skipRESP3 reads one RESP3 reply (of the kinds HELLO, CLIENT TRACKING and
+// GET give) and drops it.
+func skipRESP3(t *testing.T, r *bufio.Reader) {
+	t.Helper()
+	line, err := r.ReadString('\n')
+	require.NoError(t, err)
+	n, _ := strconv.Atoi(strings.TrimSpace(line[1:]))
+	switch line[0] {
+	case '$':
+		if n >= 0 {
+			_, err := io.ReadFull(r, make([]byte, n+2))
+			require.NoError(t, err)
+		}
+	case '*', '>':
+		for range n {
+			skipRESP3(t, r)
+		}
+	case '%':
+		for range 2 * n {
+			skipRESP3(t, r)
+		}
+	}
 }
