@@ -513,6 +513,9 @@ func (e *evictState) poolInsert(dbid int, key string, idle uint64) {
 // counted, or the loop would never end), and false when key is gone.
 func (s *Server) evictKey(db *DB, key string) (int64, bool) {
 	k := keyBytes(key) // the dict's own key, which the pool keeps
+	if s.evict.lazy {
+		s.lazyFreed(db.lookup(k))
+	}
 	before := db.mem + db.tableMemory()
 	var deleted bool
 	if s.latency.threshold > 0 {

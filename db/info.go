@@ -307,7 +307,7 @@ func (s *Server) infoMemory(b *infoBuilder) {
 	b.str("mem_allocator", "libc")
 	b.int("active_defrag_running", 0)
 	b.int("lazyfree_pending_objects", 0)
-	b.int("lazyfreed_objects", 0)
+	b.int("lazyfreed_objects", s.Stats.LazyfreedObjects)
 }
 
 // PersistenceInfo is what INFO persistence and LASTSAVE report. The

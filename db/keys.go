@@ -84,18 +84,23 @@ func dbArg(c *Client, b []byte) (*DB, bool) {
 	return c.srv.DBs[id], true
 }
 
-func delCommand(c *Client)    { delGeneric(c) }
-func unlinkCommand(c *Client) { delGeneric(c) }
+func delCommand(c *Client)    { delGeneric(c, c.srv.lazyUserDel) }
+func unlinkCommand(c *Client) { delGeneric(c, true) }
 
 // delGeneric is DEL and UNLINK: values are freed by the garbage collector
 // either way. A key found expired is deleted (and its DEL propagated) by
 // the expiry, and does not count.
-func delGeneric(c *Client) {
+func delGeneric(c *Client, lazy bool) {
 	db := c.DB
 	n := 0
 	for _, key := range c.Argv[1:] {
 		db.expireIfNeededForWrite(key)
+		var v any
+		if lazy {
+			v = db.Peek(key)
+		}
 		if db.Delete(key) {
+			c.srv.lazyFreed(v)
 			c.srv.notifyKeyspaceEvent(NotifyGeneric, "del", key, db.ID)
 			c.srv.Dirty++
 			n++
@@ -444,6 +449,25 @@ func flushArgsOK(c *Client) bool {
 	return false
 }
 
+// flushAsync reports whether a FLUSHDB/FLUSHALL is asynchronous for
+// Redis: ASYNC, or neither argument with lazyfree-lazy-user-flush.
+func flushAsync(c *Client) bool {
+	if len(c.Argv) == 2 {
+		return c.ArgIs(1, "async")
+	}
+	return c.srv.Config.Bool("lazyfree-lazy-user-flush")
+}
+
+// flushDB empties db for FLUSHDB/FLUSHALL: the keys removed, counted in
+// lazyfreed_objects when async, as Redis's emptyDbAsync counts them.
+func (s *Server) flushDB(db *DB, async bool) int {
+	n := db.Flush()
+	if async {
+		s.Stats.LazyfreedObjects += int64(n)
+	}
+	return n
+}
+
 // flushdbCommand empties the current db. It is propagated even when the db
 // was already empty.
 func flushdbCommand(c *Client) {
@@ -452,7 +476,7 @@ func flushdbCommand(c *Client) {
 	}
 	c.srv.touchWatchedKeysReplaced(c.DB, nil)
 	c.srv.trackingInvalidateKeysOnFlush()
-	c.srv.Dirty += int64(c.DB.Flush())
+	c.srv.Dirty += int64(c.srv.flushDB(c.DB, flushAsync(c)))
 	c.forcePropagate = PropagateAll
 	c.OK()
 }
@@ -466,9 +490,10 @@ func flushallCommand(c *Client) {
 	}
 	s := c.srv
 	s.trackingInvalidateKeysOnFlush()
+	async := flushAsync(c)
 	for _, db := range s.DBs {
 		s.touchWatchedKeysReplaced(db, nil)
-		s.Dirty += int64(db.Flush())
+		s.Dirty += int64(s.flushDB(db, async))
 	}
 	// Persistence then stops a snapshot in progress and, when save points
 	// are configured, saves the empty data set at once (keeping Dirty as

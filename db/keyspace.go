@@ -107,12 +107,16 @@ func (db *DB) expireIfNeededForWrite(key []byte) bool {
 // or UNLINK with lazyfree-lazy-expire, as Redis's propagateDeletion.
 func (db *DB) deleteExpired(key []byte) {
 	s := db.srv
+	lazy := s.Config.Bool("lazyfree-lazy-expire")
+	if lazy {
+		s.lazyFreed(db.lookup(key))
+	}
 	db.delete(key)
 	s.Stats.ExpiredKeys++
 	s.notifyKeyspaceEvent(NotifyExpired, "expired", key, db.ID)
 	s.signalKeyDeletedByServer(db, key)
 	del := argDEL
-	if s.Config.Bool("lazyfree-lazy-expire") {
+	if lazy {
 		del = argUNLINK
 	}
 	s.AlsoPropagate(db.ID, [][]byte{del, key})

@@ -27,6 +27,7 @@ type Loop interface {
 
 // Stats are the counters INFO stats reports.
 type Stats struct {
+	LazyfreedObjects                        int64 // INFO lazyfreed_objects (lazyfree.go)
 	Connections                             int64 // total_connections_received
 	RejectedConns                           int64
 	Commands                                int64 // total_commands_processed
@@ -59,11 +60,12 @@ type Stats struct {
 // Server is the whole executor state: databases, clients, configuration,
 // statistics. It is Redis's struct redisServer, owned by the loop goroutine.
 type Server struct {
-	tracking  trackingTable // client-side caching (tracking.go)
-	pauseCron bool          // DEBUG PAUSE-CRON: the cron does nothing
-	sortBuf   sortScratch   // SORT's buffers, for the next SORT (sort.go)
-	inExec    bool          // EXEC runs its commands (multi.go)
-	renamed   Table         // the command table after rename-command (command.go), nil without
+	tracking    trackingTable // client-side caching (tracking.go)
+	pauseCron   bool          // DEBUG PAUSE-CRON: the cron does nothing
+	sortBuf     sortScratch   // SORT's buffers, for the next SORT (sort.go)
+	inExec      bool          // EXEC runs its commands (multi.go)
+	renamed     Table         // the command table after rename-command (command.go), nil without
+	lazyUserDel bool          // lazyfree-lazy-user-del: DEL is UNLINK (lazyfree.go)
 	// replicaKeysWithExpire: keys with an expire time written on a
 	// writable replica by its clients, with their dbs (expire.go)
 	replicaKeysWithExpire map[string]uint64
@@ -170,6 +172,7 @@ func (s *Server) loadSettings() {
 	s.maxClients = int(s.Config.Int("maxclients"))
 	s.ReplicaReadOnly = s.Config.Bool("replica-read-only")
 	s.ServeStaleData = s.Config.Bool("replica-serve-stale-data")
+	s.lazyUserDel = s.Config.Bool("lazyfree-lazy-user-del")
 	s.ConfigHz = int(s.Config.Int("hz"))
 	s.slowlog.maxLen = int(s.Config.Int("slowlog-max-len"))
 	s.slowlog.slowerThan = s.Config.Int("slowlog-log-slower-than")
