@@ -65,6 +65,11 @@ func (s *Server) activeExpireCycle(now time.Time) {
 	acceptStale := expireAcceptStale - effort
 	budget := time.Second * time.Duration(expireCyclePercent+2*effort) / 100 / time.Duration(max(s.ConfigHz, 1))
 	defer func() { s.nowMs = 0 }()
+	if s.latency.threshold > 0 { // the latency monitor's expire-cycle event
+		defer func(start time.Time) {
+			s.LatencyAddSampleIfNeeded("expire-cycle", time.Since(start).Milliseconds())
+		}(time.Now())
+	}
 
 	var dead []string
 	iteration := 0

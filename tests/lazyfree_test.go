@@ -67,3 +67,26 @@ func TestLazyfreedObjects(t *testing.T) {
 	t.Logf("lazyfreed_objects after each step: %v", got[0])
 	require.Equal(t, got[1], got[0], "lazyfreed_objects after each step: ours, then Redis's")
 }
+
+// An active expire cycle that runs past latency-monitor-threshold is the
+// latency monitor's expire-cycle event, as Redis's: 200k keys expiring at
+// once keep the cycle busy for its whole time budget (25 ms at hz 10).
+func TestLatencyExpireCycleEvent(t *testing.T) {
+	t.Parallel() // servers of its own
+	ctx := context.Background()
+	for _, bin := range []string{"", tool(t, "redis-server")} {
+		n := startNode(t, bin)
+		require.NoError(t, n.c.Do(ctx, "DEBUG", "POPULATE", 200000).Err())
+		require.NoError(t, n.c.ConfigSet(ctx, "latency-monitor-threshold", "10").Err())
+		require.NoError(t, n.c.Eval(ctx, `
+			for i = 0, 199999 do redis.call('pexpire', 'key:' .. i, 100) end
+			return 1`, nil).Err())
+		waitFor(t, syncTimeout, "the keys to expire", func() (bool, string) {
+			size := n.c.DBSize(ctx).Val()
+			return size == 0, fmt.Sprintf("%d keys", size)
+		})
+		latest, err := n.c.Do(ctx, "LATENCY", "LATEST").Slice()
+		require.NoError(t, err)
+		require.Contains(t, fmt.Sprint(latest), "expire-cycle", binName(bin))
+	}
+}
