@@ -482,17 +482,32 @@ func readPreamble(br *bufio.Reader) (mark []byte, size int64, serr *syncError) {
 
 // receiveRDB writes the payload to a temp file.
 func (a *attempt) receiveRDB(br *bufio.Reader, res *syncResult, mark []byte, size int64) *syncError {
-	if mark != nil {
-		a.notice("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk")
-	} else {
-		a.notice("MASTER <-> REPLICA sync: receiving %d bytes from master to disk", size)
-	}
+	a.noticeToDisk(mark, size)
 	f, name, serr := createTempRDB()
 	if serr != nil {
 		return serr
 	}
 	res.tmpfile = name
-	cw := &countingWriter{w: f, n: &a.syncRead}
+	if err := a.writePayload(br, f, f, mark, size); err != nil {
+		os.Remove(name)
+		return err
+	}
+	return nil
+}
+
+// noticeToDisk logs the start of a transfer to a temp file.
+func (a *attempt) noticeToDisk(mark []byte, size int64) {
+	if mark != nil {
+		a.notice("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk")
+	} else {
+		a.notice("MASTER <-> REPLICA sync: receiving %d bytes from master to disk", size)
+	}
+}
+
+// writePayload copies the payload from br to the temp file f through w
+// (f, or a writer over it), counting it, then fsyncs and closes f.
+func (a *attempt) writePayload(br *bufio.Reader, w io.Writer, f *os.File, mark []byte, size int64) *syncError {
+	cw := &countingWriter{w: w, n: &a.syncRead}
 	var err *syncError
 	if mark != nil {
 		err = copyUntilMark(br, cw, mark)
@@ -506,11 +521,7 @@ func (a *attempt) receiveRDB(br *bufio.Reader, res *syncResult, mark []byte, siz
 		}
 	}
 	f.Close()
-	if err != nil {
-		os.Remove(name)
-		return err
-	}
-	return nil
+	return err
 }
 
 // loadFile loads the temp file received. A file that fails to load

@@ -110,11 +110,7 @@ var errTransferFailed = errors.New("the transfer failed")
 // the file is complete the loop enters the loading state and the load
 // ends as loadFile's.
 func (a *attempt) receiveAndLoad(w io.Writer, br *bufio.Reader, res *syncResult, mark []byte, size int64, job *loadJob) *syncError {
-	if mark != nil {
-		a.notice("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk")
-	} else {
-		a.notice("MASTER <-> REPLICA sync: receiving %d bytes from master to disk", size)
-	}
+	a.noticeToDisk(mark, size)
 	f, name, serr := createTempRDB()
 	if serr != nil {
 		return serr
@@ -134,20 +130,7 @@ func (a *attempt) receiveAndLoad(w io.Writer, br *bufio.Reader, res *syncResult,
 		job.info = info
 		loaded <- err
 	}()
-	cw := &countingWriter{w: &growingWriter{w: f, g: g}, n: &a.syncRead}
-	if mark != nil {
-		serr = copyUntilMark(br, cw, mark)
-	} else {
-		_, cerr := io.CopyN(cw, br, size)
-		serr = transferError(cerr)
-	}
-	if serr == nil {
-		if err := f.Sync(); err != nil {
-			serr = failNow("Failed trying to sync the temp DB to disk in MASTER <-> REPLICA synchronization: " + strerror(err))
-		}
-	}
-	f.Close()
-	if serr != nil {
+	if serr := a.writePayload(br, &growingWriter{w: f, g: g}, f, mark, size); serr != nil {
 		g.finish(errTransferFailed)
 		<-loaded
 		os.Remove(name)

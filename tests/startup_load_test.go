@@ -50,12 +50,7 @@ func startLoading(t *testing.T, dir string, port int) (*redis.Client, *exec.Cmd,
 func TestStartupLoadAnswersLoading(t *testing.T) {
 	t.Parallel() // servers of its own, mostly waiting
 	ctx := context.Background()
-	n := startNode(t, "")
-	require.NoError(t, n.c.Do(ctx, "DEBUG", "POPULATE", 20000, "key", 100).Err())
-	want := digestOf(t, n.c)
-	require.NoError(t, n.c.Save(ctx).Err())
-	n.server.stop()
-	dump := filepath.Join(n.dir, "dump.rdb")
+	n, want, dump := savedDataset(t)
 	st, err := os.Stat(dump)
 	require.NoError(t, err)
 
@@ -89,12 +84,7 @@ func TestStartupLoadAnswersLoading(t *testing.T) {
 // replaced by the data not loaded yet.
 func TestStartupLoadShutdownKeepsTheFile(t *testing.T) {
 	t.Parallel() // servers of its own, mostly waiting
-	ctx := context.Background()
-	n := startNode(t, "", "--save", "3600 1")
-	require.NoError(t, n.c.Do(ctx, "DEBUG", "POPULATE", 20000, "key", 100).Err())
-	require.NoError(t, n.c.Save(ctx).Err())
-	n.server.stop()
-	dump := filepath.Join(n.dir, "dump.rdb")
+	n, _, dump := savedDataset(t, "--save", "3600 1")
 	before, err := os.ReadFile(dump)
 	require.NoError(t, err)
 
@@ -109,6 +99,18 @@ func TestStartupLoadShutdownKeepsTheFile(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, before, after, "the dump file changed")
 	assert.Contains(t, logOf(t, out), "Received shutdown signal during loading, scheduling shutdown.")
+}
+
+// savedDataset saves 20000 keys to the dump file of a stopped server of
+// ours: the node, the data's DEBUG DIGEST and the file's path.
+func savedDataset(t *testing.T, args ...string) (*replNode, string, string) {
+	ctx := context.Background()
+	n := startNode(t, "", args...)
+	require.NoError(t, n.c.Do(ctx, "DEBUG", "POPULATE", 20000, "key", 100).Err())
+	digest := digestOf(t, n.c)
+	require.NoError(t, n.c.Save(ctx).Err())
+	n.server.stop()
+	return n, digest, filepath.Join(n.dir, "dump.rdb")
 }
 
 func logOf(t *testing.T, path string) string {
