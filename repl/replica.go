@@ -154,6 +154,7 @@ func (r *Repl) installReplica() {
 // Start begins replicating from the master named by the replicaof
 // directive, if any. It runs on the loop once it serves.
 func (r *Repl) Start() {
+	r.started = true
 	if l := r.link; l != nil && l.attempt == nil && l.Client == nil {
 		logger.Noticef("Connecting to MASTER %s:%d", l.Host, l.Port)
 		r.connect()
@@ -474,7 +475,7 @@ func (r *Repl) sendAck(offset int64) {
 // the master's timeout, reconnection, and the ACK.
 func (r *Repl) replicaCron(now time.Time) {
 	l := r.link
-	if l == nil || l.Host == "" || now.Sub(l.lastCron) < time.Second {
+	if l == nil || l.Host == "" || !r.started || now.Sub(l.lastCron) < time.Second {
 		return
 	}
 	l.lastCron = now

@@ -16,6 +16,9 @@ type Repl struct {
 	srv  *db.Server
 	loop *ae.Loop
 	rdb  *rdb.Persister // the server's persistence: BGSAVE for disk syncs
+	// started is set by Start, once the data loaded at startup is in
+	// place: a replica does not connect to its master before.
+	started bool
 
 	// Identity (INFO replication: master_replid, master_replid2,
 	// master_repl_offset, second_repl_offset).
