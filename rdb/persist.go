@@ -489,9 +489,10 @@ func (sl *StartupLoad) Finish() error {
 	}
 	if err != nil {
 		if crc := (*CRCError)(nil); errors.As(err, &crc) {
-			// Redis's rdbReportCorruptRDB for the checksum (rdb.c:3225).
+			// Redis's rdbReportCorruptRDB for the checksum (rdb.c:3217 in
+			// Debian's 7.0.15-1~deb12u7, the reference; 3225 before it).
 			logger.Warningf("%v", crc)
-			logger.Warningf("Internal error in RDB reading offset 0, function at rdb.c:3225 -> RDB CRC error")
+			logger.Warningf("Internal error in RDB reading offset 0, function at rdb.c:3217 -> RDB CRC error")
 			return errors.New("Terminating server after rdb file reading failure.")
 		}
 		if errors.Is(err, ErrCorrupt) {

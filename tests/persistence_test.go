@@ -331,7 +331,7 @@ func TestCorruptChecksumRefusedAtStartup(t *testing.T) {
 	var lines []string
 	for _, bin := range []string{"", tool(t, "redis-server")} {
 		out := aofRefuse(t, bin, dir, "--appendonly", "no")
-		require.Contains(t, out, "Internal error in RDB reading offset 0, function at rdb.c:3225 -> RDB CRC error")
+		require.Contains(t, out, "Internal error in RDB reading offset 0, function at rdb.c:3217 -> RDB CRC error")
 		lines = append(lines, wrong(out))
 	}
 	require.Equal(t, lines[1], lines[0])
