@@ -93,10 +93,20 @@ func startFailoverCluster(t *testing.T, masterBins, replicaBins, extraBins []str
 	return fc
 }
 
+// nodeID is CLUSTER MYID of n, waiting while n answers -LOADING (a replica
+// loading its full sync refuses CLUSTER, as Redis's does).
 func nodeID(t *testing.T, n *replNode) string {
 	t.Helper()
-	id, err := n.c.Do(context.Background(), "CLUSTER", "MYID").Text()
-	require.NoError(t, err)
+	var id string
+	waitFor(t, clusterTimeout, "CLUSTER MYID of "+n.Addr(), func() (bool, string) {
+		var err error
+		id, err = n.c.Do(context.Background(), "CLUSTER", "MYID").Text()
+		if err != nil && strings.HasPrefix(err.Error(), "LOADING") {
+			return false, err.Error()
+		}
+		require.NoError(t, err)
+		return true, ""
+	})
 	return id
 }
 
