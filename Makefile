@@ -44,7 +44,9 @@ unit:
 
 # tests/ builds the server itself (with -race -tags invariants) and starts it
 # on free ports; REDIS_SERVER_BIN=/usr/bin/redis-server runs it against Redis.
-integration:
+# It needs the real Redis tools, the client libraries and chromium, also when
+# run alone.
+integration: redis-tools client-libs chromium
 	CLIENT_LIBS=$(CLIENT_LIBS) $(GO) test -count=1 -timeout 16m ./tests
 
 # The differential test (tests/differential_test.go) runs rounds of fresh
