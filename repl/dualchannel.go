@@ -37,6 +37,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/redis-go/redis-server/db"
@@ -53,7 +54,7 @@ type dualChannel struct {
 	rdbChannel bool
 	main       *Replica
 	sent       time.Time
-	done       bool // its RDB was sent and the stream handed over: closed
+	done       time.Time // when its RDB was sent and the stream handed over
 
 	// The main channel: the RDB channel's client id it named
 	// (REPLCONF set-rdb-client-id), and that channel once attached.
@@ -172,8 +173,7 @@ func (r *Repl) attachMainChannel(rep *Replica, replid string, offset int64) bool
 	logger.Noticef("Partial resynchronization request from %s accepted. Sending %d bytes of backlog starting from offset %d.", rep.name(), len(rdb.pending), offset)
 	rdb.pending = nil
 	if !rdb.dual.sent.IsZero() { // its RDB is sent: nothing left to do
-		rdb.dual.done = true
-		r.closeClient(rdb.c)
+		r.endRDBChannel(rdb)
 	}
 	return true
 }
@@ -186,8 +186,50 @@ func (r *Repl) rdbChannelSent(rep *Replica) {
 		rep.dual.sent = time.Now()
 		return
 	}
-	rep.dual.done = true
-	r.closeClient(rep.c)
+	r.endRDBChannel(rep)
+}
+
+// endRDBChannel ends an RDB channel whose RDB was sent and whose stream
+// went to its main channel. It leaves the replicas at once, but it is the
+// replica that closes the connection, once it read the RDB's end mark:
+// if we closed it first, the RDB's tail may still be in the socket's send
+// queue, and a byte from the replica arriving after the close (the
+// newline it sends while it loads) makes the kernel answer with a reset
+// and drop that tail. So we only shut our side down, which sends the end
+// of stream after the tail, and close it ourselves after repl-timeout.
+func (r *Repl) endRDBChannel(rep *Replica) {
+	rep.dual.done = time.Now()
+	r.removeReplica(rep)
+	r.refreshGoodReplicas(rep.dual.done)
+	c := rep.c
+	c.Buf = c.Buf[:0] // nothing more goes to it
+	r.rdbChannelsDone = append(r.rdbChannelsDone, rep)
+	if c.FD <= 0 || syscall.Shutdown(c.FD, syscall.SHUT_WR) != nil {
+		r.closeClient(c)
+	}
+}
+
+// rdbChannelClosed forgets an RDB channel that endRDBChannel ended, once
+// its connection closed.
+func (r *Repl) rdbChannelClosed(rep *Replica) {
+	for i, x := range r.rdbChannelsDone {
+		if x == rep {
+			r.rdbChannelsDone = append(r.rdbChannelsDone[:i], r.rdbChannelsDone[i+1:]...)
+			logger.Noticef("RDB channel of replica %s closed: its RDB was sent.", rep.name())
+			return
+		}
+	}
+}
+
+// rdbChannelsLinger closes the ended RDB channels that the replica did
+// not close within repl-timeout.
+func (r *Repl) rdbChannelsLinger(now time.Time) {
+	timeout := time.Duration(r.srv.Config.Int("repl-timeout")) * time.Second
+	for _, rep := range append([]*Replica(nil), r.rdbChannelsDone...) {
+		if now.Sub(rep.dual.done) > timeout && !rep.c.Closing() {
+			r.closeClient(rep.c)
+		}
+	}
 }
 
 // dualChannelTimedOut closes an RDB channel whose RDB was sent but whose

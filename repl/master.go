@@ -141,6 +141,9 @@ type masterState struct {
 	cronLoops       int64
 	diskless        *disklessSync // the RDB being streamed to replicas
 	failover        failover
+	// rdbChannelsDone are the RDB channels whose RDB was sent, waiting
+	// for the replica to close them (dualchannel.go, endRDBChannel).
+	rdbChannelsDone []*Replica
 }
 
 // masterSettings are the parameters read on hot paths, kept in sync with
@@ -514,14 +517,14 @@ func (r *Repl) clientGone(c *db.Client) {
 		rep.bulk = nil
 	}
 	r.dualChannelGone(rep)
+	if !rep.dual.done.IsZero() {
+		r.rdbChannelClosed(rep)
+		return
+	}
 	if c.Flags&db.ClientReplica == 0 {
 		return
 	}
-	if rep.dual.done {
-		logger.Noticef("RDB channel of replica %s closed: its RDB was sent.", rep.name())
-	} else {
-		logger.Warningf("Connection with replica %s lost.", rep.name())
-	}
+	logger.Warningf("Connection with replica %s lost.", rep.name())
 	for i, x := range r.replicas {
 		if x == rep {
 			r.replicas = append(r.replicas[:i], r.replicas[i+1:]...)
@@ -669,6 +672,7 @@ func (r *Repl) masterCron(now time.Time) {
 		}
 		r.checkOutputLimit(rep, now)
 	}
+	r.rdbChannelsLinger(now)
 	if ttl := cfg.Int("repl-backlog-ttl"); len(r.replicas) == 0 && ttl > 0 && r.backlog != nil && !r.srv.IsReplica {
 		if now.Unix()-r.noReplicasSince.Unix() > ttl {
 			// A new history: writes made without a backlog do not move
