@@ -41,6 +41,7 @@ type Loop struct {
 	early          []func()
 	earlyDone      bool
 	parked         []func()    // tasks held back while a script is busy
+	nextTurn       []func()    // NextTurn's, run after the next poll
 	parkedConns    []gnet.Conn // handler connections whose input waits likewise
 	unlistened     bool        // stopListening ran
 	// OnListening runs when the engine is about to accept connections,
@@ -202,6 +203,43 @@ func (l *Loop) unpark() {
 	}
 }
 
+// NextTurn runs fn on the loop after its next poll for I/O, where
+// Execute's tasks may all run in the batch of tasks that is running (gnet
+// runs up to 256 at a time, those queued meanwhile included): work cut in
+// slices, each queuing the next with NextTurn, lets the clients' I/O in
+// between. It wakes the loop by writing a byte to its loopback
+// connection, whose traffic runs the functions. Only on the loop.
+func (l *Loop) NextTurn(fn func()) {
+	l.nextTurn = append(l.nextTurn, fn)
+	if len(l.nextTurn) == 1 {
+		// One byte at most is in flight: the write does not block.
+		if _, err := l.peer.Write([]byte{0}); err != nil {
+			l.nextTurn = l.nextTurn[:0]
+			l.Execute(fn)
+		}
+	}
+}
+
+// runNextTurn runs what NextTurn queued, on the loopback connection's
+// traffic; while a script is busy it waits with the parked tasks.
+func (l *Loop) runNextTurn() {
+	fns := l.nextTurn
+	l.nextTurn = nil
+	if len(fns) == 0 {
+		return
+	}
+	owned := l.srv.Acquire()
+	defer l.srv.Release(owned)
+	for _, fn := range fns {
+		if l.srv.ScriptBusy() {
+			l.parked = append(l.parked, fn)
+			continue
+		}
+		fn()
+		l.flushPending()
+	}
+}
+
 // runEarly hands the work queued before boot to the loop.
 func (l *Loop) runEarly() {
 	l.earlyMu.Lock()
@@ -280,6 +318,7 @@ func (l *Loop) OnTraffic(c gnet.Conn) gnet.Action {
 	switch ctx := c.Context().(type) {
 	case tickMarker:
 		c.Discard(-1)
+		l.runNextTurn()
 		return gnet.None
 	case Handler:
 		defer l.srv.Release(l.srv.Acquire())

@@ -444,7 +444,7 @@ func (r *Repl) dualLoad(a *attempt, nc net.Conn, res *syncResult) {
 // dual-channel sync before anything it reads from now on, which waits
 // meanwhile (HoldInput). The link is up already, as a classic replica's
 // once loaded with its master's buffer still to apply: the stream goes in
-// slices of applySlice bytes, one per loop turn, so that the replica
+// slices of applySlice bytes, one per loop turn (NextTurn), so that the replica
 // serves its clients (and reads the master, holding what it reads, rather
 // than leaving it in the master's output buffer) while it catches up. A
 // command cut between two slices waits in the query buffer.
@@ -472,7 +472,7 @@ func (r *Repl) applyBuffered(c *db.Client, chunks [][]byte) {
 		r.srv.ReleaseInput(c)
 		return
 	}
-	r.loop.Execute(func() { r.applyBuffered(c, chunks) })
+	r.loop.NextTurn(func() { r.applyBuffered(c, chunks) })
 }
 
 // applySlice is how much buffered stream a replica applies per loop turn.
