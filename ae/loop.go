@@ -210,6 +210,10 @@ func (l *Loop) unpark() {
 // between. It wakes the loop by writing a byte to its loopback
 // connection, whose traffic runs the functions. Only on the loop.
 func (l *Loop) NextTurn(fn func()) {
+	if l.peer == nil { // not booted: Execute queues it
+		l.Execute(fn)
+		return
+	}
 	l.nextTurn = append(l.nextTurn, fn)
 	if len(l.nextTurn) == 1 {
 		// One byte at most is in flight: the write does not block.
