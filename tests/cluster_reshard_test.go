@@ -30,7 +30,7 @@ import (
 // between real Redis and ours, and between our own nodes (then
 // rebalanced): about 10 round trips each, slow on a server built with
 // -race, so fewer when all the nodes are ours.
-const reshardSlots, reshardSlotsOurs = 2000, 1000
+const reshardSlots, reshardSlotsOurs = 2000, 500
 
 // reshardNodeTimeout is the nodes' cluster-node-timeout: a loaded test
 // machine must not make them fail over while the slots move.
