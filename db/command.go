@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"maps"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/redis-go/redis-server/resp"
@@ -66,7 +67,7 @@ type Command struct {
 	Sub     map[string]*Command
 
 	info resp.Value // COMMAND INFO entry, without subcommands
-	docs resp.Value // COMMAND DOCS entry (a map), without subcommands
+	docs []byte     // COMMAND DOCS entry (a map), as commands.resp has it
 
 	// INFO commandstats.
 	Calls, Usec, RejectedCalls, FailedCalls int64
@@ -91,24 +92,21 @@ func (c *Command) Has(f CmdFlag) bool { return c.Flags&f != 0 }
 //go:embed commands.resp
 var commandsRESP []byte
 
+// commandMeta is Redis's metadata of a command: its COMMAND INFO entry,
+// parsed, and its COMMAND DOCS entry, left in commands.resp's bytes until
+// COMMAND DOCS asks for it. Parsed, the docs of every command took a
+// megabyte of heap for good, a third of an empty server's.
 type commandMeta struct {
 	info resp.Value
-	docs resp.Value
+	docs []byte
 }
 
 // redisCommands holds Redis's metadata by full name, parsed once.
 var redisCommands = parseCommandMeta()
 
 func parseCommandMeta() map[string]commandMeta {
-	r := bufio.NewReader(bytes.NewReader(commandsRESP))
-	info, err := resp.ReadReply(r)
-	if err != nil {
-		panic(fmt.Sprint("commands.resp: ", err))
-	}
-	docs, err := resp.ReadReply(r)
-	if err != nil {
-		panic(fmt.Sprint("commands.resp: ", err))
-	}
+	info := parseDocs(commandsRESP)
+	docsAt := respEnd(commandsRESP, 0)
 	meta := map[string]commandMeta{}
 	var addInfo func(v resp.Value)
 	addInfo = func(v resp.Value) {
@@ -123,24 +121,103 @@ func parseCommandMeta() map[string]commandMeta {
 	for _, v := range info.Elems {
 		addInfo(v)
 	}
-	var addDocs func(name string, v resp.Value)
-	addDocs = func(name string, v resp.Value) {
-		m := meta[name]
-		m.docs = v
-		meta[name] = m
-		for i := 0; i+1 < len(v.Elems); i += 2 {
-			if string(v.Elems[i].Str) == "subcommands" {
-				sub := v.Elems[i+1]
-				for j := 0; j+1 < len(sub.Elems); j += 2 {
-					addDocs(string(sub.Elems[j].Str), sub.Elems[j+1])
+	// The docs are a map of name to map, whose "subcommands" field is a
+	// map of the subcommands' docs.
+	var addDocs func(docs []byte)
+	addDocs = func(docs []byte) {
+		for _, e := range respElems(docs) {
+			name, v := string(respBulk(e[0])), e[1]
+			m := meta[name]
+			m.docs = v
+			meta[name] = m
+			for _, f := range respElems(v) {
+				if string(respBulk(f[0])) == "subcommands" {
+					addDocs(f[1])
 				}
 			}
 		}
 	}
-	for i := 0; i+1 < len(docs.Elems); i += 2 {
-		addDocs(string(docs.Elems[i].Str), docs.Elems[i+1])
-	}
+	addDocs(commandsRESP[docsAt:])
 	return meta
+}
+
+// respElems splits the RESP map at the start of b (or an array of keys
+// and values) into its pairs' bytes. commands.resp is ours: a malformed
+// one panics.
+func respElems(b []byte) [][2][]byte {
+	typ, n, pos := respHeader(b, 0)
+	switch typ {
+	case '%':
+	case '*':
+		n /= 2
+	default:
+		panic(fmt.Sprintf("commands.resp: %q is not a map", typ))
+	}
+	out := make([][2][]byte, n)
+	for i := range out {
+		for j := range 2 {
+			end := respEnd(b, pos)
+			out[i][j], pos = b[pos:end], end
+		}
+	}
+	return out
+}
+
+// respBulk returns the contents of the bulk or simple string b.
+func respBulk(b []byte) []byte {
+	typ, n, pos := respHeader(b, 0)
+	if typ == '+' {
+		return b[1 : pos-2]
+	}
+	return b[pos : pos+n]
+}
+
+// respHeader reads the line at b[pos:]: the type, its number (a length or a
+// count, 0 for the others) and where the next line starts.
+func respHeader(b []byte, pos int) (typ byte, n, next int) {
+	end := bytes.IndexByte(b[pos:], '\n')
+	if end < 2 {
+		panic("commands.resp: truncated")
+	}
+	line := b[pos+1 : pos+end-1]
+	typ = b[pos]
+	switch typ {
+	case '$', '*', '%', '~':
+		v, err := strconv.Atoi(string(line))
+		if err != nil {
+			panic("commands.resp: bad count")
+		}
+		n = v
+	}
+	return typ, n, pos + end + 1
+}
+
+// respEnd returns where the RESP value at b[pos:] ends.
+func respEnd(b []byte, pos int) int {
+	typ, n, next := respHeader(b, pos)
+	switch typ {
+	case '$':
+		return next + n + 2
+	case '*', '~':
+	case '%':
+		n *= 2
+	default:
+		return next
+	}
+	for range n {
+		next = respEnd(b, next)
+	}
+	return next
+}
+
+// parseDocs parses the RESP value at the start of b: commands.resp's INFO
+// part, or a command's COMMAND DOCS entry.
+func parseDocs(b []byte) resp.Value {
+	v, err := resp.ReadReply(bufio.NewReader(bytes.NewReader(b)))
+	if err != nil {
+		panic(fmt.Sprint("commands.resp: ", err))
+	}
+	return v
 }
 
 // Table is the command table: top-level commands by lower-case name.

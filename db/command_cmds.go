@@ -85,7 +85,7 @@ func writeCommandInfo(c *Client, cmd *Command) {
 
 // writeCommandDocs replies cmd's COMMAND DOCS map.
 func writeCommandDocs(c *Client, cmd *Command) {
-	e := cmd.docs.Elems
+	e := parseDocs(cmd.docs).Elems
 	c.MapLen(len(e) / 2)
 	for i := 0; i+1 < len(e); i += 2 {
 		c.WriteValue(e[i])

@@ -43,6 +43,7 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
 	"strconv"
@@ -561,8 +562,26 @@ func memoryDoctorCommand(c *Client) {
 	c.Verbatim(report)
 }
 
+// memoryMallocStatsCommand reports the Go runtime's allocator, as Redis
+// reports jemalloc's: the heap's totals, then the live objects of each
+// size class (where the heap's holes show).
 func memoryMallocStatsCommand(c *Client) {
-	c.Verbatim("Stats not supported for the current allocator")
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	var b strings.Builder
+	fmt.Fprintf(&b, "___ Begin Go allocator statistics (%s) ___\n", runtime.Version())
+	fmt.Fprintf(&b, "heap allocated: %d\nheap in use (spans): %d\nheap idle: %d\nheap released: %d\n",
+		ms.HeapAlloc, ms.HeapInuse, ms.HeapIdle, ms.HeapReleased)
+	fmt.Fprintf(&b, "stacks: %d\nruntime metadata: %d\nobtained from the OS: %d\ncollections: %d\n",
+		ms.StackInuse, ms.MSpanInuse+ms.MCacheInuse+ms.GCSys+ms.BuckHashSys+ms.OtherSys, ms.Sys, ms.NumGC)
+	b.WriteString("size class, live objects, bytes:\n")
+	for _, s := range ms.BySize {
+		if live := s.Mallocs - s.Frees; live > 0 {
+			fmt.Fprintf(&b, "%d %d %d\n", s.Size, live, live*uint64(s.Size))
+		}
+	}
+	b.WriteString("___ End Go allocator statistics ___\n")
+	c.Verbatim(b.String())
 }
 
 func memoryPurgeCommand(c *Client) {

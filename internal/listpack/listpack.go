@@ -494,6 +494,26 @@ func (lp *Listpack) ShrinkToFit() {
 	}
 }
 
+// Compact moves the listpack to an allocation of its own size, as
+// ShrinkToFit, and hands its old buffer back for reuse by NewIn: a node
+// listpack that is full keeps only what it holds, and the next one fills
+// the same buffer instead of a new one. Nothing may still refer to the old
+// bytes (a snapshot sharing the listpack, a slice from Get).
+func (lp *Listpack) Compact() (old []byte) {
+	old = lp.b
+	lp.b = bytes.Clone(old)
+	return old[:0]
+}
+
+// NewIn returns an empty listpack written into buf's storage (from
+// Compact), or a new one with room for capacity bytes when buf is smaller.
+func NewIn(buf []byte, capacity int) *Listpack {
+	if cap(buf) < max(capacity, lpEmptySize) {
+		buf = make([]byte, 0, max(capacity, lpEmptySize))
+	}
+	return &Listpack{b: append(buf[:0], lpEmptySize, 0, 0, 0, 0, 0, lpEOF)}
+}
+
 // Prepend adds v at the start.
 func (lp *Listpack) Prepend(v []byte) {
 	e := lpStringValue(v)

@@ -201,13 +201,20 @@ func (s *Stream) Append(id ID, fv [][]byte, lim Limits) {
 		// that a node fills in about one allocation and is left without
 		// much spare room (Redis preallocates and shrinks to fit).
 		room := 256
+		var buf []byte
 		if t := len(s.Nodes) - 1; t >= 0 { // lpShrinkToFit of the old tail
 			tn := &s.Nodes[t]
 			if tn.LP.Size() < tn.alloc {
 				tn.alloc = jemalloc.Size(tn.LP.Size())
 			}
-			if tn.owned { // a snapshot may read a shared one
-				tn.LP.ShrinkToFit()
+			// The old tail moves to an allocation of its size, and the
+			// new one fills the buffer it leaves: the heap then holds
+			// full nodes packed together, where a buffer per node (left
+			// to the collector after its node is copied) left their
+			// spans with holes until the next collection and beyond.
+			// A snapshot may read a shared one: it stays as it is.
+			if tn.owned {
+				buf = tn.LP.Compact()
 			}
 			room = tn.LP.Size() + tn.LP.Size()/16
 		}
@@ -215,7 +222,7 @@ func (s *Stream) Append(id ID, fv [][]byte, lim Limits) {
 		if lim.MaxBytes > 0 && lim.MaxBytes < prealloc {
 			prealloc = lim.MaxBytes
 		}
-		s.Nodes = append(s.Nodes, Node{Master: id, LP: newListpack(min(room, 1<<20)), owned: true,
+		s.Nodes = append(s.Nodes, Node{Master: id, LP: listpack.NewIn(buf, min(room, 1<<20)), owned: true,
 			alloc: jemalloc.Size(max(int(prealloc), 7))})
 		n = &s.Nodes[len(s.Nodes)-1]
 		n.appendInt(1)
@@ -271,15 +278,6 @@ func (s *Stream) Append(id ID, fv [][]byte, lim Limits) {
 	if s.Length == 1 {
 		s.FirstID = id
 	}
-}
-
-// newListpack returns an empty listpack with room for capacity bytes, as
-// lpNew(capacity): a node fills without reallocating.
-func newListpack(capacity int) *listpack.Listpack {
-	b := make([]byte, 7, max(capacity, 7))
-	b[0], b[6] = 7, 0xFF // total bytes, and the terminator
-	lp, _ := listpack.FromBytes(b)
-	return lp
 }
 
 func lpIsInt(lp *listpack.Listpack, p int) bool {

@@ -3,6 +3,7 @@ package stream
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"testing"
 
@@ -232,4 +233,45 @@ func BenchmarkWalkFields(b *testing.B) {
 		}
 	}
 	_ = total
+}
+
+// TestFullNodesPacked checks that a growing stream allocates about what
+// its nodes hold: each full node moves to an allocation of its size and the
+// next fills the buffer it leaves, where a buffer per node doubled the
+// bytes allocated and left the full nodes among holes in the heap. The
+// entries stay readable, and a node shared with a snapshot is left alone.
+func TestFullNodesPacked(t *testing.T) {
+	s := New()
+	lim := Limits{MaxBytes: 4096, MaxEntries: 100}
+	fv := [][]byte{[]byte("field"), []byte("value")}
+	add := func(n int) {
+		for range n {
+			id := s.LastID
+			id.Seq++
+			s.Append(id, fv, lim)
+		}
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	add(100_000)
+	runtime.ReadMemStats(&after)
+	require.Equal(t, 1000, len(s.Nodes))
+	require.Less(t, after.Mallocs-before.Mallocs, uint64(2500), "allocations for 1000 nodes")
+	for i, n := range s.Nodes[:len(s.Nodes)-1] {
+		require.Less(t, cap(n.LP.Bytes()), n.LP.Size()+n.LP.Size()/16, "node %d has room to spare", i)
+		require.True(t, ValidateNode(n.LP), "node %d", i)
+	}
+	snap := s.Detach()
+	tail := snap.Nodes[len(snap.Nodes)-1].LP.Bytes()
+	frozen := slices.Clone(tail)
+	add(200)
+	require.Equal(t, frozen, tail, "the snapshot's tail node changed")
+	require.Equal(t, uint64(100_200), s.Length)
+	n := 0
+	s.Range(ID{}, MaxID, false, false, func(e *Entry) bool {
+		n++
+		require.Equal(t, ID{Seq: uint64(n)}, e.ID)
+		return true
+	})
+	require.Equal(t, 100_200, n)
 }
