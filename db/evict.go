@@ -26,6 +26,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/redis-go/redis-server/internal/dict"
 	"github.com/redis-go/redis-server/logger"
 )
 
@@ -88,6 +89,19 @@ type poolEntry struct {
 	key  string
 	db   int
 	full bool // false for an empty slot ("" is a key like any other)
+	// The key's entry and where the sampling found it, under the
+	// allkeys-* policies, so that the deletion finds it without hashing
+	// the key (dict.DeleteSampled); nil otherwise.
+	en *dictEntry
+	at dict.Loc
+}
+
+// evictee is the key evictionCandidate picks, with its sampled entry.
+type evictee struct {
+	db  *DB
+	key string
+	en  *dictEntry
+	at  dict.Loc
 }
 
 // loadEvictSettings copies the eviction settings from the configuration.
@@ -344,12 +358,12 @@ func (s *Server) performEvictions() evictResult {
 	keys := 0
 	result := evictOK
 	for freed < toFree {
-		db, key := s.evictionCandidate()
-		if db == nil {
+		c := s.evictionCandidate()
+		if c.db == nil {
 			result = evictFail
 			break
 		}
-		n, ok := s.evictKey(db, key)
+		n, ok := s.evictKey(c)
 		if !ok {
 			continue // a key deleted since it was sampled
 		}
@@ -398,7 +412,7 @@ func (s *Server) EvictionExceededTime() (total, current int64) {
 
 // evictionCandidate picks the key to evict by the policy, or returns a nil
 // db when no key is eligible.
-func (s *Server) evictionCandidate() (*DB, string) {
+func (s *Server) evictionCandidate() evictee {
 	e := &s.evict
 	allKeys := e.policy&policyFlagAllKeys != 0
 	if e.policy&(policyFlagLRU|policyFlagLFU) != 0 || e.policy == policyVolatileTTL {
@@ -415,7 +429,7 @@ func (s *Server) evictionCandidate() (*DB, string) {
 				}
 			}
 			if total == 0 {
-				return nil, ""
+				return evictee{}
 			}
 			// From the best candidate down; keys gone since they were
 			// sampled (ghosts) are dropped.
@@ -429,10 +443,10 @@ func (s *Server) evictionCandidate() (*DB, string) {
 				// Under allkeys-* evictKey's deletion is the check that
 				// the key still exists: one lookup instead of two.
 				if allKeys {
-					return db, p.key
+					return evictee{db, p.key, p.en, p.at}
 				}
 				if _, found := db.expires.Find(p.key); found {
-					return db, p.key
+					return evictee{db: db, key: p.key}
 				}
 			}
 		}
@@ -448,10 +462,10 @@ func (s *Server) evictionCandidate() (*DB, string) {
 			key, _, ok = db.expires.Random()
 		}
 		if ok {
-			return db, key
+			return evictee{db: db, key: key}
 		}
 	}
-	return nil, ""
+	return evictee{}
 }
 
 // evictionPoolPopulate samples maxmemory-samples keys of db (of its
@@ -469,8 +483,10 @@ func (s *Server) evictionPoolPopulate(db *DB, allKeys bool) {
 		return 255 - uint64(lfuDecr(clock, lfuNow, e.lfuDecayTime))
 	}
 	if allKeys {
-		db.keys.SampleEntries(e.samples, func(en *dictEntry) {
-			e.poolInsert(db.ID, en.Key(), score(en.Clock()))
+		db.keys.SampleEntries(e.samples, func(en *dictEntry, at dict.Loc) {
+			if k := e.poolInsert(db.ID, en.Key(), score(en.Clock())); k >= 0 {
+				e.pool[k].en, e.pool[k].at = en, at
+			}
 		})
 		return
 	}
@@ -485,8 +501,9 @@ func (s *Server) evictionPoolPopulate(db *DB, allKeys bool) {
 	})
 }
 
-// poolInsert is the insertion of evictionPoolPopulate.
-func (e *evictState) poolInsert(dbid int, key string, idle uint64) {
+// poolInsert is the insertion of evictionPoolPopulate. It returns the
+// slot the key took, or -1.
+func (e *evictState) poolInsert(dbid int, key string, idle uint64) int {
 	pool := &e.pool
 	k := 0
 	for k < evictionPoolSize && pool[k].full && pool[k].idle < idle {
@@ -494,7 +511,7 @@ func (e *evictState) poolInsert(dbid int, key string, idle uint64) {
 	}
 	switch {
 	case k == 0 && pool[evictionPoolSize-1].full:
-		return // worse than the worst, and no room
+		return -1 // worse than the worst, and no room
 	case k < evictionPoolSize && !pool[k].full:
 		// an empty slot
 	case !pool[evictionPoolSize-1].full:
@@ -504,6 +521,7 @@ func (e *evictState) poolInsert(dbid int, key string, idle uint64) {
 		copy(pool[:k], pool[1:k+1])
 	}
 	pool[k] = poolEntry{idle: idle, key: key, db: dbid, full: true}
+	return k
 }
 
 // evictKey deletes an evicted key as Redis does: the stat, the keyspace
@@ -511,7 +529,8 @@ func (e *evictState) poolInsert(dbid int, key string, idle uint64) {
 // lazyfree-lazy-eviction) to the replicas and the AOF. It returns the
 // memory the deletion alone freed (what propagating it costs is not
 // counted, or the loop would never end), and false when key is gone.
-func (s *Server) evictKey(db *DB, key string) (int64, bool) {
+func (s *Server) evictKey(c evictee) (int64, bool) {
+	db, key := c.db, c.key
 	k := keyBytes(key) // the dict's own key, which the pool keeps
 	if s.evict.lazy {
 		s.lazyFreed(db.lookup(k))
@@ -520,10 +539,10 @@ func (s *Server) evictKey(db *DB, key string) (int64, bool) {
 	var deleted bool
 	if s.latency.threshold > 0 {
 		start := time.Now()
-		deleted = db.delete(k)
+		deleted = db.deleteSampled(k, c.en, c.at)
 		s.LatencyAddSampleIfNeeded("eviction-del", time.Since(start).Milliseconds())
 	} else {
-		deleted = db.delete(k)
+		deleted = db.deleteSampled(k, c.en, c.at)
 	}
 	if !deleted {
 		return 0, false

@@ -313,8 +313,18 @@ func (db *DB) Delete(key []byte) bool {
 	return true
 }
 
-func (db *DB) delete(key []byte) bool {
-	old, ok := db.keys.Delete(bstr(key))
+func (db *DB) delete(key []byte) bool { return db.deleteSampled(key, nil, dict.Loc{}) }
+
+// deleteSampled is delete for a key whose entry en the eviction sampled at
+// at (dict.DeleteSampled), or nil.
+func (db *DB) deleteSampled(key []byte, en *dictEntry, at dict.Loc) bool {
+	var old any
+	var ok bool
+	if en != nil {
+		old, ok = db.keys.DeleteSampled(bstr(key), en, at)
+	} else {
+		old, ok = db.keys.Delete(bstr(key))
+	}
 	if !ok {
 		return false
 	}

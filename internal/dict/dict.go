@@ -339,6 +339,11 @@ func (d *Dict[V]) Delete(key string) (v V, ok bool) {
 	if d.rehashing() {
 		d.rehashStep()
 	}
+	return d.deleteKey(key)
+}
+
+// deleteKey is Delete after its rehashing step.
+func (d *Dict[V]) deleteKey(key string) (v V, ok bool) {
 	h := hashKey(key)
 	tag := hashTag(h)
 	for t := 0; t < 2; t++ {
@@ -349,23 +354,63 @@ func (d *Dict[V]) Delete(key string) (v V, ok bool) {
 		idx := h & (tb.size - 1)
 		var prev *Entry[V]
 		for e := tb.bucket(idx); e != nil; prev, e = e, e.next {
-			if !e.matches(key, tag) {
-				continue
+			if e.matches(key, tag) {
+				return d.unlink(tb, idx, prev, e), true
 			}
-			if prev == nil {
-				d.setBucket(tb, idx, e.next)
-			} else {
-				d.writableEntry(tb, idx, prev).next = e.next
-			}
-			tb.used--
-			d.shrinkIfNeeded()
-			return e.val, true
 		}
 		if !d.rehashing() {
 			break
 		}
 	}
 	return v, false
+}
+
+// unlink takes e, after prev in bucket idx of tb, out of the dict.
+func (d *Dict[V]) unlink(tb *table[V], idx uint64, prev, e *Entry[V]) V {
+	if prev == nil {
+		d.setBucket(tb, idx, e.next)
+	} else {
+		d.writableEntry(tb, idx, prev).next = e.next
+	}
+	tb.used--
+	d.shrinkIfNeeded()
+	return e.val
+}
+
+// Loc is where SampleEntries found an entry, for DeleteSampled.
+type Loc struct {
+	size uint64 // the size of the table it was in, 0 for unknown
+	idx  uint64 // its bucket
+}
+
+// DeleteSampled is Delete(key) for e, the entry of key that SampleEntries
+// found at at: while its bucket is where it was (the table neither resized
+// nor rehashed past it), e is found in the bucket by its address, without
+// hashing the key, which would read its bytes (a cache miss, the key being
+// one of the least recently used). Otherwise, or if e was copied for a
+// snapshot since, the key is looked up. An entry's address is never
+// reused while e refers to it.
+func (d *Dict[V]) DeleteSampled(key string, e *Entry[V], at Loc) (v V, ok bool) {
+	if d.Len() == 0 {
+		return v, false
+	}
+	if d.rehashing() {
+		d.rehashStep()
+	}
+	for t := 0; t < 2 && at.size != 0 && e != nil; t++ {
+		tb := &d.ht[t]
+		if tb.size != at.size {
+			continue
+		}
+		var prev *Entry[V]
+		for x := tb.bucket(at.idx); x != nil; prev, x = x, x.next {
+			if x == e {
+				return d.unlink(tb, at.idx, prev, e), true
+			}
+		}
+		break
+	}
+	return d.deleteKey(key)
 }
 
 // resizeAllowed mirrors Redis's dict_can_resize: no resizing while a snapshot
@@ -546,12 +591,12 @@ func (d *Dict[V]) Random() (key string, val V, ok bool) {
 // starting at a random one, as dictGetSomeKeys does for eviction and active
 // expiry. It is fast and not uniformly random.
 func (d *Dict[V]) Sample(count int, fn func(key string, val V)) {
-	d.SampleEntries(count, func(e *Entry[V]) { fn(e.key, e.val) })
+	d.SampleEntries(count, func(e *Entry[V], _ Loc) { fn(e.key, e.val) })
 }
 
-// SampleEntries is Sample handing out the entries, clocks included. fn
-// must not change the dict.
-func (d *Dict[V]) SampleEntries(count int, fn func(e *Entry[V])) {
+// SampleEntries is Sample handing out the entries, clocks included, and
+// where each was found (for DeleteSampled). fn must not change the dict.
+func (d *Dict[V]) SampleEntries(count int, fn func(e *Entry[V], at Loc)) {
 	if d.Len() == 0 || count <= 0 {
 		return
 	}
@@ -592,7 +637,7 @@ func (d *Dict[V]) SampleEntries(count int, fn func(e *Entry[V])) {
 			}
 			empty = 0
 			for ; e != nil && stored < count; e = e.next {
-				fn(e)
+				fn(e, Loc{size: tb.size, idx: i})
 				stored++
 			}
 		}

@@ -2,6 +2,8 @@ package dict
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"runtime"
 	"sync"
 	"testing"
 
@@ -184,7 +186,7 @@ func TestDictEntryClock(t *testing.T) {
 		require.Equal(t, want, d.FindEntry(fmt.Sprint(i)).Clock(), i)
 	}
 	n := 0
-	d.SampleEntries(10, func(e *Entry[int]) {
+	d.SampleEntries(10, func(e *Entry[int], _ Loc) {
 		require.Same(t, d.FindEntry(e.Key()), e)
 		n++
 	})
@@ -216,5 +218,98 @@ func TestDictClockKeepsHashTag(t *testing.T) {
 	_, ok := d.Delete("4998")
 	require.True(t, ok)
 	_, ok = d.Find("4998")
+	require.False(t, ok)
+}
+
+// DeleteSampled deletes the sampled key whether its entry is still where
+// it was sampled or not: the table grown or shrunk and rehashed since,
+// the key deleted and set again, the entry copied for a snapshot. A
+// model map checks the dict after each one.
+func TestDeleteSampled(t *testing.T) {
+	cow := &COW{}
+	d := New[int](cow)
+	model := map[string]int{}
+	rng := rand.New(rand.NewPCG(1, 2))
+	set := func(k string, v int) {
+		d.Set(k, v)
+		model[k] = v
+	}
+	for i := 0; i < 2000; i++ {
+		set(fmt.Sprint("k", i), i)
+	}
+	type sample struct {
+		key string
+		e   *Entry[int]
+		at  Loc
+	}
+	var frozen []*Frozen[int]
+	for round := 0; round < 400; round++ {
+		var got []sample
+		d.SampleEntries(5, func(e *Entry[int], at Loc) { got = append(got, sample{e.Key(), e, at}) })
+		require.NotEmpty(t, got)
+		switch rng.IntN(6) { // what happens between the sampling and the deletion
+		case 0: // the table grows (rehashing starts or goes on)
+			for i := 0; i < 300; i++ {
+				set(fmt.Sprint("g", round, "-", i), i)
+			}
+		case 1: // the key is deleted and set again: a new entry
+			d.Delete(got[0].key)
+			set(got[0].key, -round)
+		case 2: // a snapshot: the entries a write reaches are copied
+			frozen = append(frozen, d.Freeze())
+			cow.Epoch++
+			cow.Live++
+			set(got[0].key, round)
+		case 3: // many deletions: the table shrinks
+			n := 0
+			for k := range model {
+				if n++; n > 400 {
+					break
+				}
+				d.Delete(k)
+				delete(model, k)
+			}
+		}
+		s := got[rng.IntN(len(got))]
+		_, want := model[s.key]
+		_, ok := d.DeleteSampled(s.key, s.e, s.at)
+		require.Equal(t, want, ok, "round %d key %s", round, s.key)
+		delete(model, s.key)
+		require.Equal(t, len(model), d.Len())
+		if round%50 == 0 {
+			for k, v := range model {
+				got, found := d.Find(k)
+				require.True(t, found, k)
+				require.Equal(t, v, got, k)
+			}
+		}
+		if len(model) < 500 {
+			for i := 0; i < 1000; i++ {
+				set(fmt.Sprint("r", round, "-", i), i)
+			}
+		}
+	}
+	cow.Live = 0
+	runtime.KeepAlive(frozen)
+}
+
+// An entry still where it was sampled is found by its address: the key
+// is not even read (here a wrong one, which a lookup would not find).
+func TestDeleteSampledByAddress(t *testing.T) {
+	d := New[int](nil)
+	for i := 0; i < 100; i++ {
+		d.Set(fmt.Sprint(i), i)
+	}
+	var e *Entry[int]
+	var at Loc
+	d.SampleEntries(1, func(x *Entry[int], l Loc) { e, at = x, l })
+	key := e.Key()
+	v, ok := d.DeleteSampled("not a key", e, at)
+	require.True(t, ok)
+	require.Equal(t, e.val, v)
+	_, found := d.Find(key)
+	require.False(t, found)
+	require.Equal(t, 99, d.Len())
+	_, ok = d.DeleteSampled("not a key", e, at) // gone: the key is looked up
 	require.False(t, ok)
 }
