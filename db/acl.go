@@ -34,7 +34,7 @@ func (m aclMetaCommand) FullName() string { return m.name }
 
 func (m aclMetaCommand) Categories() []string {
 	var cats []string
-	for _, v := range m.meta.info.Elems[6].Elems {
+	for _, v := range m.meta.infoValue().Elems[6].Elems {
 		cats = append(cats, strings.TrimPrefix(string(v.Str), "@"))
 	}
 	return cats
@@ -42,7 +42,7 @@ func (m aclMetaCommand) Categories() []string {
 
 func (m aclMetaCommand) Subcommands() []acl.CommandInfo {
 	var subs []acl.CommandInfo
-	for _, v := range m.meta.info.Elems[9].Elems {
+	for _, v := range m.meta.infoValue().Elems[9].Elems {
 		name := string(v.Elems[0].Str)
 		subs = append(subs, aclMetaCommand{name, redisCommands[name]})
 	}
@@ -50,7 +50,7 @@ func (m aclMetaCommand) Subcommands() []acl.CommandInfo {
 }
 
 func (m aclMetaCommand) NoAuth() bool {
-	for _, f := range m.meta.info.Elems[2].Elems {
+	for _, f := range m.meta.infoValue().Elems[2].Elems {
 		if string(f.Str) == "no_auth" {
 			return true
 		}

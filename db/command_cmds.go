@@ -52,7 +52,7 @@ func registeredSubcommands(cmd *Command) []*Command {
 		return nil
 	}
 	var out []*Command
-	for _, v := range cmd.info.Elems[9].Elems {
+	for _, v := range cmd.infoValue().Elems[9].Elems {
 		name := string(v.Elems[0].Str)
 		if sub := cmd.Sub[name[strings.IndexByte(name, '|')+1:]]; sub != nil {
 			out = append(out, sub)
@@ -67,7 +67,7 @@ func writeCommandInfo(c *Client, cmd *Command) {
 		c.Null()
 		return
 	}
-	e := cmd.info.Elems
+	e := cmd.infoValue().Elems
 	c.ArrayLen(len(e))
 	for _, v := range e[:9] {
 		c.WriteValue(v)
@@ -85,7 +85,7 @@ func writeCommandInfo(c *Client, cmd *Command) {
 
 // writeCommandDocs replies cmd's COMMAND DOCS map.
 func writeCommandDocs(c *Client, cmd *Command) {
-	e := parseDocs(cmd.docs).Elems
+	e := parseMeta(cmd.docs).Elems
 	c.MapLen(len(e) / 2)
 	for i := 0; i+1 < len(e); i += 2 {
 		c.WriteValue(e[i])
@@ -161,7 +161,7 @@ func commandListCommand(c *Client) {
 		case c.ArgIs(i+1, "aclcat"):
 			cat := "@" + strings.ToLower(string(arg))
 			keep = func(cmd *Command) bool {
-				for _, v := range cmd.info.Elems[6].Elems {
+				for _, v := range cmd.infoValue().Elems[6].Elems {
 					if string(v.Str) == cat {
 						return true
 					}
@@ -307,7 +307,7 @@ func mapInt(v resp.Value, key string) int { return int(mapField(v, key).Int) }
 // parseKeySpecs reads a command's key specs from its COMMAND INFO entry.
 func parseKeySpecs(cmd *Command) []keySpec {
 	var specs []keySpec
-	for _, v := range cmd.info.Elems[8].Elems {
+	for _, v := range cmd.infoValue().Elems[8].Elems {
 		var ks keySpec
 		for _, f := range mapField(v, "flags").Elems {
 			ks.flags = append(ks.flags, string(f.Str))
