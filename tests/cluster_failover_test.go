@@ -74,6 +74,7 @@ func startFailoverCluster(t *testing.T, masterBins, replicaBins, extraBins []str
 	}
 	createCluster(t, fc.masters, 0)
 	add := func(r, m *replNode) {
+		waitClusterAgree(t, fc.masters[0].Addr())
 		out, errOut, err := runTool(t, clusterTimeout, "", "redis-cli", "--cluster", "add-node", r.Addr(),
 			fc.masters[0].Addr(), "--cluster-slave", "--cluster-master-id", nodeID(t, m))
 		require.NoError(t, err, "redis-cli --cluster add-node:\n%s\n%s", out, errOut)

@@ -94,6 +94,18 @@ func waitClusterOK(t *testing.T, nodes []*replNode) {
 	})
 }
 
+// waitClusterAgree waits until the nodes of addr's cluster agree about
+// the slots' configuration, as redis-cli --cluster add-node and reshard
+// check before they change anything: the gossip of the last change may
+// still be on its way.
+func waitClusterAgree(t *testing.T, addr string) {
+	t.Helper()
+	waitFor(t, clusterTimeout, "the nodes to agree about the slots", func() (bool, string) {
+		out, _, _ := runTool(t, clusterTimeout, "", "redis-cli", "--cluster", "check", addr)
+		return strings.Contains(out, "[OK] All nodes agree about slots configuration."), out
+	})
+}
+
 // useCluster writes and reads keys through go-redis's ClusterClient.
 func useCluster(t *testing.T, nodes []*replNode, n int) {
 	t.Helper()
