@@ -290,13 +290,12 @@ func (s *Server) evictionSafe() bool {
 // maxmemory, as getMaxmemoryState: used_memory less, when that is over the
 // limit, the replicas' share of the replication buffers and the AOF
 // buffer, which would otherwise feed on the DELs of the evictions.
-// memoryStats is an O(1) running count (memory.go): it is read before
-// every command and around every eviction.
+// usedMemory is a running count (memory.go) with a few operations per
+// database: it is read before every command and around every eviction.
 func (s *Server) evictionMemory() (used, limit int64) {
-	m := s.memoryStats()
-	used, limit = m.used, s.evict.maxmemory
+	used, limit = s.usedMemory(), s.evict.maxmemory
 	if used > limit {
-		used = max(used-m.notCountedForEvict(), 0)
+		used = max(used-s.notCountedForEvict(), 0)
 	}
 	return used, limit
 }

@@ -376,6 +376,7 @@ type memoryInfo struct {
 	overhead                     int64
 	clientsNormal, clientsSlaves int64
 	aof, backlog                 int64
+	notCounted                   int64 // mem_not_counted_for_evict
 	keys                         int64
 
 	// From the runtime and the kernel, filled by memoryReport only.
@@ -392,34 +393,55 @@ func (m memoryInfo) datasetPerc() float64 {
 	return float64(m.dataset()) * 100 / float64(net)
 }
 
+// notCountedForEvict is mem_not_counted_for_evict.
+func (m memoryInfo) notCountedForEvict() int64 { return m.notCounted }
+
 // notCountedForEvict is mem_not_counted_for_evict, as Redis 7.0's
 // freeMemoryGetNotCountedMemory: the replicas' share of the replication
 // buffers and the AOF buffer.
-func (m memoryInfo) notCountedForEvict() int64 { return m.clientsSlaves + m.aof }
+func (s *Server) notCountedForEvict() int64 {
+	replicas, _ := s.ClientsMemory()
+	return replicas + s.Persistence.AOFBufferLength
+}
 
 // memoryStats returns used_memory and its parts, and updates the peak. It
-// costs a few operations per database: eviction calls it before commands.
+// costs a few operations per database.
 func (s *Server) memoryStats() memoryInfo {
-	s.settleMemory()
-	m := memoryInfo{startup: startupMemory}
+	m := memoryInfo{startup: startupMemory, used: s.usedMemory()}
 	m.clientsSlaves, m.clientsNormal = s.ClientsMemory()
 	m.aof = s.Persistence.AOFBufferLength
-	if r, ok := s.Replication.(ReplicationMemory); ok {
-		m.backlog = r.BacklogMemory()
-	}
+	m.backlog = s.backlogMemory()
 	m.overhead = m.startup + m.backlog + m.clientsSlaves + m.clientsNormal + m.aof
-	// used_memory has the clients' buffers as they are now, the overhead
-	// the totals as of the cron, as in Redis.
-	m.used = m.startup + m.backlog + s.clientsLiveMemory() + m.aof + s.latency.histogramMem
+	m.notCounted = s.notCountedForEvict()
 	for _, db := range s.DBs {
 		main, expires := db.tableOverhead()
 		m.keys += int64(db.keys.Len())
 		m.overhead += main + expires + int64(db.keys.Len()*s.slotMetaSize())
-		m.used += db.mem + db.tableMemory()
 	}
-	s.mem.peak = max(s.mem.peak, m.used)
 	m.peak = s.mem.peak
 	return m
+}
+
+// usedMemory is used_memory alone, updating the peak: what eviction reads
+// before every command. used_memory has the clients' buffers as they are
+// now, the overhead (memoryStats) the totals as of the cron, as in Redis.
+func (s *Server) usedMemory() int64 {
+	s.settleMemory()
+	used := startupMemory + s.backlogMemory() + s.clientsLiveMemory() + s.Persistence.AOFBufferLength +
+		s.latency.histogramMem
+	for _, db := range s.DBs {
+		used += db.mem + db.tableMemory()
+	}
+	s.mem.peak = max(s.mem.peak, used)
+	return used
+}
+
+// backlogMemory is mem_replication_backlog.
+func (s *Server) backlogMemory() int64 {
+	if r, ok := s.Replication.(ReplicationMemory); ok {
+		return r.BacklogMemory()
+	}
+	return 0
 }
 
 // memoryReport is memoryStats with the runtime's and the kernel's figures
