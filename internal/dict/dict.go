@@ -33,6 +33,9 @@ type Dict[V any] struct {
 	// expandAllowed, if set, may veto the growth an insert asks for
 	// (SetExpandAllowed).
 	expandAllowed func(moreMem uint64, usedRatio float64) bool
+	// touched receives what SampleEntries reads ahead, so that the reads
+	// are not optimized away.
+	touched uint32
 }
 
 // SetExpandAllowed sets the check an insert's growth of the table must
@@ -596,7 +599,19 @@ func (d *Dict[V]) Sample(count int, fn func(key string, val V)) {
 
 // SampleEntries is Sample handing out the entries, clocks included, and
 // where each was found (for DeleteSampled). fn must not change the dict.
+//
+// The entries are those dictGetSomeKeys takes, in its order: every entry
+// of a bucket before the next bucket's. They are read in windows: the
+// heads of the next non-empty buckets are found in the bucket arrays
+// first, then all touched at once, so that their cache misses (a sampled
+// key is usually cold) overlap instead of following one another.
 func (d *Dict[V]) SampleEntries(count int, fn func(e *Entry[V], at Loc)) {
+	d.sampleEntries(count, rand.Uint64, fn)
+}
+
+// sampleEntries is SampleEntries drawing its random bucket indexes from
+// rnd.
+func (d *Dict[V]) sampleEntries(count int, rnd func() uint64, fn func(e *Entry[V], at Loc)) {
 	if d.Len() == 0 || count <= 0 {
 		return
 	}
@@ -612,36 +627,52 @@ func (d *Dict[V]) SampleEntries(count int, fn func(e *Entry[V], at Loc)) {
 	if tables == 2 && d.ht[1].size > d.ht[0].size {
 		maxMask = d.ht[1].size - 1
 	}
-	i := rand.Uint64() & maxMask
+	const window = 16
+	var heads [window]*Entry[V]
+	var locs [window]Loc
+	i := rnd() & maxMask
 	stored, empty := 0, 0
-	for steps := count * 10; stored < count && steps > 0; steps-- {
-		for t := 0; t < tables; t++ {
+	t := 0 // the table to look at next in bucket i
+	for steps := count * 10; stored < count && (steps > 0 || t > 0); {
+		// The heads of the next buckets, as many as entries are missing.
+		n := 0
+		for n < min(count-stored, window) && (steps > 0 || t > 0) {
 			tb := &d.ht[t]
+			skip := false
 			if tables == 2 && t == 0 && i < uint64(d.rehashIdx) {
 				if i >= d.ht[1].size {
 					i = uint64(d.rehashIdx)
 				} else {
-					continue
+					skip = true
 				}
 			}
-			if i >= tb.size {
-				continue
-			}
-			e := tb.bucket(i)
-			if e == nil {
-				if empty++; empty >= 5 && empty > count {
-					i = rand.Uint64() & maxMask
+			if !skip && i < tb.size {
+				if e := tb.bucket(i); e != nil {
+					empty = 0
+					heads[n], locs[n] = e, Loc{size: tb.size, idx: i}
+					n++
+				} else if empty++; empty >= 5 && empty > count {
+					i = rnd() & maxMask
 					empty = 0
 				}
-				continue
 			}
-			empty = 0
-			for ; e != nil && stored < count; e = e.next {
-				fn(e, Loc{size: tb.size, idx: i})
+			if t++; t == tables {
+				t = 0
+				i = (i + 1) & maxMask
+				steps--
+			}
+		}
+		var touch uint32
+		for _, e := range heads[:n] {
+			touch += e.clock
+		}
+		d.touched = touch
+		for k := 0; k < n && stored < count; k++ {
+			for e := heads[k]; e != nil && stored < count; e = e.next {
+				fn(e, locs[k])
 				stored++
 			}
 		}
-		i = (i + 1) & maxMask
 	}
 }
 

@@ -313,3 +313,108 @@ func TestDeleteSampledByAddress(t *testing.T) {
 	_, ok = d.DeleteSampled("not a key", e, at) // gone: the key is looked up
 	require.False(t, ok)
 }
+
+// sampleReference is the sampling of dictGetSomeKeys one entry at a time,
+// without the rehash steps: what sampleEntries must hand out, in order.
+func sampleReference[V any](d *Dict[V], count int, rnd func() uint64, fn func(e *Entry[V], at Loc)) {
+	if d.Len() == 0 || count <= 0 {
+		return
+	}
+	count = min(count, d.Len())
+	tables := 1
+	if d.rehashing() {
+		tables = 2
+	}
+	maxMask := d.ht[0].size - 1
+	if tables == 2 && d.ht[1].size > d.ht[0].size {
+		maxMask = d.ht[1].size - 1
+	}
+	i := rnd() & maxMask
+	stored, empty := 0, 0
+	for steps := count * 10; stored < count && steps > 0; steps-- {
+		for t := 0; t < tables; t++ {
+			tb := &d.ht[t]
+			if tables == 2 && t == 0 && i < uint64(d.rehashIdx) {
+				if i >= d.ht[1].size {
+					i = uint64(d.rehashIdx)
+				} else {
+					continue
+				}
+			}
+			if i >= tb.size {
+				continue
+			}
+			e := tb.bucket(i)
+			if e == nil {
+				if empty++; empty >= 5 && empty > count {
+					i = rnd() & maxMask
+					empty = 0
+				}
+				continue
+			}
+			empty = 0
+			for ; e != nil && stored < count; e = e.next {
+				fn(e, Loc{size: tb.size, idx: i})
+				stored++
+			}
+		}
+		i = (i + 1) & maxMask
+	}
+}
+
+// The sampling reads ahead in windows but hands out exactly the entries of
+// the plain walk, in its order, in dense, sparse, growing and shrinking
+// tables, for every count (more than a window too).
+func TestSampleEntriesAsReference(t *testing.T) {
+	type got struct {
+		key string
+		at  Loc
+	}
+	cow := &COW{}
+	d := New[int](cow)
+	rng := rand.New(rand.NewPCG(3, 4))
+	n := 0
+	rehashing := 0 // comparisons made while the table was rehashing
+	check := func(what string) {
+		for _, count := range []int{1, 2, 5, 10, 16, 17, 33, 64} {
+			for round := 0; round < 20; round++ {
+				if d.rehashing() {
+					rehashing++
+				}
+				seed := rng.Uint64()
+				var a, b []got
+				ra := rand.New(rand.NewPCG(seed, 1))
+				d.sampleEntries(count, ra.Uint64, func(e *Entry[int], at Loc) { a = append(a, got{e.Key(), at}) })
+				rb := rand.New(rand.NewPCG(seed, 1))
+				sampleReference(d, count, rb.Uint64, func(e *Entry[int], at Loc) { b = append(b, got{e.Key(), at}) })
+				require.Equal(t, b, a, "%s: count %d, %d keys, rehashing %v", what, count, d.Len(), d.rehashing())
+			}
+		}
+	}
+	add := func(k int) {
+		for i := 0; i < k; i++ {
+			d.Set(fmt.Sprint("k", n), n)
+			n++
+		}
+	}
+	for _, size := range []int{1, 3, 7, 100, 1000, 5000} {
+		add(size)
+		check("growing")
+	}
+	// Sparse: deletions while a snapshot is live do not shrink the table,
+	// so most buckets are empty and the walk jumps.
+	cow.Live++
+	for i := 0; i < n; i++ {
+		if i%19 != 0 {
+			d.Delete(fmt.Sprint("k", i))
+		}
+	}
+	check("sparse")
+	cow.Live--
+	// Shrinking: the next deletions resize the table and rehash into it.
+	for i := 0; i < n && !d.rehashing(); i++ {
+		d.Delete(fmt.Sprint("k", i))
+	}
+	check("shrinking")
+	require.Greater(t, rehashing, 100)
+}
