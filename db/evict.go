@@ -25,6 +25,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"time"
+	"unsafe"
 
 	"github.com/redis-go/redis-server/internal/dict"
 	"github.com/redis-go/redis-server/logger"
@@ -81,6 +82,10 @@ type evictState struct {
 	nowMs  int64 // the clock of this round of evictions, read once
 
 	procRunning bool // evictionTimeProc is scheduled
+
+	// spare holds the string values of evicted keys, for the next new
+	// keys' values to reuse (keepEvicted, reuseString).
+	spare []any
 }
 
 // poolEntry is a candidate for eviction: the larger idle, the better.
@@ -523,6 +528,58 @@ func (e *evictState) poolInsert(dbid int, key string, idle uint64) int {
 	return k
 }
 
+// maxSpareStrings bounds the evicted values kept for reuse: each command
+// evicts about what it adds, so a few are enough.
+const maxSpareStrings = 32
+
+// keepEvicted keeps the string value of a key eviction just deleted for
+// reuseString. Nothing else refers to a keyspace string (its bytes are
+// copied into replies, propagation and other keys), which is what lets a
+// SET of the same length overwrite them in place too; a snapshot may share
+// them, so none is kept while one is live.
+func (s *Server) keepEvicted(db *DB, v any) {
+	b, ok := v.([]byte)
+	if !ok || cap(b) == 0 || snapshotLive(db) || len(s.evict.spare) == maxSpareStrings {
+		return
+	}
+	s.evict.spare = append(s.evict.spare, v)
+}
+
+// reuseString returns the last kept value refilled with val, if its bytes
+// fit val as a new allocation would: big enough, not much bigger, and
+// embstr or raw alike (see EncodingName). Evicting a key and adding one
+// then touches memory just touched, as with Redis's allocator, and leaves
+// the garbage collector less to do.
+//
+// The value is reused whole: the bytes and the slice header the interface
+// boxes (a []byte in an interface is a pointer to a header on the heap,
+// Go's runtime.eface; refilling the header in place spares that allocation
+// too, see TestReuseString).
+func (s *Server) reuseString(val []byte) (any, bool) {
+	n := len(s.evict.spare)
+	if n == 0 {
+		return nil, false
+	}
+	v := s.evict.spare[n-1]
+	p := boxedBytes(&v)
+	c := cap(*p)
+	if len(val) > c || c-len(val) >= max(16, c/8) || len(val) <= embstrLimit && c >= rawMinCap {
+		return nil, false
+	}
+	s.evict.spare[n-1] = nil
+	s.evict.spare = s.evict.spare[:n-1]
+	b := (*p)[:len(val)]
+	copy(b, val)
+	*p = b
+	return v, true
+}
+
+// boxedBytes returns the slice header that *v, holding a non-nil []byte,
+// points to.
+func boxedBytes(v *any) *[]byte {
+	return (*[]byte)((*[2]unsafe.Pointer)(unsafe.Pointer(v))[1])
+}
+
 // evictKey deletes an evicted key as Redis does: the stat, the keyspace
 // event, the WATCH invalidation and a DEL (UNLINK under
 // lazyfree-lazy-eviction) to the replicas and the AOF. It returns the
@@ -535,17 +592,19 @@ func (s *Server) evictKey(c evictee) (int64, bool) {
 		s.lazyFreed(db.lookup(k))
 	}
 	before := db.mem + db.tableMemory()
+	var old any
 	var deleted bool
 	if s.latency.threshold > 0 {
 		start := time.Now()
-		deleted = db.deleteSampled(k, c.en, c.at)
+		old, deleted = db.deleteSampled(k, c.en, c.at)
 		s.LatencyAddSampleIfNeeded("eviction-del", time.Since(start).Milliseconds())
 	} else {
-		deleted = db.deleteSampled(k, c.en, c.at)
+		old, deleted = db.deleteSampled(k, c.en, c.at)
 	}
 	if !deleted {
 		return 0, false
 	}
+	s.keepEvicted(db, old)
 	freed := before - db.mem - db.tableMemory()
 	s.Stats.EvictedKeys++
 	s.signalKeyDeletedByServer(db, k)

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -253,4 +254,176 @@ func BenchmarkSetUnderEviction(b *testing.B) {
 		s.ProcessInput(c, buf)
 		c.Buf = c.Buf[:0]
 	}
+}
+
+// Under eviction, new keys reuse the entries and the string values of the
+// evicted ones (dict.DeleteSampled, keepEvicted): seeded random values of
+// every kind, with APPEND and SETRANGE growing some in place, RENAME moving
+// some, DEL, and snapshots taken and released on the way. Every key holds what was last written to
+// it, with the encoding a new allocation would give, and a snapshot never
+// sees a reused value.
+func TestEvictionReusesMemory(t *testing.T) {
+	for _, policy := range []string{"allkeys-lru", "allkeys-random", "volatile-lru"} {
+		t.Run(policy, func(t *testing.T) {
+			r := newLocalRunner(t)
+			c := r.client("x")
+			s := r.srv
+			rng := rand.New(rand.NewPCG(7, 8))
+			value := func() []byte {
+				switch rng.IntN(8) {
+				case 0:
+					return []byte(strconv.FormatInt(rng.Int64()>>rng.IntN(64), 10))
+				case 1:
+					return []byte{}
+				case 2:
+					return []byte("18446744073709551616") // not an int64
+				case 3, 4: // embstr
+					b := make([]byte, 1+rng.IntN(44))
+					for i := range b {
+						b[i] = byte(rng.IntN(256))
+					}
+					return b
+				}
+				b := make([]byte, 45+rng.IntN(300)) // raw
+				for i := range b {
+					b[i] = byte(rng.IntN(256))
+				}
+				return b
+			}
+			do := func(args ...[]byte) {
+				c.Buf = c.Buf[:0]
+				s.ProcessInput(c, encodeCommand(args))
+				require.NotEqual(t, byte('-'), c.Buf[0], "%q: %s", args, c.Buf)
+			}
+			base, _ := s.evictionMemory()
+			do([]byte("CONFIG"), []byte("SET"), []byte("maxmemory-policy"), []byte(policy))
+			do([]byte("CONFIG"), []byte("SET"), []byte("maxmemory"), []byte(fmt.Sprint(base+300_000)))
+			model := map[string][]byte{}
+			grown := map[string]bool{} // APPEND, SETRANGE: raw whatever the length
+			var sn *Snapshot
+			var snModel map[string][]byte
+			checkSnapshot := func() {
+				n := 0
+				sn.DBs[0].Keys.Each(func(k string, v any) bool {
+					b, _ := StringBytes(v)
+					require.Equal(t, string(snModel[k]), string(b), "snapshot key %s", k)
+					n++
+					return true
+				})
+				require.Equal(t, len(snModel), n)
+			}
+			for i := range 20000 {
+				key := []byte(fmt.Sprint("key:", rng.IntN(6000)))
+				// Evict now what the command would evict first, to know
+				// which keys it finds.
+				s.performEvictions()
+				if s.DBs[0].lookup(key) == nil {
+					delete(model, string(key))
+				}
+				switch op := rng.IntN(20); {
+				case op == 0 && model[string(key)] != nil:
+					v := value()
+					do([]byte("APPEND"), key, v)
+					model[string(key)] = append(append([]byte(nil), model[string(key)]...), v...)
+					grown[string(key)] = true
+				case op == 1 && model[string(key)] != nil:
+					v, off := value(), rng.IntN(50)
+					do([]byte("SETRANGE"), key, []byte(strconv.Itoa(off)), v)
+					old := model[string(key)]
+					nv := append([]byte(nil), old...)
+					if len(v) > 0 {
+						nv = append(nv, make([]byte, max(0, off+len(v)-len(nv)))...)
+						copy(nv[off:], v)
+					}
+					model[string(key)] = nv
+					grown[string(key)] = grown[string(key)] || len(v) > 0
+				case op == 2 && model[string(key)] != nil: // the value moves
+					dst := []byte(fmt.Sprint("key:", rng.IntN(6000)))
+					if s.DBs[0].lookup(dst) == nil {
+						delete(model, string(dst))
+					}
+					do([]byte("RENAME"), key, dst)
+					model[string(dst)] = model[string(key)]
+					grown[string(dst)] = grown[string(key)]
+					delete(model, string(key))
+					delete(grown, string(key))
+				case op == 3:
+					do([]byte("DEL"), key)
+					delete(model, string(key))
+				default:
+					v := value()
+					do([]byte("SET"), key, v, []byte("EX"), []byte("100000"))
+					model[string(key)] = v
+					delete(grown, string(key))
+				}
+				switch {
+				case i%2000 == 500 && sn == nil:
+					sn = s.Snapshot()
+					snModel = map[string][]byte{}
+					sn.DBs[0].Keys.Each(func(k string, v any) bool {
+						b, _ := StringBytes(v)
+						snModel[k] = append([]byte(nil), b...)
+						return true
+					})
+				case i%2000 == 1500 && sn != nil:
+					checkSnapshot()
+					sn.Release()
+					sn = nil
+				}
+			}
+			require.Greater(t, s.Stats.EvictedKeys, int64(5000))
+			held := 0
+			for k, want := range model {
+				v := s.DBs[0].lookup([]byte(k))
+				if v == nil {
+					continue
+				}
+				held++
+				got, ok := StringBytes(v)
+				require.True(t, ok, k)
+				require.Equal(t, string(want), string(got), k)
+				enc := "raw"
+				if _, isInt := ParseInt(want); isInt && !grown[k] {
+					enc = "int"
+				} else if len(want) <= embstrLimit && !grown[k] {
+					enc = "embstr"
+				}
+				require.Equal(t, enc, EncodingName(v), "key %s, %d bytes", k, len(want))
+			}
+			require.Greater(t, held, 500)
+		})
+	}
+}
+
+// A new key takes the value (box and bytes) the last eviction kept.
+func TestReuseString(t *testing.T) {
+	r := newLocalRunner(t)
+	s := r.srv
+	db := s.DBs[0]
+	kept := any(append([]byte(nil), strings.Repeat("a", 100)...))
+	bytesAt := unsafe.SliceData(kept.([]byte))
+	s.keepEvicted(db, kept)
+	v := stringValueFor(db, nil, []byte(strings.Repeat("b", 99)))
+	assert.Equal(t, strings.Repeat("b", 99), string(v.([]byte)))
+	assert.Equal(t, (*[2]unsafe.Pointer)(unsafe.Pointer(&kept))[1], (*[2]unsafe.Pointer)(unsafe.Pointer(&v))[1], "the same box")
+	assert.Equal(t, bytesAt, unsafe.SliceData(v.([]byte)), "the same bytes")
+	assert.Empty(t, s.evict.spare)
+
+	// Not when the bytes would be too small or much too large, nor for an
+	// integer, nor while a snapshot is live.
+	s.keepEvicted(db, any(append([]byte(nil), strings.Repeat("a", 100)...)))
+	for _, val := range []string{strings.Repeat("c", 200), strings.Repeat("c", 20), "12345"} {
+		v := stringValueFor(db, nil, []byte(val))
+		assert.Equal(t, val, string(AppendStringValue(nil, v)))
+	}
+	assert.Len(t, s.evict.spare, 1)
+	s.evict.spare = nil
+	s.keepEvicted(db, any(append([]byte(nil), strings.Repeat("a", 1000)...)))
+	stringValueFor(db, nil, []byte(strings.Repeat("c", 100)))
+	assert.Len(t, s.evict.spare, 1, "1 kB is not spent on 100 bytes")
+	sn := s.Snapshot()
+	s.evict.spare = nil
+	s.keepEvicted(db, any(append([]byte(nil), strings.Repeat("a", 100)...)))
+	assert.Empty(t, s.evict.spare)
+	sn.Release()
 }

@@ -313,11 +313,14 @@ func (db *DB) Delete(key []byte) bool {
 	return true
 }
 
-func (db *DB) delete(key []byte) bool { return db.deleteSampled(key, nil, dict.Loc{}) }
+func (db *DB) delete(key []byte) bool {
+	_, ok := db.deleteSampled(key, nil, dict.Loc{})
+	return ok
+}
 
 // deleteSampled is delete for a key whose entry en the eviction sampled at
-// at (dict.DeleteSampled), or nil.
-func (db *DB) deleteSampled(key []byte, en *dictEntry, at dict.Loc) bool {
+// at (dict.DeleteSampled), or nil. It returns the value deleted.
+func (db *DB) deleteSampled(key []byte, en *dictEntry, at dict.Loc) (any, bool) {
 	var old any
 	var ok bool
 	if en != nil {
@@ -326,7 +329,7 @@ func (db *DB) deleteSampled(key []byte, en *dictEntry, at dict.Loc) bool {
 		old, ok = db.keys.Delete(bstr(key))
 	}
 	if !ok {
-		return false
+		return nil, false
 	}
 	if db.slots != nil {
 		db.slotDeleted(key)
@@ -336,7 +339,7 @@ func (db *DB) deleteSampled(key []byte, en *dictEntry, at dict.Loc) bool {
 	if db.expires.Len() > 0 {
 		db.expires.Delete(bstr(key))
 	}
-	return true
+	return old, true
 }
 
 // SetExpire sets the expire time of an existing key in unix ms.

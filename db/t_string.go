@@ -413,12 +413,20 @@ func getdelCommand(c *Client) {
 // stringValueFor returns what to store for val over cur, the key's current
 // value: cur itself, its bytes overwritten, when it is an embstr of the
 // same length that no snapshot shares (a SET over a value of the same size
-// then allocates nothing), else NewStringValue(val).
+// then allocates nothing); for a new key, the bytes of an evicted value
+// when they fit (reuseString); else NewStringValue(val).
 func stringValueFor(db *DB, cur any, val []byte) any {
 	if old, ok := cur.([]byte); ok && len(old) == len(val) && cap(old) < rawMinCap && !snapshotLive(db) {
 		if _, isInt := ParseInt(val); !isInt {
 			copy(old, val)
 			return cur
+		}
+	}
+	if cur == nil && len(db.srv.evict.spare) > 0 {
+		if _, isInt := ParseInt(val); !isInt {
+			if b, ok := db.srv.reuseString(val); ok {
+				return b
+			}
 		}
 	}
 	return NewStringValue(val)

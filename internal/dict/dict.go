@@ -23,6 +23,7 @@ import (
 	"math/bits"
 	"math/rand/v2"
 	"strings"
+	"unsafe"
 )
 
 // Dict is a hash table from strings to V (see the package comment).
@@ -36,6 +37,8 @@ type Dict[V any] struct {
 	// touched receives what SampleEntries reads ahead, so that the reads
 	// are not optimized away.
 	touched uint32
+	// spare holds entries DeleteSampled unlinked, for insertions to reuse.
+	spare []*Entry[V]
 }
 
 // SetExpandAllowed sets the check an insert's growth of the table must
@@ -297,7 +300,8 @@ func (d *Dict[V]) set(key string, val V, view bool, clock uint32, keep bool) (ol
 		tb = &d.ht[1]
 	}
 	idx := h & (tb.size - 1)
-	e := &Entry[V]{key: key, val: val, next: tb.bucket(idx), epoch: d.cow.Stamp(), clock: tag | clock&clockMask}
+	e := d.newEntry()
+	*e = Entry[V]{key: key, val: val, next: tb.bucket(idx), epoch: d.cow.Stamp(), clock: tag | clock&clockMask}
 	d.setBucket(tb, idx, e)
 	tb.used++
 	return old, true
@@ -387,12 +391,19 @@ type Loc struct {
 }
 
 // DeleteSampled is Delete(key) for e, the entry of key that SampleEntries
-// found at at: while its bucket is where it was (the table neither resized
-// nor rehashed past it), e is found in the bucket by its address, without
-// hashing the key, which would read its bytes (a cache miss, the key being
-// one of the least recently used). Otherwise, or if e was copied for a
-// snapshot since, the key is looked up. An entry's address is never
-// reused while e refers to it.
+// found at at (key must be e.Key() as it was then, not an equal copy):
+// while its bucket is where it was (the table neither resized nor rehashed
+// past it), e is found in the bucket by its address, without hashing the
+// key, which would read its bytes (a cache miss, the key being one of the
+// least recently used). Otherwise, or if e was copied for a snapshot since,
+// the key is looked up.
+//
+// An entry found by its address is kept for the next insertion when no
+// snapshot is live: the freed memory is reused while it is still in the
+// cache, as Redis's allocator does, and the garbage collector has less to
+// do. So e may since have been reused for another key; it is taken only if
+// it still holds key's very bytes (the caller's reference to them keeps
+// them from being reused), which a reused entry cannot.
 func (d *Dict[V]) DeleteSampled(key string, e *Entry[V], at Loc) (v V, ok bool) {
 	if d.Len() == 0 {
 		return v, false
@@ -407,13 +418,46 @@ func (d *Dict[V]) DeleteSampled(key string, e *Entry[V], at Loc) (v V, ok bool) 
 		}
 		var prev *Entry[V]
 		for x := tb.bucket(at.idx); x != nil; prev, x = x, x.next {
-			if x == e {
-				return d.unlink(tb, at.idx, prev, e), true
+			if x == e && sameString(x.key, key) {
+				v = d.unlink(tb, at.idx, prev, e)
+				d.keepSpare(e)
+				return v, true
 			}
 		}
 		break
 	}
 	return d.deleteKey(key)
+}
+
+// maxSpare bounds the entries kept for reuse: evictions and insertions
+// alternate, so a few are enough.
+const maxSpare = 32
+
+// keepSpare keeps e, just unlinked, for newEntry, unless a snapshot is
+// live: a frozen view may still reach it.
+func (d *Dict[V]) keepSpare(e *Entry[V]) {
+	if d.cow != nil && d.cow.Live > 0 || len(d.spare) == maxSpare {
+		return
+	}
+	*e = Entry[V]{}
+	d.spare = append(d.spare, e)
+}
+
+// newEntry returns an entry to fill: the last one kept, or a new one.
+func (d *Dict[V]) newEntry() *Entry[V] {
+	if n := len(d.spare); n > 0 {
+		e := d.spare[n-1]
+		d.spare[n-1] = nil
+		d.spare = d.spare[:n-1]
+		return e
+	}
+	return new(Entry[V])
+}
+
+// sameString reports whether a and b are the same bytes in memory, not
+// merely equal.
+func sameString(a, b string) bool {
+	return len(a) == len(b) && unsafe.StringData(a) == unsafe.StringData(b)
 }
 
 // resizeAllowed mirrors Redis's dict_can_resize: no resizing while a snapshot

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -243,6 +244,7 @@ func TestDeleteSampled(t *testing.T) {
 		at  Loc
 	}
 	var frozen []*Frozen[int]
+	var stale []sample
 	for round := 0; round < 400; round++ {
 		var got []sample
 		d.SampleEntries(5, func(e *Entry[int], at Loc) { got = append(got, sample{e.Key(), e, at}) })
@@ -260,6 +262,10 @@ func TestDeleteSampled(t *testing.T) {
 			cow.Epoch++
 			cow.Live++
 			set(got[0].key, round)
+		case 4: // a snapshot ends: deleted entries are reused again
+			if cow.Live > 0 {
+				cow.Live--
+			}
 		case 3: // many deletions: the table shrinks
 			n := 0
 			for k := range model {
@@ -274,6 +280,15 @@ func TestDeleteSampled(t *testing.T) {
 		_, want := model[s.key]
 		_, ok := d.DeleteSampled(s.key, s.e, s.at)
 		require.Equal(t, want, ok, "round %d key %s", round, s.key)
+		delete(model, s.key)
+		require.Equal(t, len(model), d.Len())
+		// A sample of an earlier round: its key may be gone, set again,
+		// and its entry reused by another key since.
+		stale = append(stale, got...)
+		s = stale[rng.IntN(len(stale))]
+		_, want = model[s.key]
+		_, ok = d.DeleteSampled(s.key, s.e, s.at)
+		require.Equal(t, want, ok, "round %d stale key %s", round, s.key)
 		delete(model, s.key)
 		require.Equal(t, len(model), d.Len())
 		if round%50 == 0 {
@@ -293,25 +308,75 @@ func TestDeleteSampled(t *testing.T) {
 	runtime.KeepAlive(frozen)
 }
 
-// An entry still where it was sampled is found by its address: the key
-// is not even read (here a wrong one, which a lookup would not find).
+// An entry still where it was sampled is found by its address: the key's
+// bytes are not read (here they are changed under the dict, so that a
+// lookup would not find them).
 func TestDeleteSampledByAddress(t *testing.T) {
 	d := New[int](nil)
+	bufs := map[string][]byte{}
 	for i := 0; i < 100; i++ {
-		d.Set(fmt.Sprint(i), i)
+		b := []byte(fmt.Sprint(i))
+		k := unsafe.String(&b[0], len(b))
+		bufs[k] = b
+		d.Set(k, i)
 	}
 	var e *Entry[int]
 	var at Loc
 	d.SampleEntries(1, func(x *Entry[int], l Loc) { e, at = x, l })
 	key := e.Key()
-	v, ok := d.DeleteSampled("not a key", e, at)
+	want := e.val
+	name := string(bufs[key])
+	bufs[key][0] = 'x'
+	v, ok := d.DeleteSampled(key, e, at)
 	require.True(t, ok)
-	require.Equal(t, e.val, v)
-	_, found := d.Find(key)
+	require.Equal(t, want, v)
+	_, found := d.Find(name)
 	require.False(t, found)
 	require.Equal(t, 99, d.Len())
-	_, ok = d.DeleteSampled("not a key", e, at) // gone: the key is looked up
+}
+
+// The entry of a key deleted by its address is reused by the next
+// insertion, unless a snapshot is live; a stale reference to it (the key
+// gone, the entry now another key's) deletes nothing.
+func TestDeleteSampledReuse(t *testing.T) {
+	cow := &COW{}
+	d := New[int](cow)
+	for i := 0; i < 100; i++ {
+		d.Set(fmt.Sprint(i), i)
+	}
+	sample := func() (*Entry[int], Loc, string) {
+		var e *Entry[int]
+		var at Loc
+		d.SampleEntries(1, func(x *Entry[int], l Loc) { e, at = x, l })
+		return e, at, e.Key()
+	}
+	e, at, key := sample()
+	_, ok := d.DeleteSampled(key, e, at)
+	require.True(t, ok)
+	// A new key in the same bucket, where the stale reference looks.
+	var newKey string
+	for i := 0; newKey == ""; i++ {
+		if k := fmt.Sprint("new", i); hashKey(k)&(at.size-1) == at.idx {
+			newKey = k
+		}
+	}
+	d.Set(newKey, 1000)
+	require.Same(t, e, d.FindEntry(newKey))
+	_, ok = d.DeleteSampled(key, e, at) // stale: the key is gone
 	require.False(t, ok)
+	v, found := d.Find(newKey)
+	require.True(t, found)
+	require.Equal(t, 1000, v)
+
+	cow.Epoch++
+	cow.Live++ // a snapshot may still reach a deleted entry
+	e, at, key = sample()
+	_, ok = d.DeleteSampled(key, e, at)
+	require.True(t, ok)
+	d.Set("newer", 1001)
+	require.NotSame(t, e, d.FindEntry("newer"))
+	require.Equal(t, key, e.Key(), "an entry a snapshot may read is left as it was")
+	cow.Live--
 }
 
 // sampleReference is the sampling of dictGetSomeKeys one entry at a time,
