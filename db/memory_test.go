@@ -2,10 +2,14 @@ package db
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"os/exec"
+	"reflect"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -130,4 +134,54 @@ func TestPendingOverflow(t *testing.T) {
 		assert.LessOrEqual(t, len(r.srv.mem.pending), maxPending)
 	}
 	require.NoError(t, r.srv.checkMemory())
+}
+
+// newString's values, header and bytes in one allocation up to
+// maxBoxedString bytes, are []byte values like any other: the bytes, the
+// type, the encodings and the accounting of a plain copy, through
+// collections and in-place appends.
+func TestNewStringBoxed(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	var kept []any
+	for n := 0; n <= maxBoxedString+20; n++ {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(rng.IntN(256))
+		}
+		if n > 0 {
+			b[0] = 'x' // never a canonical integer
+		}
+		v := newString(b)
+		plain := any(append([]byte(nil), b...))
+		got, ok := v.([]byte)
+		require.True(t, ok, "%d bytes", n)
+		require.Equal(t, string(b), string(got))
+		require.Equal(t, reflect.TypeOf(plain), reflect.TypeOf(v))
+		require.Equal(t, EncodingName(plain), EncodingName(v), "%d bytes", n)
+		s1, _ := valueSize(v)
+		s2, _ := valueSize(plain)
+		require.Equal(t, s2, s1, "%d bytes", n)
+		require.GreaterOrEqual(t, cap(got), n)
+		require.Less(t, cap(got)-n, 24, "%d bytes", n)
+		if n > 0 && n <= maxBoxedString { // the bytes right after the header
+			hdr := (*[2]unsafe.Pointer)(unsafe.Pointer(&v))[1]
+			require.Equal(t, unsafe.Add(hdr, 24), unsafe.Pointer(unsafe.SliceData(got)), "%d bytes", n)
+		}
+		kept = append(kept, v)
+	}
+	runtime.GC()
+	for n, v := range kept {
+		got := v.([]byte)
+		require.Len(t, got, n)
+		if n > 0 {
+			require.Equal(t, byte('x'), got[0])
+		}
+		// Appending within the capacity writes into the box's bytes.
+		if cap(got) > len(got) {
+			grown := append(got, 'y')
+			require.Equal(t, byte('y'), grown[n])
+			require.Len(t, v.([]byte), n, "the value itself is unchanged")
+		}
+	}
+	runtime.KeepAlive(kept)
 }

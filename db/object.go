@@ -1,6 +1,9 @@
 package db
 
-import "strconv"
+import (
+	"strconv"
+	"unsafe"
+)
 
 // Values in the keyspace are:
 //   - strings: []byte (OBJECT ENCODING embstr up to 44 bytes, raw above) or
@@ -67,15 +70,91 @@ func CloneValue(v any) any {
 }
 
 // NewStringValue returns the keyspace value for a string: an int64 when the
-// bytes are a canonical integer (Redis's tryObjectEncoding), else a copy.
+// bytes are a canonical integer (Redis's tryObjectEncoding), else a copy
+// (newString).
 func NewStringValue(b []byte) any {
 	if len(b) <= 20 {
 		if n, ok := ParseInt(b); ok {
 			return n
 		}
 	}
+	return newString(b)
+}
+
+// newString returns a copy of b as an interface holding a []byte. An
+// interface holding a slice points to a copy of the slice header on the
+// heap, and the header points to the bytes: reading the value would miss
+// the cache twice in a row, as Redis's robj and sds would if Redis did not
+// embed short strings in the robj (embstr). Up to maxBoxedString bytes the
+// header and the bytes are one allocation instead (a strBox, whose first
+// field the interface points to), as embstr: one miss, one object for the
+// collector, and the same memory give or take 8 bytes. Nothing else
+// changes: the value is a []byte like any other, its capacity the array's.
+func newString(b []byte) any {
+	switch n := len(b); {
+	case n == 0:
+		return append([]byte(nil), b...)
+	case n <= 8:
+		return boxString[[8]byte](b)
+	case n <= 24:
+		return boxString[[24]byte](b)
+	case n <= 40:
+		return boxString[[40]byte](b)
+	case n <= 56:
+		return boxString[[56]byte](b)
+	case n <= 72:
+		return boxString[[72]byte](b)
+	case n <= 88:
+		return boxString[[88]byte](b)
+	case n <= 104:
+		return boxString[[104]byte](b)
+	case n <= 120:
+		return boxString[[120]byte](b)
+	case n <= 136:
+		return boxString[[136]byte](b)
+	case n <= 152:
+		return boxString[[152]byte](b)
+	case n <= 168:
+		return boxString[[168]byte](b)
+	case n <= 184:
+		return boxString[[184]byte](b)
+	case n <= 200:
+		return boxString[[200]byte](b)
+	case n <= 216:
+		return boxString[[216]byte](b)
+	case n <= maxBoxedString:
+		return boxString[[maxBoxedString]byte](b)
+	}
 	return append([]byte(nil), b...)
 }
+
+// maxBoxedString is the longest string newString keeps in a strBox: the
+// sizes above make the allocation (24 bytes more) a size class of Go's
+// allocator; beyond, a second miss matters less than the copy.
+const maxBoxedString = 232
+
+// strBox is a string value's slice header followed by its bytes.
+type strBox[A any] struct {
+	hdr  []byte
+	data A
+}
+
+// boxString returns an interface holding a []byte whose header is a new
+// strBox's, its array the box's bytes, filled with b. The interface is
+// made by hand (Go's runtime.eface: the type word of []byte, then the
+// address of the header), TestNewStringBoxed checks that it is a []byte
+// like any other.
+func boxString[A any](b []byte) any {
+	box := new(strBox[A])
+	data := unsafe.Slice((*byte)(unsafe.Pointer(&box.data)), unsafe.Sizeof(box.data))
+	box.hdr = data[:copy(data, b)]
+	v := any(sliceType)
+	(*[2]unsafe.Pointer)(unsafe.Pointer(&v))[1] = unsafe.Pointer(&box.hdr)
+	return v
+}
+
+// sliceType is an interface holding a []byte, for its type word.
+var sliceType any = []byte{}
 
 // StringBytes returns a string value's bytes (an int64 is formatted).
 func StringBytes(v any) ([]byte, bool) {
