@@ -136,8 +136,8 @@ func TestPendingOverflow(t *testing.T) {
 	require.NoError(t, r.srv.checkMemory())
 }
 
-// newString's values, header and bytes in one allocation up to
-// maxBoxedString bytes, are []byte values like any other: the bytes, the
+// newString's values, header and bytes in one allocation for half the
+// lengths up to maxBoxedString, are []byte values like any other: the bytes, the
 // type, the encodings and the accounting of a plain copy, through
 // collections and in-place appends.
 func TestNewStringBoxed(t *testing.T) {
@@ -163,7 +163,7 @@ func TestNewStringBoxed(t *testing.T) {
 		require.Equal(t, s2, s1, "%d bytes", n)
 		require.GreaterOrEqual(t, cap(got), n)
 		require.Less(t, cap(got)-n, 24, "%d bytes", n)
-		if n > 0 && n <= maxBoxedString { // the bytes right after the header
+		if boxedCap(n) > 0 { // the bytes right after the header
 			hdr := (*[2]unsafe.Pointer)(unsafe.Pointer(&v))[1]
 			require.Equal(t, unsafe.Add(hdr, 24), unsafe.Pointer(unsafe.SliceData(got)), "%d bytes", n)
 		}
@@ -184,4 +184,22 @@ func TestNewStringBoxed(t *testing.T) {
 		}
 	}
 	runtime.KeepAlive(kept)
+}
+
+// The size classes boxedCap relies on are the runtime's: a box never takes
+// more memory than a header and an array apart, and does for the lengths it
+// is used for.
+func TestGoSizeClasses(t *testing.T) {
+	for n := 1; n <= 256; n++ {
+		require.Equal(t, cap(append([]byte(nil), make([]byte, n)...)), goSizeClass(n), "%d bytes", n)
+	}
+	boxed := 0
+	for n := 1; n <= maxBoxedString; n++ {
+		if c := boxedCap(n); c > 0 {
+			boxed++
+			require.GreaterOrEqual(t, c, n)
+			require.LessOrEqual(t, goSizeClass(24+c), 24+goSizeClass(n), "%d bytes", n)
+		}
+	}
+	require.Greater(t, boxed, maxBoxedString/3)
 }

@@ -85,53 +85,79 @@ func NewStringValue(b []byte) any {
 // interface holding a slice points to a copy of the slice header on the
 // heap, and the header points to the bytes: reading the value would miss
 // the cache twice in a row, as Redis's robj and sds would if Redis did not
-// embed short strings in the robj (embstr). Up to maxBoxedString bytes the
-// header and the bytes are one allocation instead (a strBox, whose first
-// field the interface points to), as embstr: one miss, one object for the
-// collector, and the same memory give or take 8 bytes. Nothing else
-// changes: the value is a []byte like any other, its capacity the array's.
+// embed short strings in the robj (embstr). Where it takes no more memory
+// than the two allocations, the header and the bytes are one instead (a
+// strBox, whose first field the interface points to), as embstr: one
+// miss, one object for the collector. That is for half the lengths up to
+// maxBoxedString (boxedCap); the value stays a []byte like any other, its
+// capacity the box's.
 func newString(b []byte) any {
-	switch n := len(b); {
-	case n == 0:
-		return append([]byte(nil), b...)
-	case n <= 8:
+	switch boxedCap(len(b)) {
+	case 8:
 		return boxString[[8]byte](b)
-	case n <= 24:
+	case 24:
 		return boxString[[24]byte](b)
-	case n <= 40:
+	case 40:
 		return boxString[[40]byte](b)
-	case n <= 56:
+	case 56:
 		return boxString[[56]byte](b)
-	case n <= 72:
+	case 72:
 		return boxString[[72]byte](b)
-	case n <= 88:
+	case 88:
 		return boxString[[88]byte](b)
-	case n <= 104:
+	case 104:
 		return boxString[[104]byte](b)
-	case n <= 120:
+	case 120:
 		return boxString[[120]byte](b)
-	case n <= 136:
+	case 136:
 		return boxString[[136]byte](b)
-	case n <= 152:
+	case 152:
 		return boxString[[152]byte](b)
-	case n <= 168:
+	case 168:
 		return boxString[[168]byte](b)
-	case n <= 184:
+	case 184:
 		return boxString[[184]byte](b)
-	case n <= 200:
+	case 200:
 		return boxString[[200]byte](b)
-	case n <= 216:
+	case 216:
 		return boxString[[216]byte](b)
-	case n <= maxBoxedString:
-		return boxString[[maxBoxedString]byte](b)
+	case 232:
+		return boxString[[232]byte](b)
 	}
 	return append([]byte(nil), b...)
 }
 
-// maxBoxedString is the longest string newString keeps in a strBox: the
-// sizes above make the allocation (24 bytes more) a size class of Go's
-// allocator; beyond, a second miss matters less than the copy.
+// maxBoxedString is the longest string newString may box: beyond, a second
+// cache miss matters less than the copy.
 const maxBoxedString = 232
+
+// goSizeClasses are the Go allocator's size classes up to 256 bytes
+// (runtime/sizeclasses.go; TestGoSizeClasses checks them).
+var goSizeClasses = [...]int{8, 16, 24, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240, 256}
+
+// goSizeClass returns the allocation of n bytes, n <= 256.
+func goSizeClass(n int) int {
+	for _, c := range goSizeClasses {
+		if n <= c {
+			return c
+		}
+	}
+	return n
+}
+
+// boxedCap returns the capacity of a strBox for n bytes, or 0 when a box
+// would take more memory than a header and an array apart: the box holds a
+// size class less the 24-byte header.
+func boxedCap(n int) int {
+	if n == 0 || n > maxBoxedString {
+		return 0
+	}
+	box := goSizeClass(24 + n)
+	if box > 24+goSizeClass(n) {
+		return 0
+	}
+	return box - 24
+}
 
 // strBox is a string value's slice header followed by its bytes.
 type strBox[A any] struct {

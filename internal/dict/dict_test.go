@@ -483,3 +483,43 @@ func TestSampleEntriesAsReference(t *testing.T) {
 	check("shrinking")
 	require.Greater(t, rehashing, 100)
 }
+
+// A segment's bucket array, with the allocator's 8-byte header, is a whole
+// size class: 100 of them are 100 allocations of exactly that class.
+func TestSegmentFillsSizeClass(t *testing.T) {
+	const class = segSize*8 + 8
+	mallocs := func() uint64 {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		for _, c := range ms.BySize {
+			if c.Size == class {
+				return c.Mallocs
+			}
+		}
+		t.Fatalf("no %d-byte size class", class)
+		return 0
+	}
+	keep := make([][]*Entry[int], 100)
+	before := mallocs()
+	for i := range keep {
+		keep[i] = make([]*Entry[int], segSize)
+	}
+	require.GreaterOrEqual(t, mallocs()-before, uint64(len(keep)))
+	runtime.KeepAlive(keep)
+}
+
+// Lookups of present keys in a table of 1M buckets.
+func BenchmarkFind(b *testing.B) {
+	d := New[int](nil)
+	keys := make([]string, 800000)
+	for i := range keys {
+		keys[i] = fmt.Sprint("key:", i)
+		d.Set(keys[i], i)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, ok := d.Find(keys[(i*7919)%len(keys)]); !ok {
+			b.Fatal("missing")
+		}
+	}
+}
