@@ -533,10 +533,11 @@ func (e *evictState) poolInsert(dbid int, key string, idle uint64) int {
 const maxSpareStrings = 32
 
 // keepEvicted keeps the string value of a key eviction just deleted for
-// reuseString. Nothing else refers to a keyspace string (its bytes are
-// copied into replies, propagation and other keys), which is what lets a
-// SET of the same length overwrite them in place too; a snapshot may share
-// them, so none is kept while one is live.
+// reuseString. A keyspace string belongs to one key at a time (RENAME and
+// MOVE hand it over, which is why only eviction keeps what it deletes;
+// replies, propagation, COPY and scripts copy its bytes), which is what
+// lets a SET of the same length overwrite it in place too. A snapshot may
+// share it, so none is kept while one is live.
 func (s *Server) keepEvicted(db *DB, v any) {
 	b, ok := v.([]byte)
 	if !ok || cap(b) == 0 || snapshotLive(db) || len(s.evict.spare) == maxSpareStrings {
