@@ -1,6 +1,7 @@
 package db
 
 import (
+	"math/rand/v2"
 	"os/exec"
 	"strings"
 	"testing"
@@ -164,4 +165,31 @@ func TestCommandListsRegistered(t *testing.T) {
 	assert.Equal(t, "*"+itoa(int64(len(commands))), all[0])
 	docs := r.do("x", [][]byte{[]byte("COMMAND"), []byte("DOCS")})
 	assert.Equal(t, "*"+itoa(int64(2*len(commands))), docs[0])
+}
+
+// processCommand's lookup, which tries the last command first, finds what
+// the table finds, in any case, with subcommands, unknown names and
+// rename-command.
+func TestLookupCommandCache(t *testing.T) {
+	r := newLocalRunner(t)
+	s := r.srv
+	names := [][]string{{"get"}, {"GET"}, {"gEt"}, {"set"}, {"command", "info"}, {"COMMAND", "DOCS"},
+		{"command"}, {"config", "get"}, {"config", "nosuch"}, {"nosuch"}, {"ge"}, {"gett"},
+		{strings.Repeat("x", 40)}, {"ping"}, {"PING"}, {"client", "list"}, {"client"}}
+	rng := rand.New(rand.NewPCG(9, 10))
+	check := func() {
+		for range 2000 {
+			name := names[rng.IntN(len(names))]
+			argv := make([][]byte, len(name))
+			for i, a := range name {
+				argv[i] = []byte(a)
+			}
+			require.Same(t, s.table().lookup(argv), s.lookupCommand(argv), "%q", name)
+		}
+	}
+	check()
+	require.NoError(t, s.RenameCommand("get", "mine"))
+	names = append(names, []string{"mine"}, []string{"MINE"})
+	check()
+	require.Nil(t, s.lookupCommand([][]byte{[]byte("get")}))
 }

@@ -183,7 +183,7 @@ func (s *Server) protocolError(c *Client, err error) {
 // server's state, then runs it (or queues it inside MULTI), as Redis's
 // processCommand. Every rejection is an error reply; nothing else happens.
 func (s *Server) processCommand(c *Client) {
-	cmd := s.table().lookup(c.Argv)
+	cmd := s.lookupCommand(c.Argv)
 	c.Cmd = cmd
 	if cmd == nil {
 		var args strings.Builder

@@ -65,6 +65,7 @@ type Server struct {
 	sortBuf     sortScratch   // SORT's buffers, for the next SORT (sort.go)
 	inExec      bool          // EXEC runs its commands (multi.go)
 	renamed     Table         // the command table after rename-command (command.go), nil without
+	lastCmd     lastCommand   // processCommand's last lookup (command.go)
 	lazyUserDel bool          // lazyfree-lazy-user-del: DEL is UNLINK (lazyfree.go)
 	// replicaKeysWithExpire: keys with an expire time written on a
 	// writable replica by its clients, with their dbs (expire.go)
