@@ -285,7 +285,7 @@ func (s *Server) trackingHandlePending(c *Client) {
 		return
 	}
 	for _, k := range tt.pending {
-		if c == nil || s.clients[c.ID] != c {
+		if c == nil || !c.listed {
 			break
 		}
 		if k == nil {
