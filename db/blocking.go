@@ -318,7 +318,7 @@ func (s *Server) handleClientsBlockedOnKeys() {
 		}
 		c := b.unblocked[0]
 		b.unblocked = b.unblocked[1:]
-		if c.listed && c.Flags&ClientBlocked == 0 && !c.Closing() {
+		if s.clients[c.ID] == c && c.Flags&ClientBlocked == 0 && !c.Closing() {
 			s.ResumeInput(c)
 		}
 	}

@@ -53,7 +53,6 @@ type Client struct {
 	tracking     clientTracking // CLIENT TRACKING (tracking.go)
 	scriptCaller *Client        // for a script client: who called the script
 	errorCounted bool           // the reply's error is counted already (ErrorReplyNoStats)
-	listed       bool           // in the server's clients: not fake, not freed
 
 	ID    int64
 	srv   *Server

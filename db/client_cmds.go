@@ -498,7 +498,7 @@ func (s *Server) resumePostponed() {
 	clients := s.postponed
 	s.postponed = nil
 	for _, c := range clients {
-		if !c.listed || c.Flags&ClientPaused == 0 {
+		if s.clients[c.ID] != c || c.Flags&ClientPaused == 0 {
 			continue
 		}
 		c.Flags &^= ClientPaused

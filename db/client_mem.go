@@ -263,7 +263,7 @@ func (s *Server) ClientWrote(c *Client) { s.clientMemChanged(c) }
 // counts at once (a new client, a read growing the query buffer). It
 // reports false for a fake client or one freed.
 func (s *Server) recountClient(c *Client) bool {
-	if c.Conn == nil || !c.listed {
+	if c.Conn == nil || s.clients[c.ID] != c {
 		return false
 	}
 	l, m := &s.climits, &c.mem
@@ -308,7 +308,7 @@ func (s *Server) clientsCronBatch() []*Client {
 			l.cursor = 0
 		}
 		c := l.ring[l.cursor]
-		if !c.listed { // freed: out of the ring
+		if s.clients[c.ID] != c { // freed: out of the ring
 			last := len(l.ring) - 1
 			l.ring[l.cursor] = l.ring[last]
 			l.ring[last] = nil

@@ -225,7 +225,6 @@ func (s *Server) NewClient(conn Conn, addr, laddr string, fd int) *Client {
 		return c
 	}
 	s.clients[c.ID] = c
-	c.listed = true
 	c.mem.bufs.initBufs()
 	s.climits.ring = append(s.climits.ring, c)
 	s.recountClient(c)
@@ -242,7 +241,6 @@ func (s *Server) FreeClient(c *Client) {
 		return
 	}
 	delete(s.clients, c.ID)
-	c.listed = false
 	s.forgetClientMem(c)
 	// The parts that keep per-client state forget it.
 	if c.Flags&ClientBlocked != 0 {

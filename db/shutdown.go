@@ -91,7 +91,7 @@ func (s *Server) finishPendingShutdown(now time.Time) {
 // SHUTDOWN clients get an error.
 func (s *Server) cancelShutdown() {
 	for _, c := range s.shutdown.waiting {
-		if c.listed && c.Flags&ClientBlocked != 0 {
+		if s.clients[c.ID] == c && c.Flags&ClientBlocked != 0 {
 			c.Error("ERR Errors trying to SHUTDOWN. Check logs.")
 			s.finishBlocked(c)
 		}

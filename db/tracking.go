@@ -285,7 +285,7 @@ func (s *Server) trackingHandlePending(c *Client) {
 		return
 	}
 	for _, k := range tt.pending {
-		if c == nil || !c.listed {
+		if c == nil || s.clients[c.ID] != c {
 			break
 		}
 		if k == nil {
