@@ -343,6 +343,11 @@ func (cl *Cluster) manualFailoverOffset(sender *Node, m *clusterbus.Message) {
 	}
 }
 
+// ManualFailoverInProgress reports a manual failover under way (Redis's
+// mf_end): the master then sends its replicas no PING, which would move the
+// offset the replica must reach.
+func (cl *Cluster) ManualFailoverInProgress() bool { return cl.mf.end != 0 }
+
 // manualFailoverRequested is a master's side of MFSTART: pause writes and
 // tell the replica our offset.
 func (cl *Cluster) manualFailoverRequested(sender *Node, l *link) {

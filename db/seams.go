@@ -78,6 +78,9 @@ type Cluster interface {
 	// blocked on key (a list, sorted set or stream): "" while the key's
 	// slot is served here, else the error to unblock it with.
 	RedirectBlocked(c *Client, key []byte) string
+	// ManualFailoverInProgress reports a CLUSTER FAILOVER under way, on
+	// the replica that asked or on its master (mf_end).
+	ManualFailoverInProgress() bool
 }
 
 // seams are the Server's plug-in points, embedded in Server.

@@ -642,9 +642,11 @@ func (r *Repl) masterCron(now time.Time) {
 	}
 	r.masterCronAt = now
 	cfg := r.srv.Config
-	// A PING during a FAILOVER with a timeout would move the offset the
-	// target must reach.
-	handingOver := !r.failover.end.IsZero() && r.srv.ClientsPaused()
+	// A PING during a FAILOVER with a timeout, or a CLUSTER FAILOVER,
+	// would move the offset the target must reach (Redis's
+	// manual_failover_in_progress).
+	mf := r.srv.Cluster != nil && r.srv.Cluster.ManualFailoverInProgress()
+	handingOver := (!r.failover.end.IsZero() || mf) && r.srv.ClientsPaused()
 	if len(r.replicas) > 0 && r.cronLoops%cfg.Int("repl-ping-replica-period") == 0 && !handingOver {
 		// So that replicas notice a master gone silent; it counts in
 		// the offset like any write.

@@ -364,3 +364,32 @@ func TestReplicaMustNotGetReplies(t *testing.T) {
 	}
 	require.Empty(t, r.replicas)
 }
+
+// mfCluster is cluster mode with a CLUSTER FAILOVER under way or not.
+type mfCluster struct{ inProgress bool }
+
+func (mfCluster) Redirect(*db.Client) string                { return "" }
+func (mfCluster) Info(*strings.Builder)                     {}
+func (mfCluster) RedirectBlocked(*db.Client, []byte) string { return "" }
+func (m mfCluster) ManualFailoverInProgress() bool          { return m.inProgress }
+
+// While a CLUSTER FAILOVER has the master paused, the cron sends its
+// replicas no PING: it would move the offset the replica must reach, and
+// the failover would time out (Redis's manual_failover_in_progress).
+func TestCronNoPingDuringClusterFailover(t *testing.T) {
+	r := newMaster(t)
+	r.ensureBacklog()
+	online := replicaAt(t, r, "6380")
+	r.srv.Cluster = mfCluster{inProgress: true}
+	r.srv.PauseClients(time.Now().Add(time.Minute), true)
+	now := time.Now()
+	r.cronLoops = 0
+	r.masterCron(now)
+	require.Empty(t, string(online.Buf))
+	require.EqualValues(t, 0, r.Offset)
+
+	r.srv.Cluster = mfCluster{}
+	r.masterCronAt, r.cronLoops = time.Time{}, 0
+	r.masterCron(now)
+	require.Equal(t, string(multibulk("ping")), string(online.Buf), "no failover: the PING")
+}
