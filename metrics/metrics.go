@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"strconv"
 	"sync"
 	"time"
@@ -28,7 +27,7 @@ type Metrics struct {
 	// mu guards the listener, which CONFIG SET replaces on the loop while
 	// requests run.
 	mu   sync.Mutex
-	http *http.Server
+	http *httpServer
 	addr string // where it listens, "" when off
 }
 
@@ -58,7 +57,7 @@ func (m *Metrics) Start() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.http != nil {
-		m.http.Close()
+		m.http.close()
 		m.http, m.addr = nil, ""
 	}
 	if port == 0 {
@@ -69,14 +68,14 @@ func (m *Metrics) Start() error {
 	if err != nil {
 		return fmt.Errorf("Unable to listen on the metrics port %s: %v", addr, err)
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/metrics", m.serveMetrics)
-	mux.HandleFunc("/status.json", m.serveStatus)
-	mux.HandleFunc("/", m.servePage)
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	hs := newHTTPServer(ln, map[string]func() page{
+		"/metrics":     m.serveMetrics,
+		"/status.json": m.serveStatus,
+		"/":            m.servePage,
+	})
 	m.http, m.addr = hs, ln.Addr().String()
 	logger.Noticef("Metrics endpoint and status page on http://%s/", m.addr)
-	go hs.Serve(ln)
+	go hs.serve()
 	return nil
 }
 
@@ -169,18 +168,15 @@ func (m *Metrics) collect(withInfo bool) *scrape {
 	return s
 }
 
-func (m *Metrics) serveMetrics(w http.ResponseWriter, req *http.Request) {
-	s, err := m.take(req.Context(), true)
+func (m *Metrics) serveMetrics() page {
+	s, err := m.take(context.Background(), true)
 	r := newRegistry()
 	if err != nil {
 		r.gauge("redis_up", "Information about the Redis instance", 0)
-		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-		w.Write([]byte(r.text()))
-		return
+	} else {
+		r.gauge("redis_up", "Information about the Redis instance", 1)
+		exporterMetrics(r, s)
+		replicationMetrics(r, s)
 	}
-	r.gauge("redis_up", "Information about the Redis instance", 1)
-	exporterMetrics(r, s)
-	replicationMetrics(r, s)
-	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-	w.Write([]byte(r.text()))
+	return page{status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: []byte(r.text())}
 }

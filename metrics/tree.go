@@ -17,7 +17,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -96,16 +95,17 @@ type node struct {
 
 func ptr[T any](v T) *T { return &v }
 
-func (m *Metrics) serveStatus(w http.ResponseWriter, req *http.Request) {
-	s, err := m.take(req.Context(), false)
+func (m *Metrics) serveStatus() page {
+	ctx := context.Background()
+	s, err := m.take(ctx, false)
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusServiceUnavailable)
-		return
+		return page{status: 503, contentType: textPlain, body: []byte(err.Error() + "\n")}
 	}
-	st := m.buildStatus(req.Context(), s)
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	json.NewEncoder(w).Encode(st)
+	body, err := json.Marshal(m.buildStatus(ctx, s))
+	if err != nil {
+		return page{status: 503, contentType: textPlain, body: []byte(err.Error() + "\n")}
+	}
+	return page{status: 200, contentType: "application/json", noStore: true, body: append(body, '\n')}
 }
 
 func progressJSON(now time.Time, p *repl.SyncProgress) *syncJSON {
