@@ -66,8 +66,10 @@ func startTestServer(t *testing.T) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	s := newHTTPServer(ln, map[string]func() page{
-		"/":  func() page { return page{status: 200, contentType: "text/html", body: []byte("<p>root</p>")} },
-		"/j": func() page { return page{status: 200, contentType: "application/json", noStore: true, body: []byte("{}\n")} },
+		"/": func() page { return page{status: 200, contentType: "text/html", body: []byte("<p>root</p>")} },
+		"/j": func() page {
+			return page{status: 200, contentType: "application/json", noStore: true, body: []byte("{}\n")}
+		},
 	})
 	go s.serve()
 	t.Cleanup(s.close)
