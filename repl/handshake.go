@@ -155,6 +155,10 @@ type attempt struct {
 	// ld is the loop's side of the load; nil (tests of the transfer
 	// alone) writes the payload to a temp file and loads nothing.
 	ld loader
+	// held is the load that may hold the loop (startHeld), which
+	// runAttempt lets go at the end if nothing installed it. The
+	// attempt's goroutine only.
+	held *loadJob
 }
 
 // loader is what the transfer asks of the loop (load.go), from the
@@ -532,7 +536,9 @@ func (a *attempt) loadFile(w io.Writer, res *syncResult, size int64) *syncError 
 		os.Remove(res.tmpfile)
 		return fail("cancelled")
 	}
-	defer job.progressed()
+	a.held = job
+	ok := false
+	defer func() { job.ended(ok) }()
 	f, err := os.Open(res.tmpfile)
 	if err == nil {
 		job.info, err = rdb.LoadInto(f, job.load, a.loadOptions(w, job, false))
@@ -545,7 +551,7 @@ func (a *attempt) loadFile(w io.Writer, res *syncResult, size int64) *syncError 
 		}
 		return fail("Failed trying to load the MASTER synchronization DB from disk: " + err.Error())
 	}
-	res.job = job
+	res.job, ok = job, true
 	return nil
 }
 
@@ -555,7 +561,9 @@ func (a *attempt) loadFromSocket(w io.Writer, br *bufio.Reader, res *syncResult,
 	if job == nil {
 		return fail("cancelled")
 	}
-	defer job.progressed()
+	a.held = job
+	ok := false
+	defer func() { job.ended(ok) }()
 	var r io.Reader = br
 	if mark == nil {
 		r = io.LimitReader(br, size)
@@ -577,7 +585,7 @@ func (a *attempt) loadFromSocket(w io.Writer, br *bufio.Reader, res *syncResult,
 		a.syncRead.Add(eofMarkLen)
 	}
 	job.info = info
-	res.job = job
+	res.job, ok = job, true
 	return nil
 }
 

@@ -48,11 +48,39 @@ type loadJob struct {
 	// it (startHeld).
 	going   chan struct{}
 	goingMu sync.Once
+	// endedOK is set, before going closes, when the load ended well
+	// within its first interval: the loop then stays held until the
+	// attempt hands it the install (finishLoad) or nil (settle), so that
+	// a small load is installed before any client is served, as Redis
+	// loads and installs it in one event.
+	endedOK bool
+	handoff chan func() // buffered: settle never waits
+	settled sync.Once
 }
 
 // progressed tells the loop that the load went past its first interval,
-// or ended. The loading goroutine calls it, as often as it likes.
+// or ended with an error. The loading goroutine calls it, as often as it
+// likes.
 func (j *loadJob) progressed() { j.goingMu.Do(func() { close(j.going) }) }
+
+// ended tells the loop that the load ended, well or not. Unless an
+// interval already let the loop go, a good end keeps it for the install.
+func (j *loadJob) ended(ok bool) {
+	j.goingMu.Do(func() {
+		j.endedOK = ok && j.handoff != nil
+		close(j.going)
+	})
+}
+
+// settle hands the held loop fn to run before it lets go (nil: nothing).
+// Only the first call counts.
+func (j *loadJob) settle(fn func()) {
+	j.settled.Do(func() {
+		if j.handoff != nil {
+			j.handoff <- fn
+		}
+	})
+}
 
 // onLoop runs fn on the loop and waits for it: how the attempt's goroutine
 // asks the loop. A busy script holds it until the script ends.
@@ -70,7 +98,10 @@ func (r *Repl) onLoop(fn func()) {
 // loading-process-events-interval-bytes or ended: Redis loads on its event
 // loop and serves clients only at those intervals, so a small RDB loads
 // without a client ever seeing -LOADING, and a client never sees a load
-// that did not start reading. The goroutine must call progressed.
+// that did not start reading. The goroutine must call progressed or ended.
+// A load that ended well keeps the loop until it is installed or given up
+// (settle): between the two a client would see -LOADING, where Redis
+// installs it in the same event.
 func (r *Repl) startHeld(start func() *loadJob) *loadJob {
 	got := make(chan *loadJob)
 	r.loop.Execute(func() {
@@ -78,6 +109,11 @@ func (r *Repl) startHeld(start func() *loadJob) *loadJob {
 		got <- job
 		if job != nil {
 			<-job.going
+			if job.endedOK {
+				if fn := <-job.handoff; fn != nil {
+					fn()
+				}
+			}
 		}
 	})
 	return <-got
@@ -151,8 +187,9 @@ func (r *Repl) newLoadJob(res *syncResult, diskless, swapdb bool) *loadJob {
 		diskless: diskless,
 		swapdb:   swapdb,
 		// The old data is an earlier point of the history we receive.
-		async: swapdb && r.ReplID == res.replID,
-		going: make(chan struct{}),
+		async:   swapdb && r.ReplID == res.replID,
+		going:   make(chan struct{}),
+		handoff: make(chan func(), 1),
 	}
 }
 
@@ -224,11 +261,21 @@ func (r *Repl) attachToNewMaster() {
 // error is the attempt's failure.
 func (r *Repl) finishLoad(a *attempt, res *syncResult) (serr *syncError) {
 	serr = fail("cancelled")
-	r.onLoop(func() {
+	install := func() {
 		if r.current(a) {
 			serr = r.installLoad(res)
 		}
-	})
+	}
+	if job := res.job; job.endedOK { // the loop waits for it (startHeld)
+		done := make(chan struct{})
+		job.settle(func() {
+			defer close(done)
+			install()
+		})
+		<-done
+		return serr
+	}
+	r.onLoop(install)
 	return serr
 }
 

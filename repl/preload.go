@@ -125,9 +125,9 @@ func (a *attempt) receiveAndLoad(w io.Writer, br *bufio.Reader, res *syncResult,
 	defer g.f.Close()
 	loaded := make(chan error, 1)
 	go func() {
-		defer job.progressed() // the loop may wait for it (startHeld)
 		info, err := rdb.LoadInto(g, job.load, a.loadOptions(w, job, false))
 		job.info = info
+		job.ended(err == nil) // the loop may wait for it (startHeld)
 		loaded <- err
 	}()
 	if serr := a.writePayload(br, &growingWriter{w: f, g: g}, f, mark, size); serr != nil {
@@ -137,6 +137,7 @@ func (a *attempt) receiveAndLoad(w io.Writer, br *bufio.Reader, res *syncResult,
 		return serr
 	}
 	g.finish(nil)
+	a.held = job
 	if a.ld.startLoading(a, res, size, job) == nil {
 		g.finish(errLoadCancelled)
 		<-loaded

@@ -284,6 +284,11 @@ func (r *Repl) linkParams() linkParams {
 // runAttempt is the goroutine of an attempt: connect, handshake, transfer,
 // then hand the connection to the loop.
 func (r *Repl) runAttempt(a *attempt) {
+	defer func() {
+		if a.held != nil {
+			a.held.settle(nil) // a load not installed lets the loop go
+		}
+	}()
 	nc, serr := a.dial()
 	var res *syncResult
 	if serr == nil {
