@@ -44,6 +44,7 @@ type Cluster struct {
 	linksBufferLimitExceeded int64
 	dropFilter               int64 // DEBUG DROP-CLUSTER-PACKET-FILTER, -1 for none
 	beforeSleepQueued        bool  // a beforeSleep task is on its way
+	mfRecheck                bool  // a manual failover's offset check is on its way (handleManualFailover)
 }
 
 // Attach turns cluster mode on for srv (clusterInit): nodes.conf loaded

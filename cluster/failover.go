@@ -26,10 +26,11 @@ const (
 )
 
 const (
-	cantFailoverRelogPeriod = 10   // seconds
-	mfTimeout               = 5000 // ms a manual failover may take
-	mfPauseMult             = 2    // the master pauses writes for twice that
-	replicaMigrationDelay   = 5000 // ms an orphaned master waits
+	cantFailoverRelogPeriod = 10               // seconds
+	mfTimeout               = 5000             // ms a manual failover may take
+	mfPauseMult             = 2                // the master pauses writes for twice that
+	mfRecheckDelay          = time.Millisecond // between checks of the replica's offset
+	replicaMigrationDelay   = 5000             // ms an orphaned master waits
 )
 
 // failoverState is the replica's election (failover_auth_*).
@@ -317,6 +318,13 @@ func (cl *Cluster) manualFailoverCheckTimeout() {
 
 // handleManualFailover lets the election start once we processed the
 // paused master's whole stream.
+//
+// Until then Redis checks again before each sleep of its loop, after the
+// I/O. A beforeSleep task queued from the beforeSleep task runs in the
+// same batch of tasks (gnet runs tasks queued meanwhile before it polls
+// again), so that re-arming kept the loop from ever reading the stream it
+// waited for, until the failover timed out: the check comes back after a
+// millisecond instead, the loop polling in between.
 func (cl *Cluster) handleManualFailover() {
 	mf := &cl.mf
 	if mf.end == 0 || mf.canStart || mf.masterOffset == -1 {
@@ -328,7 +336,15 @@ func (cl *Cluster) handleManualFailover() {
 		cl.doBeforeSleep(todoHandleFailover)
 		return
 	}
-	cl.doBeforeSleep(todoHandleManualFailover)
+	if !cl.mfRecheck {
+		cl.mfRecheck = true
+		time.AfterFunc(mfRecheckDelay, func() {
+			cl.srv.Loop.Execute(func() {
+				cl.mfRecheck = false
+				cl.doBeforeSleep(todoHandleManualFailover)
+			})
+		})
+	}
 }
 
 // manualFailoverOffset records, on a replica in a manual failover, the
