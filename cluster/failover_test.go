@@ -22,6 +22,7 @@ type taskLoop struct {
 func (l *taskLoop) Shutdown()             {}
 func (l *taskLoop) Port() int             { return 7203 }
 func (l *taskLoop) ExecuteBusy(fn func()) { l.Execute(fn) }
+func (l *taskLoop) NextTurn(fn func())    { l.Execute(fn) }
 func (l *taskLoop) Execute(fn func()) {
 	l.mu.Lock()
 	l.tasks = append(l.tasks, fn)

@@ -322,13 +322,15 @@ func (s *Server) evictionTimeLimitUs() int64 {
 // startEvictionTimeProc goes on evicting from the loop, between commands
 // and events, until memory is under the limit or nothing is left to evict
 // (Redis's evictionTimeProc): each round that runs out of time schedules
-// the next.
+// the next, after the loop polled (NextTurn: an Execute from the round
+// would run in the same batch of tasks, and the clients would wait for
+// the whole eviction).
 func (s *Server) startEvictionTimeProc() {
 	if s.evict.procRunning || s.Loop == nil {
 		return
 	}
 	s.evict.procRunning = true
-	s.Loop.Execute(func() {
+	s.Loop.NextTurn(func() {
 		s.evict.procRunning = false
 		if s.evict.maxmemory != 0 {
 			s.performEvictions()

@@ -427,3 +427,61 @@ func TestReuseString(t *testing.T) {
 	assert.Empty(t, s.evict.spare)
 	sn.Release()
 }
+
+// turnLoop runs tasks as gnet does: a turn runs the batch of tasks,
+// those Execute queues meanwhile included, and NextTurn's wait for the
+// next turn (after a poll for I/O).
+type turnLoop struct{ now, next []func() }
+
+func (l *turnLoop) Shutdown()             {}
+func (l *turnLoop) Port() int             { return 6379 }
+func (l *turnLoop) Execute(fn func())     { l.now = append(l.now, fn) }
+func (l *turnLoop) ExecuteBusy(fn func()) { l.Execute(fn) }
+func (l *turnLoop) NextTurn(fn func())    { l.next = append(l.next, fn) }
+
+func (l *turnLoop) turn() {
+	l.now, l.next = append(l.now, l.next...), nil
+	for len(l.now) > 0 {
+		fn := l.now[0]
+		l.now = l.now[1:]
+		fn()
+	}
+}
+
+// The eviction that a lower maxmemory starts goes on in rounds, and the
+// loop polls for I/O between them (Redis's evictionTimeProc is a time
+// event): with the tenacity at 0 a round evicts a few dozen keys.
+func TestEvictionTimeProcYields(t *testing.T) {
+	cfg := config.New()
+	require.NoError(t, cfg.LoadString("maxmemory-policy allkeys-random\nmaxmemory-eviction-tenacity 0\n"))
+	s := NewServer(cfg)
+	loop := &turnLoop{}
+	s.Loop = loop
+	c := s.NewClient(nopConn{}, "127.0.0.1:40000", "127.0.0.1:6379", 8)
+	do := func(args ...string) string {
+		var b strings.Builder
+		fmt.Fprintf(&b, "*%d\r\n", len(args))
+		for _, a := range args {
+			fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(a), a)
+		}
+		s.ProcessInput(c, []byte(b.String()))
+		out := string(c.Buf)
+		c.Buf = c.Buf[:0]
+		return out
+	}
+	val := strings.Repeat("v", 100)
+	for i := 0; i < 20000; i++ {
+		require.Equal(t, "+OK\r\n", do("SET", strconv.Itoa(i), val))
+	}
+	used, _ := s.evictionMemory()
+	require.Equal(t, "+OK\r\n", do("CONFIG", "SET", "maxmemory", strconv.FormatInt(used/2, 10)))
+	turns := 0
+	for len(loop.now)+len(loop.next) > 0 && turns < 100000 {
+		loop.turn()
+		turns++
+	}
+	used, limit := s.evictionMemory()
+	require.LessOrEqual(t, used, limit)
+	require.Greater(t, turns, 10, "the eviction ran in %d turns of the loop: the clients waited for it", turns)
+	require.Positive(t, s.Stats.EvictedKeys)
+}

@@ -23,6 +23,11 @@ type Loop interface {
 	// ExecuteBusy runs fn on the loop even while a script is busy: the
 	// script's end (script_busy.go).
 	ExecuteBusy(fn func())
+	// NextTurn runs fn on the loop after its next poll for I/O; only on
+	// the loop. Execute's tasks run in the batch of tasks under way, those
+	// queued meanwhile included, so work that goes on in rounds queues
+	// each next one with NextTurn, and the clients are served in between.
+	NextTurn(fn func())
 }
 
 // Stats are the counters INFO stats reports.

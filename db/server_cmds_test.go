@@ -16,6 +16,7 @@ func (l *fakeLoop) Shutdown()             { l.shutdowns++ }
 func (l *fakeLoop) Port() int             { return 7001 }
 func (l *fakeLoop) Execute(fn func())     { fn() }
 func (l *fakeLoop) ExecuteBusy(fn func()) { fn() }
+func (l *fakeLoop) NextTurn(fn func())    { fn() }
 
 func TestTime(t *testing.T) {
 	r := newLocalRunner(t)
