@@ -80,31 +80,31 @@ func startTestServer(t *testing.T) string {
 func TestHTTPServerWithClient(t *testing.T) {
 	addr := startTestServer(t)
 	c := &http.Client{Timeout: 5 * time.Second}
-	for i := 0; i < 3; i++ {
-		resp, err := c.Get("http://" + addr + "/j?i=1")
+	// do sends a request and reads the whole response.
+	do := func(method, path string) (*http.Response, string) {
+		req, err := http.NewRequest(method, "http://"+addr+path, nil)
 		require.NoError(t, err)
-		body, _ := io.ReadAll(resp.Body)
+		resp, err := c.Do(req)
+		require.NoError(t, err)
+		body, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
 		resp.Body.Close()
+		return resp, string(body)
+	}
+	for i := 0; i < 3; i++ {
+		resp, body := do("GET", "/j?i=1")
 		require.Equal(t, 200, resp.StatusCode)
-		require.Equal(t, "{}\n", string(body))
+		require.Equal(t, "{}\n", body)
 		require.Equal(t, "application/json", resp.Header.Get("Content-Type"))
 		require.Equal(t, "no-store", resp.Header.Get("Cache-Control"))
 	}
-	resp, err := c.Get("http://" + addr + "/nope")
-	require.NoError(t, err)
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	resp, body := do("GET", "/nope")
 	require.Equal(t, 404, resp.StatusCode)
-	require.Equal(t, "404 page not found\n", string(body))
-	resp, err = c.Post("http://"+addr+"/", "text/plain", strings.NewReader("x"))
-	require.NoError(t, err)
-	resp.Body.Close()
+	require.Equal(t, "404 page not found\n", body)
+	resp, _ = do("POST", "/")
 	require.Equal(t, 405, resp.StatusCode)
 	require.Equal(t, "GET, HEAD", resp.Header.Get("Allow"))
-	resp, err = c.Head("http://" + addr + "/")
-	require.NoError(t, err)
-	body, _ = io.ReadAll(resp.Body)
-	resp.Body.Close()
+	resp, body = do("HEAD", "/")
 	require.Equal(t, 200, resp.StatusCode)
 	require.Equal(t, int64(11), resp.ContentLength)
 	require.Empty(t, body)
