@@ -238,14 +238,19 @@ func TestHrandfieldDistribution(t *testing.T) {
 }
 
 // checkUniform checks counts drawn from n values: a chi-square test, or
-// when loose, only that each value came within a factor 3 of its share.
+// when loose, only that each value came between a tenth and six times its
+// share. Loose is for dictGetFairRandomKey, which is not uniform: it picks
+// among up to 15 entries of consecutive buckets, so an entry's share
+// depends on the chains and gaps before it. Over 200,000 random layouts of
+// 50 keys in 64 buckets, the shares ranged from 0.16 to 3.8 (below 0.33 in
+// 1 layout of 400, which the old factor-3 bound failed on).
 func checkUniform(t *testing.T, counts map[string]int, n, draws int, loose bool, what string) {
 	t.Helper()
 	require.Len(t, counts, n, what)
 	if loose {
 		exp := draws / n
 		for v, c := range counts {
-			assert.True(t, c > exp/3 && c < exp*3, "%s: %s drawn %d times, expected %d", what, v, c, exp)
+			assert.True(t, c > exp/10 && c < exp*6, "%s: %s drawn %d times, expected %d", what, v, c, exp)
 		}
 		return
 	}
