@@ -38,3 +38,4 @@ require (
 	google.golang.org/protobuf v1.36.12 // indirect
 	gopkg.in/natefinch/lumberjack.v2 v2.2.1 // indirect
 )
+replace github.com/panjf2000/gnet/v2 v2.10.0 => ./third_party/gnet
