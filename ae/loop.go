@@ -340,7 +340,7 @@ func (l *Loop) OnTraffic(c gnet.Conn) gnet.Action {
 	case *db.Client:
 		defer l.srv.Release(l.srv.Acquire())
 		data, _ := c.Peek(-1)
-		ctx.LastActive = time.Now()
+		ctx.LastActive = l.srv.CachedNow() // Redis: server.unixtime
 		served := l.srv.Stats.Commands
 		l.srv.ProcessInput(ctx, data)
 		served = l.srv.Stats.Commands - served

@@ -365,12 +365,12 @@ func (s *Server) reprocessBlocked(c *Client, key []byte) {
 	dirty := s.Dirty
 	prevExec := s.Executing
 	s.Executing = c
-	start := time.Now()
-	s.nowMs = start.UnixMilli()
+	start := s.clock.read()
+	s.nowMs = s.clock.unixMilli()
 	s.prop.nesting++
 	bs.cmd.Proc(c)
 	s.nowMs = 0
-	took := time.Since(start).Microseconds()
+	took := (s.clock.read() - start).Microseconds()
 	if s.Dirty > dirty && !c.preventPropagate {
 		s.propagateCall(c, PropagateAll)
 	}

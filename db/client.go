@@ -77,6 +77,7 @@ type Client struct {
 	LastActive    time.Time
 	Conn          Conn
 
+	listed bool // in Server.clients: from NewClient to FreeClient
 	parser resp.Parser
 	qbuf   []byte // unconsumed input
 	// held is the input read while HoldInput holds it back, with its

@@ -357,7 +357,7 @@ func overOutputLimit(lim config.BufferLimit, since *int64, used uint64, now int6
 // updateClientMem recounts c's memory into the totals of its class
 // (Redis's updateClientMemoryUsage).
 func (s *Server) updateClientMem(c *Client) {
-	if c.Conn == nil || s.clients[c.ID] != c { // a fake client, or one freed
+	if c.Conn == nil || !c.listed { // a fake client, or one freed
 		return
 	}
 	l, m := &s.climits, &c.mem

@@ -263,7 +263,7 @@ func (s *Server) ClientWrote(c *Client) { s.clientMemChanged(c) }
 // counts at once (a new client, a read growing the query buffer). It
 // reports false for a fake client or one freed.
 func (s *Server) recountClient(c *Client) bool {
-	if c.Conn == nil || s.clients[c.ID] != c {
+	if c.Conn == nil || !c.listed {
 		return false
 	}
 	l, m := &s.climits, &c.mem

@@ -19,6 +19,7 @@ func (s *Server) Cron() {
 	if s.pauseCron {
 		return
 	}
+	s.clock.read()
 	now := time.Now()
 	s.sampleStats(now)
 	if s.activeExpire && !s.IsReplica {

@@ -395,7 +395,7 @@ type callState struct {
 	keys      int // keys in db 0 before, for the invariants' slot index check
 	outBefore int
 	prevExec  *Client
-	start     time.Time
+	start     time.Duration // the clock's reading
 	argv      [][]byte
 }
 
@@ -408,8 +408,8 @@ func (s *Server) call(c *Client) {
 		c.replyMark = st.outBefore
 	}
 	s.Executing = c
-	st.start = time.Now()
-	s.nowMs = st.start.UnixMilli()
+	st.start = s.clock.read()
+	s.nowMs = s.clock.unixMilli()
 	if c.scriptTime != 0 { // a script's command: the script's time
 		s.nowMs = c.scriptTime
 	}
@@ -433,7 +433,7 @@ func (s *Server) callDone(c *Client, st callState) {
 	if len(s.monitors) > 0 && !cmd.Has(FlagSkipMonitor|FlagAdmin) {
 		s.feedMonitorsArgv(c, st.argv)
 	}
-	dur := time.Since(st.start)
+	dur := s.clock.read() - st.start
 	s.nowMs = 0
 
 	usec := dur.Microseconds()

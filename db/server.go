@@ -130,6 +130,7 @@ type Server struct {
 	SkipChecksumValidation bool
 	expireDB               int // db the active expire cycle resumes at
 	nowMs                  int64
+	clock                  clock // the cached time (clock.go)
 	monitors               []*Client
 	climits                clientLimits // output buffer limits, client eviction (client_limits.go)
 	pubsub                 pubsubRegistry
@@ -230,6 +231,7 @@ func (s *Server) NewClient(conn Conn, addr, laddr string, fd int) *Client {
 		return c
 	}
 	s.clients[c.ID] = c
+	c.listed = true
 	c.mem.bufs.initBufs()
 	s.climits.ring = append(s.climits.ring, c)
 	s.recountClient(c)
@@ -246,6 +248,7 @@ func (s *Server) FreeClient(c *Client) {
 		return
 	}
 	delete(s.clients, c.ID)
+	c.listed = false
 	s.forgetClientMem(c)
 	// The parts that keep per-client state forget it.
 	if c.Flags&ClientBlocked != 0 {
