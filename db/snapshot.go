@@ -75,11 +75,16 @@ func (sn *Snapshot) Release() {
 // being written or a load runs, whichever server of the process does it.
 //
 // Under a heavy load, like Redis, all the work is on one thread: a second
-// processor only adds scheduling. gnet yields (runtime.Gosched) each time
-// a poll for events finds none, and with an idle processor the runtime
-// wakes a second thread for it every time, which finds nothing to do and
-// sleeps again: 5-15% more CPU a request, and a longer tail (p99 1.3 ms
-// against 0.85-1.1 under redis-benchmark GET -P 16 on 2 cores).
+// processor only adds scheduling. gnet as it came yielded
+// (runtime.Gosched) each time a poll for events found none, and with an
+// idle processor the runtime woke a second thread for it every time, which
+// found nothing to do and slept again: 5-15% more CPU a request, and a
+// longer tail (p99 1.3 ms against 0.85-1.1 under redis-benchmark GET -P 16
+// on 2 cores). third_party/gnet yields at most every 5 ms with two
+// processors (PATCH.md); one still costs less under writes, where the
+// collector's work on the second processor adds to the total (SET -P 16:
+// 149-212 ms of CPU per 100k requests with one, 163-227 with two, in
+// alternated runs; GET the same with both).
 //
 // Under a light load one processor is the costly one. The loop then waits
 // for events in a blocking epoll_wait, and the runtime's monitor (sysmon)
