@@ -48,15 +48,12 @@ package logging
 
 import (
 	"errors"
+	"fmt"
+	"log"
 	"os"
 	"strconv"
 	"strings"
 	"sync"
-
-	"go.uber.org/zap"
-	"go.uber.org/zap/buffer"
-	"go.uber.org/zap/zapcore"
-	"gopkg.in/natefinch/lumberjack.v2"
 )
 
 // Flusher is the callback function which flushes any buffered log entries to the underlying writer.
@@ -70,29 +67,39 @@ var (
 	defaultFlusher      Flusher
 )
 
-// Level is the alias of zapcore.Level.
-type Level = zapcore.Level
+// Level is a logging level, numbered as zapcore.Level.
+type Level int8
 
 const (
-	// DebugLevel logs are typically voluminous, and are usually disabled in
-	// production.
-	DebugLevel = zapcore.DebugLevel
-	// InfoLevel is the default logging priority.
-	InfoLevel = zapcore.InfoLevel
-	// WarnLevel logs are more important than Info, but don't need individual
-	// human review.
-	WarnLevel = zapcore.WarnLevel
-	// ErrorLevel logs are high-priority. If an application is running smoothly,
-	// it shouldn't generate any error-level logs.
-	ErrorLevel = zapcore.ErrorLevel
-	// DPanicLevel logs are particularly important errors. In development the
-	// logger panics after writing the message.
-	DPanicLevel = zapcore.DPanicLevel
-	// PanicLevel logs a message, then panics.
-	PanicLevel = zapcore.PanicLevel
-	// FatalLevel logs a message, then calls os.Exit(1).
-	FatalLevel = zapcore.FatalLevel
+	DebugLevel Level = iota - 1
+	InfoLevel
+	WarnLevel
+	ErrorLevel
+	DPanicLevel
+	PanicLevel
+	FatalLevel
 )
+
+// String returns the level's lower-case name.
+func (l Level) String() string {
+	switch l {
+	case DebugLevel:
+		return "debug"
+	case InfoLevel:
+		return "info"
+	case WarnLevel:
+		return "warn"
+	case ErrorLevel:
+		return "error"
+	case DPanicLevel:
+		return "dpanic"
+	case PanicLevel:
+		return "panic"
+	case FatalLevel:
+		return "fatal"
+	}
+	return fmt.Sprintf("Level(%d)", l)
+}
 
 func init() {
 	lvl := os.Getenv("GNET_LOGGING_LEVEL")
@@ -103,8 +110,6 @@ func init() {
 		}
 		defaultLoggingLevel = Level(loggingLevel)
 	}
-
-	// Initializes the inside default logger of gnet.
 	fileName := os.Getenv("GNET_LOGGING_FILE")
 	if len(fileName) > 0 {
 		var err error
@@ -113,62 +118,29 @@ func init() {
 			panic("invalid GNET_LOGGING_FILE, " + err.Error())
 		}
 	} else {
-		core := zapcore.NewCore(getDevEncoder(), zapcore.Lock(os.Stdout), defaultLoggingLevel)
-		zapLogger := zap.New(core,
-			zap.Development(),
-			zap.AddCaller(),
-			zap.AddStacktrace(ErrorLevel),
-			zap.ErrorOutput(zapcore.Lock(os.Stderr)))
-		defaultLogger = zapLogger.Sugar()
+		defaultLogger = &stdLogger{l: log.New(os.Stdout, "", log.LstdFlags), level: defaultLoggingLevel}
 	}
 }
 
-type prefixEncoder struct {
-	zapcore.Encoder
-
-	prefix  string
-	bufPool buffer.Pool
+// stdLogger writes the messages at or above its level with the log package.
+type stdLogger struct {
+	l     *log.Logger
+	level Level
 }
 
-func (e *prefixEncoder) EncodeEntry(entry zapcore.Entry, fields []zapcore.Field) (*buffer.Buffer, error) {
-	buf := e.bufPool.Get()
-
-	buf.AppendString(e.prefix)
-	buf.AppendString(" ")
-
-	logEntry, err := e.Encoder.EncodeEntry(entry, fields)
-	if err != nil {
-		return nil, err
-	}
-
-	_, err = buf.Write(logEntry.Bytes())
-	if err != nil {
-		return nil, err
-	}
-
-	return buf, nil
-}
-
-func getDevEncoder() zapcore.Encoder {
-	encoderConfig := zap.NewDevelopmentEncoderConfig()
-	encoderConfig.EncodeTime = zapcore.RFC3339NanoTimeEncoder
-	encoderConfig.EncodeLevel = zapcore.CapitalLevelEncoder
-	return &prefixEncoder{
-		Encoder: zapcore.NewConsoleEncoder(encoderConfig),
-		prefix:  "[gnet]",
-		bufPool: buffer.NewPool(),
+func (s *stdLogger) logf(l Level, format string, args ...any) {
+	if l >= s.level {
+		s.l.Printf(strings.ToUpper(l.String())+"\t"+format, args...)
 	}
 }
 
-func getProdEncoder() zapcore.Encoder {
-	encoderConfig := zap.NewProductionEncoderConfig()
-	encoderConfig.EncodeTime = zapcore.RFC3339NanoTimeEncoder
-	encoderConfig.EncodeLevel = zapcore.CapitalLevelEncoder
-	return &prefixEncoder{
-		Encoder: zapcore.NewConsoleEncoder(encoderConfig),
-		prefix:  "[gnet]",
-		bufPool: buffer.NewPool(),
-	}
+func (s *stdLogger) Debugf(format string, args ...any) { s.logf(DebugLevel, format, args...) }
+func (s *stdLogger) Infof(format string, args ...any)  { s.logf(InfoLevel, format, args...) }
+func (s *stdLogger) Warnf(format string, args ...any)  { s.logf(WarnLevel, format, args...) }
+func (s *stdLogger) Errorf(format string, args ...any) { s.logf(ErrorLevel, format, args...) }
+func (s *stdLogger) Fatalf(format string, args ...any) {
+	s.logf(FatalLevel, format, args...)
+	os.Exit(1)
 }
 
 // GetDefaultLogger returns the default logger.
@@ -197,32 +169,16 @@ func LogLevel() string {
 	return strings.ToUpper(defaultLoggingLevel.String())
 }
 
-// CreateLoggerAsLocalFile setups the logger by local file path.
+// CreateLoggerAsLocalFile sets up a logger appending to the file at localFilePath.
 func CreateLoggerAsLocalFile(localFilePath string, logLevel Level) (logger Logger, flush func() error, err error) {
 	if len(localFilePath) == 0 {
 		return nil, nil, errors.New("invalid local logger path")
 	}
-
-	// lumberjack.Logger is already safe for concurrent use, so we don't need to lock it.
-	lumberJackLogger := &lumberjack.Logger{
-		Filename:   localFilePath,
-		MaxSize:    100, // megabytes
-		MaxBackups: 2,
-		MaxAge:     15, // days
+	f, err := os.OpenFile(localFilePath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return nil, nil, err
 	}
-
-	encoder := getProdEncoder()
-	ws := zapcore.AddSync(lumberJackLogger)
-	zapcore.Lock(ws)
-
-	levelEnabler := zap.LevelEnablerFunc(func(level Level) bool {
-		return level >= logLevel
-	})
-	core := zapcore.NewCore(encoder, ws, levelEnabler)
-	zapLogger := zap.New(core, zap.AddCaller(), zap.AddStacktrace(ErrorLevel))
-	logger = zapLogger.Sugar()
-	flush = zapLogger.Sync
-	return
+	return &stdLogger{l: log.New(f, "", log.LstdFlags), level: logLevel}, f.Sync, nil
 }
 
 // Cleanup does something windup for logger, like closing, flushing, etc.
