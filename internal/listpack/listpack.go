@@ -494,14 +494,19 @@ func (lp *Listpack) ShrinkToFit() {
 	}
 }
 
-// Compact moves the listpack to an allocation of its own size, as
+// Compact moves the listpack into dst, which has exactly its size (from
+// make or carved out of a larger block, capacity included), as
 // ShrinkToFit, and hands its old buffer back for reuse by NewIn: a node
 // listpack that is full keeps only what it holds, and the next one fills
 // the same buffer instead of a new one. Nothing may still refer to the old
 // bytes (a snapshot sharing the listpack, a slice from Get).
-func (lp *Listpack) Compact() (old []byte) {
+func (lp *Listpack) Compact(dst []byte) (old []byte) {
+	if len(dst) != len(lp.b) || cap(dst) != len(dst) {
+		panic("listpack: Compact into a buffer of another size")
+	}
 	old = lp.b
-	lp.b = bytes.Clone(old)
+	copy(dst, old)
+	lp.b = dst
 	return old[:0]
 }
 
