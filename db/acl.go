@@ -6,6 +6,7 @@ package db
 // makes before every command.
 
 import (
+	"bytes"
 	"strings"
 	"sync"
 	"time"
@@ -34,28 +35,23 @@ func (m aclMetaCommand) FullName() string { return m.name }
 
 func (m aclMetaCommand) Categories() []string {
 	var cats []string
-	for _, v := range m.meta.infoValue().Elems[6].Elems {
-		cats = append(cats, strings.TrimPrefix(string(v.Str), "@"))
-	}
+	infoStrings(m.meta.info, 6, func(c []byte) { cats = append(cats, string(bytes.TrimPrefix(c, []byte("@")))) })
 	return cats
 }
 
 func (m aclMetaCommand) Subcommands() []acl.CommandInfo {
 	var subs []acl.CommandInfo
-	for _, v := range m.meta.infoValue().Elems[9].Elems {
-		name := string(v.Elems[0].Str)
+	for _, v := range respArray(infoField(m.meta.info, 9)) {
+		name := string(respBulk(infoField(v, 0)))
 		subs = append(subs, aclMetaCommand{name, redisCommands[name]})
 	}
 	return subs
 }
 
 func (m aclMetaCommand) NoAuth() bool {
-	for _, f := range m.meta.infoValue().Elems[2].Elems {
-		if string(f.Str) == "no_auth" {
-			return true
-		}
-	}
-	return false
+	noAuth := false
+	infoStrings(m.meta.info, 2, func(f []byte) { noAuth = noAuth || string(f) == "no_auth" })
+	return noAuth
 }
 
 // aclCommands is the process-wide ACL view of the command table, built

@@ -107,6 +107,34 @@ func (m commandMeta) infoValue() resp.Value { return parseMeta(m.info) }
 // infoValue parses the command's COMMAND INFO entry.
 func (c *Command) infoValue() resp.Value { return parseMeta(c.info) }
 
+// infoField returns field i of a COMMAND INFO entry, unparsed: what the
+// start reads of each command (its flags, categories, key specs) without
+// parsing the whole entry, the subcommands' entries included, each time.
+func infoField(info []byte, i int) []byte {
+	_, _, pos := respHeader(info, 0)
+	for range i {
+		pos = respEnd(info, pos)
+	}
+	return info[pos:respEnd(info, pos)]
+}
+
+// infoStrings calls fn with each string of the array field i of a COMMAND
+// INFO entry (the flags, the ACL categories).
+func infoStrings(info []byte, i int, fn func(s []byte)) {
+	for _, v := range respArray(infoField(info, i)) {
+		fn(respBulk(v))
+	}
+}
+
+// respInt returns the integer b.
+func respInt(b []byte) int {
+	n, err := strconv.Atoi(string(b[1 : len(b)-2]))
+	if b[0] != ':' || err != nil {
+		panic("commands.resp: not an integer")
+	}
+	return n
+}
+
 // redisCommands holds Redis's metadata by full name, indexed once.
 var redisCommands = parseCommandMeta()
 
@@ -234,7 +262,10 @@ func respEnd(b []byte, pos int) int {
 // parseMeta parses the RESP value at the start of b: a command's COMMAND
 // INFO or COMMAND DOCS entry.
 func parseMeta(b []byte) resp.Value {
-	v, err := resp.ReadReply(bufio.NewReader(bytes.NewReader(b)))
+	// A buffer the size of the value rather than bufio's 4 KB: this runs
+	// for every command at start (ACL categories and flags, key specs),
+	// and 4 KB each came to 7 MB of garbage before the first client.
+	v, err := resp.ReadReply(bufio.NewReaderSize(bytes.NewReader(b), len(b)))
 	if err != nil {
 		panic(fmt.Sprint("commands.resp: ", err))
 	}
@@ -279,16 +310,17 @@ func register(name string, proc func(c *Client)) *Command {
 }
 
 func newCommand(name string, m commandMeta) *Command {
-	e := m.infoValue().Elems
+	e := respArray(m.info)
 	cmd := &Command{
-		Name: name, Arity: int(e[1].Int),
-		FirstKey: int(e[3].Int), LastKey: int(e[4].Int), KeyStep: int(e[5].Int),
+		Name: name, Arity: respInt(e[1]),
+		FirstKey: respInt(e[3]), LastKey: respInt(e[4]), KeyStep: respInt(e[5]),
 		info: m.info, docs: m.docs,
 	}
-	for _, f := range e[2].Elems {
-		cmd.Flags |= flagNames[string(f.Str)]
+	infoStrings(m.info, 2, func(f []byte) { cmd.Flags |= flagNames[string(f)] })
+	if len(e) > 8 {
+		_, n, _ := respHeader(e[8], 0)
+		cmd.keySpecs = n > 0
 	}
-	cmd.keySpecs = len(e) > 8 && len(e[8].Elems) > 0
 	cmd.keysProc = keysProcs[name]
 	return cmd
 }

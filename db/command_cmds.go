@@ -307,7 +307,7 @@ func mapInt(v resp.Value, key string) int { return int(mapField(v, key).Int) }
 // parseKeySpecs reads a command's key specs from its COMMAND INFO entry.
 func parseKeySpecs(cmd *Command) []keySpec {
 	var specs []keySpec
-	for _, v := range cmd.infoValue().Elems[8].Elems {
+	for _, v := range parseMeta(infoField(cmd.info, 8)).Elems {
 		var ks keySpec
 		for _, f := range mapField(v, "flags").Elems {
 			ks.flags = append(ks.flags, string(f.Str))
