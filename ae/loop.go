@@ -2,7 +2,6 @@ package ae
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"slices"
@@ -36,7 +35,8 @@ type Loop struct {
 	hz             atomic.Int64 // ConfigHz as of the last cron
 	wakeStarted    atomic.Bool
 	deferred       []*db.Client // replicas whose stream is written after this poll
-	deferScheduled bool
+	spare          []*db.Client // deferred's other array, reused
+	deferScheduled bool         // beforeSleep has work at the end of this turn
 	earlyMu        sync.Mutex
 	early          []func()
 	earlyDone      bool
@@ -74,6 +74,7 @@ func (l *Loop) Run() error {
 		gnet.WithLoadBalancing(gnet.LeastConnections),
 		gnet.WithLogger(quietLogger{stopping: &l.stopping}),
 		gnet.WithLogLevel(logging.ErrorLevel),
+		gnet.WithBeforeSleep(l.beforeSleep),
 	}
 	if ka := l.srv.Config.Int("tcp-keepalive"); ka > 0 {
 		opts = append(opts, gnet.WithTCPKeepAlive(time.Duration(ka)*time.Second))
@@ -163,23 +164,29 @@ func (l *Loop) execute(fn func(), busy bool) {
 		return
 	}
 	l.wake.EventLoop().Execute(context.Background(), gnet.RunnableFunc(func(context.Context) error {
-		owned := l.srv.Acquire()
-		defer l.srv.Release(owned)
-		if l.srv.ScriptBusy() && !busy {
-			l.parked = append(l.parked, fn)
-			return nil
-		}
-		fn()
-		l.flushPending()
-		if !l.srv.ScriptBusy() {
-			l.unpark()
-		}
-		if l.stopping.Load() {
-			l.stopListening()
-			return errors.New("shutdown")
-		}
+		l.run(fn, busy)
 		return nil
 	}))
+}
+
+// run runs a task on the loop: held back while a script is busy (unless
+// the task is the script's end), then the output it queued, the tasks it
+// let go, and the stop it may have asked for.
+func (l *Loop) run(fn func(), busy bool) {
+	owned := l.srv.Acquire()
+	defer l.srv.Release(owned)
+	if l.srv.ScriptBusy() && !busy {
+		l.parked = append(l.parked, fn)
+		return
+	}
+	fn()
+	l.flushPending()
+	if !l.srv.ScriptBusy() {
+		l.unpark()
+	}
+	if l.stopping.Load() {
+		l.stopListening()
+	}
 }
 
 // unpark runs what waited for a busy script, once it ended: the tasks in
@@ -463,30 +470,62 @@ func (l *Loop) deferFlush(cl *db.Client) {
 	l.scheduleBeforeSleep()
 }
 
-// scheduleBeforeSleep runs the server's BeforeSleep and then writes the
-// deferred output, as a task, which gnet runs after the I/O events of the
-// current iteration.
-func (l *Loop) scheduleBeforeSleep() {
-	if l.deferScheduled {
+// scheduleBeforeSleep makes the end of this turn of the poll loop run the
+// server's BeforeSleep and then write the deferred output.
+func (l *Loop) scheduleBeforeSleep() { l.deferScheduled = true }
+
+// beforeSleep is gnet's hook at the end of each turn of the poll loop,
+// after its I/O events and tasks, before it waits again: Redis's
+// beforeSleep. Scheduling it costs nothing, where a task for it cost an
+// eventfd write and one more epoll_wait per turn, and four allocations.
+// While a script is busy it waits, as a task would, and runs at the end of
+// the turn that ends the script.
+//
+// The loop sleeps next, so what the work schedules again (the replication
+// stream of the writes it released) is done now too; the last resort, a
+// task, wakes the loop for another turn.
+func (l *Loop) beforeSleep() {
+	if !l.deferScheduled {
 		return
 	}
-	l.deferScheduled = true
-	l.Execute(func() {
-		l.deferScheduled = false
-		l.srv.BeforeSleep()
-		l.flushDeferred()
-	})
+	owned := l.srv.Acquire()
+	defer l.srv.Release(owned)
+	for range 4 {
+		if !l.deferScheduled || l.srv.ScriptBusy() {
+			return
+		}
+		l.sleepTask()
+		l.flushPending()
+		l.unpark()
+		if l.stopping.Load() {
+			l.stopListening()
+		}
+	}
+	if l.deferScheduled {
+		l.Execute(func() {})
+	}
 }
 
-// flushDeferred writes the output deferFlush held back.
+// sleepTask is the work of beforeSleep.
+func (l *Loop) sleepTask() {
+	l.deferScheduled = false
+	l.srv.BeforeSleep()
+	l.flushDeferred()
+}
+
+// flushDeferred writes the output deferFlush held back. The list and a
+// spare array take turns, so that a turn allocates none (a flush may defer
+// a client again, onto the other one).
 func (l *Loop) flushDeferred() {
 	list := l.deferred
-	l.deferred = nil
+	l.deferred = l.spare[:0]
 	for _, r := range list {
 		if cn, ok := r.Conn.(*conn); ok && l.flush(cn.c, r) == gnet.Close {
 			cn.c.Close()
 		}
 	}
+	clear(list)
+	l.spare = list[:0]
 }
 
 // Shutdown makes Run return; the caller finishes the exit.

@@ -98,6 +98,7 @@ func (eng *engine) runEventLoops(ctx context.Context, numEventLoop int) error {
 		if err != nil {
 			return err
 		}
+		p.BeforeWait = eng.opts.BeforeSleep // redis-go patch (PATCH.md)
 		el := new(eventloop)
 		el.listeners = lns
 		el.engine = eng
@@ -140,6 +141,7 @@ func (eng *engine) activateReactors(ctx context.Context, numEventLoop int) error
 		if err != nil {
 			return err
 		}
+		p.BeforeWait = eng.opts.BeforeSleep // redis-go patch (PATCH.md)
 		el := new(eventloop)
 		el.listeners = eng.listeners
 		el.engine = eng

@@ -100,6 +100,14 @@ type Options struct {
 	// Ticker indicates whether the ticker has been set up.
 	Ticker bool
 
+	// BeforeSleep, when set, runs on an event-loop's goroutine at the end
+	// of each turn of its poll loop: after the turn's I/O events and
+	// tasks, before the loop waits again (Redis's beforeSleep). It is
+	// called by every event-loop that serves connections, not by the
+	// acceptor of a multicore engine with reactors. (redis-go patch,
+	// see PATCH.md.)
+	BeforeSleep func()
+
 	// TCPKeepAlive enables the TCP keep-alive mechanism (SO_KEEPALIVE) and set its value
 	// on TCP_KEEPIDLE.
 	// When TCPKeepInterval is not set, 1/5 of TCPKeepAlive will be set on TCP_KEEPINTVL,
@@ -262,6 +270,14 @@ func WithSocketRecvBuffer(recvBuf int) Option {
 func WithSocketSendBuffer(sendBuf int) Option {
 	return func(opts *Options) {
 		opts.SocketSendBuffer = sendBuf
+	}
+}
+
+// WithBeforeSleep sets the function each event-loop runs at the end of
+// each turn of its poll loop (Options.BeforeSleep).
+func WithBeforeSleep(fn func()) Option {
+	return func(opts *Options) {
+		opts.BeforeSleep = fn
 	}
 }
 

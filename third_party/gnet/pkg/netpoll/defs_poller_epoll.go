@@ -67,16 +67,23 @@ func newEventList(size int) *eventList {
 	return &eventList{size, make([]epollevent, size)}
 }
 
+// Modified for redis-go (see PATCH.md): the list keeps the largest array
+// it had and a resize only reslices it, where each resize allocated a new
+// one, garbage for the collector on every turn when the number of ready
+// descriptors hovers around half the list's size.
 func (el *eventList) expand() {
 	if newSize := el.size << 1; newSize <= MaxPollEventsCap {
 		el.size = newSize
-		el.events = make([]epollevent, newSize)
+		if cap(el.events) < newSize {
+			el.events = make([]epollevent, newSize)
+		}
+		el.events = el.events[:newSize]
 	}
 }
 
 func (el *eventList) shrink() {
 	if newSize := el.size >> 1; newSize >= MinPollEventsCap {
 		el.size = newSize
-		el.events = make([]epollevent, newSize)
+		el.events = el.events[:newSize]
 	}
 }

@@ -39,6 +39,10 @@ type Poller struct {
 	asyncTaskQueue              queue.AsyncTaskQueue // queue with low priority
 	urgentAsyncTaskQueue        queue.AsyncTaskQueue // queue with high priority
 	highPriorityEventsThreshold int32                // threshold of high-priority events
+
+	// BeforeWait, when set, runs at the end of each turn of Polling,
+	// after the turn's events and tasks (redis-go patch, see PATCH.md).
+	BeforeWait func()
 }
 
 // OpenPoller instantiates a poller.
@@ -176,6 +180,9 @@ func (p *Poller) Polling(callback PollEventHandler) error {
 			}
 		}
 
+		if p.BeforeWait != nil {
+			p.BeforeWait()
+		}
 		if n == el.size {
 			el.expand()
 		} else if n < el.size>>1 {
