@@ -15,7 +15,7 @@ import (
 
 func (e *Engine) redisAPI() *glua.LTable {
 	L := e.L
-	t := L.NewTable()
+	t := L.CreateTable(0, 32)
 	fns := map[string]glua.LGFunction{
 		"call":               func(L *glua.LState) int { return e.redisCall(L, true) },
 		"pcall":              func(L *glua.LState) int { return e.redisCall(L, false) },
@@ -140,7 +140,7 @@ func singleFieldTable(L *glua.LState, field string) int {
 		return 1
 	}
 	s := L.ToString(1)
-	t := L.NewTable()
+	t := L.CreateTable(0, 1)
 	if field == "err" {
 		if !strings.HasPrefix(s, "-") {
 			s = "-" + s

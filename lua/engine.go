@@ -252,7 +252,7 @@ func (e *Engine) sandbox() {
 	}
 	// Reads go proxy -> g (a table: no call for the names that exist) ->
 	// g's own __index for the names that do not.
-	gmt := L.NewTable()
+	gmt := L.CreateTable(0, 1)
 	gmt.RawSetString("__index", L.NewFunction(func(L *glua.LState) int {
 		L.RaiseError("Script attempted to access nonexistent global variable '%s'", L.CheckAny(2).String())
 		return 0
@@ -269,20 +269,26 @@ func (e *Engine) sandbox() {
 
 // readonly returns an empty table that reads through index (a table or
 // an __index function) and refuses every write.
+//
+// The package makes its tables with CreateTable and the sizes they get:
+// gopher-lua's NewTable gives room for 32 array items and a map hinted at
+// 32 keys, 2.8 KB, and the sandbox's proxies and metatables made 100 of
+// them in every server (0.3 MB of heap), a reply table for each status a
+// script's redis.call got.
 func (e *Engine) readonly(index glua.LValue) *glua.LTable {
 	L := e.L
 	refuse := L.NewFunction(func(L *glua.LState) int {
 		L.RaiseError("Attempt to modify a readonly table")
 		return 0
 	})
-	lockedMT := L.NewTable() // what getmetatable shows: locked too
-	lmt := L.NewTable()
+	lockedMT := L.CreateTable(0, 0) // what getmetatable shows: locked too
+	lmt := L.CreateTable(0, 2)
 	lmt.RawSetString("__newindex", refuse)
 	lmt.RawSetString("__metatable", lockedMT)
 	L.SetMetatable(lockedMT, lmt)
 	e.protected[lockedMT] = true
-	p := L.NewTable()
-	mt := L.NewTable()
+	p := L.CreateTable(0, 0)
+	mt := L.CreateTable(0, 3)
 	mt.RawSetString("__index", index)
 	mt.RawSetString("__newindex", refuse)
 	mt.RawSetString("__metatable", lockedMT)
@@ -375,7 +381,7 @@ func (e *Engine) errorHandler(L *glua.LState) int {
 		if isKilled(msg) { // raised as luaPushError does: no position
 			msg = killedMsg
 		}
-		t = L.NewTable()
+		t = L.CreateTable(0, 4)
 		t.RawSetString("err", glua.LString("ERR "+msg))
 	}
 	for level := 1; level < 4; level++ {
@@ -436,7 +442,7 @@ func errorTable(L *glua.LState, msg string) *glua.LTable {
 		}
 	}
 	msg = strings.Trim(msg, "\r\n")
-	t := L.NewTable()
+	t := L.CreateTable(0, 1)
 	t.RawSetString("err", glua.LString(code+" "+msg))
 	return t
 }

@@ -138,8 +138,8 @@ func (f *functions) newState() {
 
 	L := f.L
 	f.loadAPI = f.newLoadAPI()
-	f.globals = L.NewTable()
-	mt := L.NewTable()
+	f.globals = L.CreateTable(0, 0)
+	mt := L.CreateTable(0, 2)
 	mt.RawSetString("__index", L.NewFunction(f.globalIndex))
 	mt.RawSetString("__newindex", L.NewFunction(func(L *glua.LState) int {
 		L.RaiseError("Attempt to modify a readonly table")
@@ -190,7 +190,7 @@ func (f *functions) globalIndex(L *glua.LState) int {
 // log and the version.
 func (f *functions) newLoadAPI() *glua.LTable {
 	L := f.L
-	redis := L.NewTable()
+	redis := L.CreateTable(0, 8)
 	redis.RawSetString("register_function", L.NewFunction(f.registerFunction))
 	redis.RawSetString("log", L.NewFunction(f.e.redisLog))
 	for name, v := range map[string]int{"LOG_DEBUG": 0, "LOG_VERBOSE": 1, "LOG_NOTICE": 2, "LOG_WARNING": 3} {
@@ -198,7 +198,7 @@ func (f *functions) newLoadAPI() *glua.LTable {
 	}
 	redis.RawSetString("REDIS_VERSION", glua.LString(db.RedisVersion))
 	redis.RawSetString("REDIS_VERSION_NUM", glua.LNumber(versionNum(db.RedisVersion)))
-	api := L.NewTable()
+	api := L.CreateTable(0, 1)
 	api.RawSetString("redis", f.readonly(redis))
 	return api
 }
@@ -208,7 +208,7 @@ func (f *functions) newLoadAPI() *glua.LTable {
 // protected tables).
 func (f *functions) readonly(t *glua.LTable) *glua.LTable {
 	L := f.L
-	mt := L.NewTable()
+	mt := L.CreateTable(0, 3)
 	mt.RawSetString("__index", L.NewFunction(func(L *glua.LState) int {
 		k := L.CheckAny(2)
 		v := t.RawGet(k)
@@ -223,7 +223,7 @@ func (f *functions) readonly(t *glua.LTable) *glua.LTable {
 		return 0
 	}))
 	mt.RawSetString("__metatable", glua.LFalse)
-	p := L.NewTable()
+	p := L.CreateTable(0, 0)
 	L.SetMetatable(p, mt)
 	f.lock(p)
 	return p

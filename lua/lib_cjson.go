@@ -46,7 +46,7 @@ func cjsonDefaultConfig() *cjsonConfig {
 // with ENABLE_CJSON_GLOBAL).
 func OpenCjson(L *glua.LState) {
 	null := L.NewUserData()
-	mt := L.NewTable()
+	mt := L.CreateTable(0, 1)
 	mt.RawSetString("__tostring", L.NewFunction(func(L *glua.LState) int {
 		L.Push(glua.LString("userdata: (nil)"))
 		return 1
@@ -59,7 +59,7 @@ func OpenCjson(L *glua.LState) {
 // module and for each cjson.new().
 func cjsonNew(L *glua.LState, null *glua.LUserData) *glua.LTable {
 	cfg := cjsonDefaultConfig()
-	t := L.NewTable()
+	t := L.CreateTable(0, 16)
 	funcs := map[string]glua.LGFunction{
 		"encode":                  func(L *glua.LState) int { return cjsonEncode(L, cfg, null) },
 		"decode":                  func(L *glua.LState) int { return cjsonDecode(L, cfg, null) },

@@ -19,7 +19,7 @@ const mpMaxNesting = 16
 
 // OpenCmsgpack registers the global table "cmsgpack" as Redis's luaopen_cmsgpack does.
 func OpenCmsgpack(L *glua.LState) {
-	t := L.NewTable()
+	t := L.CreateTable(0, 8)
 	t.RawSetString("pack", L.NewFunction(mpPack))
 	t.RawSetString("unpack", L.NewFunction(mpUnpack))
 	t.RawSetString("unpack_one", L.NewFunction(mpUnpackOne))

@@ -37,7 +37,7 @@ func parseReply(L *glua.LState, b []byte) (glua.LValue, int) {
 		}
 		return glua.LString(b[n : n+l]), n + l + 2
 	case '+':
-		t := L.NewTable()
+		t := L.CreateTable(0, 1)
 		t.RawSetString("ok", glua.LString(line))
 		return t, n
 	case '-':
@@ -51,7 +51,7 @@ func parseReply(L *glua.LState, b []byte) (glua.LValue, int) {
 		}
 		switch b[0] {
 		case '%':
-			m := L.NewTable()
+			m := L.CreateTable(0, l)
 			for j := 0; j < l; j++ {
 				k, used := parseReply(L, b[n:])
 				n += used
@@ -59,17 +59,17 @@ func parseReply(L *glua.LState, b []byte) (glua.LValue, int) {
 				n += used
 				m.RawSet(k, v)
 			}
-			t := L.NewTable()
+			t := L.CreateTable(0, 1)
 			t.RawSetString("map", m)
 			return t, n
 		case '~':
-			s := L.NewTable()
+			s := L.CreateTable(0, l)
 			for j := 0; j < l; j++ {
 				k, used := parseReply(L, b[n:])
 				n += used
 				s.RawSet(k, glua.LTrue)
 			}
-			t := L.NewTable()
+			t := L.CreateTable(0, 1)
 			t.RawSetString("set", s)
 			return t, n
 		}
@@ -86,20 +86,20 @@ func parseReply(L *glua.LState, b []byte) (glua.LValue, int) {
 		return glua.LBool(len(line) > 0 && line[0] == 't'), n
 	case ',':
 		f, _ := strconv.ParseFloat(strings.Replace(string(line), "inf", "Inf", 1), 64)
-		t := L.NewTable()
+		t := L.CreateTable(0, 1)
 		t.RawSetString("double", glua.LNumber(f))
 		return t, n
 	case '(':
-		t := L.NewTable()
+		t := L.CreateTable(0, 1)
 		t.RawSetString("big_number", glua.LString(line))
 		return t, n
 	case '=':
 		l, _ := strconv.Atoi(string(line))
 		body := b[n : n+l]
-		v := L.NewTable()
+		v := L.CreateTable(0, 2)
 		v.RawSetString("string", glua.LString(body[4:]))
 		v.RawSetString("format", glua.LString(body[:3]))
-		t := L.NewTable()
+		t := L.CreateTable(0, 1)
 		t.RawSetString("verbatim_string", v)
 		return t, n + l + 2
 	case '|': // attributes are skipped
