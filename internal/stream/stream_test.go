@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"slices"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/require"
 )
@@ -261,6 +262,16 @@ func TestFullNodesPacked(t *testing.T) {
 		require.Less(t, cap(n.LP.Bytes()), n.LP.Size()+n.LP.Size()/16, "node %d has room to spare", i)
 		require.True(t, ValidateNode(n.LP), "node %d", i)
 	}
+	// The full nodes lie end to end in blocks (carve): only the first
+	// node of each block does not follow the one before.
+	adjacent := 0
+	for i := 0; i+2 < len(s.Nodes); i++ {
+		a, b := s.Nodes[i].LP.Bytes(), s.Nodes[i+1].LP.Bytes()
+		if unsafe.Add(unsafe.Pointer(unsafe.SliceData(a)), len(a)) == unsafe.Pointer(unsafe.SliceData(b)) {
+			adjacent++
+		}
+	}
+	require.Greater(t, adjacent, len(s.Nodes)*14/16, "full nodes packed in blocks")
 	snap := s.Detach()
 	tail := snap.Nodes[len(snap.Nodes)-1].LP.Bytes()
 	frozen := slices.Clone(tail)
@@ -274,4 +285,55 @@ func TestFullNodesPacked(t *testing.T) {
 		return true
 	})
 	require.Equal(t, 100_200, n)
+}
+
+// TestBlockNodesKeepApart changes nodes that share a block: a flag set in
+// place, and a node that grows again (the node after it deleted, a larger
+// stream-node-max-entries) moves out of the block rather than write over
+// its neighbour.
+func TestBlockNodesKeepApart(t *testing.T) {
+	s := New()
+	model := map[uint64]string{}
+	add := func(seq uint64, lim Limits) {
+		v := fmt.Sprintf("value-%d", seq)
+		s.Append(ID{Seq: seq}, [][]byte{[]byte("f"), []byte(v)}, lim)
+		model[seq] = v
+	}
+	check := func() {
+		t.Helper()
+		got := map[uint64]string{}
+		s.Range(ID{}, MaxID, false, false, func(e *Entry) bool {
+			e.Fields(func(_, v Value) {
+				var buf [20]byte
+				got[e.ID.Seq] = string(v.Bytes(&buf))
+			})
+			return true
+		})
+		require.Equal(t, model, got)
+		for i, n := range s.Nodes {
+			require.True(t, ValidateNode(n.LP), "node %d", i)
+		}
+	}
+	small := Limits{MaxEntries: 10}
+	for seq := uint64(1); seq <= 400; seq++ {
+		add(seq, small)
+	}
+	require.Len(t, s.Nodes, 40)
+	check()
+	for seq := uint64(215); seq <= 217; seq++ { // in place, mid-block
+		require.True(t, s.Delete(ID{Seq: seq}))
+		delete(model, seq)
+	}
+	check()
+	for seq := uint64(391); seq <= 400; seq++ { // the tail node goes
+		require.True(t, s.Delete(ID{Seq: seq}))
+		delete(model, seq)
+	}
+	require.Len(t, s.Nodes, 39)
+	b := s.Nodes[38].LP.Bytes()
+	require.Equal(t, len(b), cap(b), "the new tail is a packed node")
+	for seq := uint64(401); seq <= 700; seq++ { // it grows again, fills, moves
+		add(seq, Limits{MaxEntries: 100})
+	}
+	check()
 }
