@@ -552,3 +552,26 @@ func TestIntMethods(t *testing.T) {
 		}
 	}
 }
+
+// TestCompact moves a listpack into a buffer of its size carved out of a
+// larger one, hands back the old buffer emptied, and refuses a buffer of
+// another size or with room to spare (a change would then write past it).
+func TestCompact(t *testing.T) {
+	lp := NewIn(nil, 64)
+	for i := range 5 {
+		lp.Append([]byte(strconv.Itoa(i * 1000)))
+	}
+	want := bytes.Clone(lp.Bytes())
+	block := make([]byte, 0, 4*len(want))
+	block = append(block, "ab"...)
+	dst := block[2 : 2+len(want) : 2+len(want)]
+	old := lp.Compact(dst)
+	require.Equal(t, want, lp.Bytes())
+	require.Same(t, &dst[0], &lp.Bytes()[0])
+	require.Empty(t, old)
+	require.GreaterOrEqual(t, cap(old), 64)
+	lp.Append([]byte("more")) // grows out of the block
+	require.Equal(t, want, dst, "the block's bytes changed")
+	require.Panics(t, func() { lp.Compact(make([]byte, lp.Size()+1)) })
+	require.Panics(t, func() { lp.Compact(make([]byte, lp.Size(), lp.Size()+1)) })
+}
