@@ -170,7 +170,7 @@ func (w *watchdog) watch() {
 // watchSlow watches a run for busy-reply-threshold; the returned function
 // ends the watch once the script returned.
 func (e *Engine) watchSlow(L *glua.LState, run *db.ScriptRun, j *job, name string, eval bool) func() {
-	limit := e.srv.Config.Int("busy-reply-threshold")
+	limit := e.srv.BusyReplyThreshold
 	if limit <= 0 {
 		return func() {}
 	}
