@@ -214,6 +214,11 @@ func (a *attempt) readEndOffset(br *bufio.Reader) (replid string, offset, client
 	var line string
 	for line == "" {
 		l, err := readLine(br)
+		if isTimeout(err) {
+			// Still the handshake (ROLE says so), as a replica waiting
+			// for its PSYNC reply: Redis's handshake timeout.
+			return "", 0, 0, failNow("Timeout connecting to the MASTER...")
+		}
 		if err != nil {
 			return "", 0, 0, transferError(err)
 		}

@@ -106,3 +106,53 @@ func TestDualChannelBufferLimit(t *testing.T) {
 	require.Equal(t, strings.Repeat("x", 10), string(bytes.Join(chunks, nil)))
 	require.Len(t, wrote, 10) // the 11th write found no reader
 }
+
+// TestDualChannelWaitTimeout: a master that goes quiet while the RDB
+// channel waits for $ENDOFF (the snapshot not started: a diskless sync's
+// delay, a master in DEBUG SLEEP) times the replica out with Redis's
+// handshake message, as a replica waiting for its PSYNC reply: ROLE says
+// handshake until then.
+func TestDualChannelWaitTimeout(t *testing.T) {
+	t.Chdir(t.TempDir())
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		main := &fakeMaster{t: t, c: c, br: bufio.NewReader(c)}
+		main.expect("PING")
+		main.send("+PONG\r\n", 100)
+		main.expect("REPLCONF", "listening-port", "6380")
+		main.expect("REPLCONF", "capa", "eof", "capa", "psync2", "capa", "dual-channel")
+		main.send("+OK\r\n+OK\r\n", 100)
+		main.expect("PSYNC", "?", "-1")
+		main.send("+DUALCHANNELSYNC\r\n", 100)
+		rc, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer rc.Close()
+		rdb := &fakeMaster{t: t, c: rc, br: bufio.NewReader(rc)}
+		rdb.expect("REPLCONF", "capa", "eof", "rdb-only", "1", "rdb-channel", "1", "listening-port", "6380")
+		rdb.send("+OK\r\n", 100)
+		rdb.expect("SYNC")
+		rdb.send("\n", 1)
+		rdb.br.ReadByte() // quiet until the replica gives up
+	}()
+	a := newAttempt(linkParams{host: "127.0.0.1", port: ln.Addr().(*net.TCPAddr).Port, listenPort: 6380,
+		timeout: 300 * time.Millisecond, dual: dualParams{enabled: true}})
+	nc, serr := a.dial()
+	require.Nil(t, serr)
+	_, serr = a.sync(nc)
+	nc.Close()
+	require.NotNil(t, serr)
+	require.True(t, serr.now)
+	require.Equal(t, "Timeout connecting to the MASTER...", serr.Error())
+	<-done
+}
