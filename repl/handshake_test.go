@@ -34,6 +34,7 @@ type fakeMaster struct {
 	t  *testing.T
 	c  net.Conn
 	br *bufio.Reader
+	ln net.Listener // for the RDB channel of a dual-channel sync
 }
 
 // expect reads the next command and checks it.
@@ -124,7 +125,7 @@ func runAttemptWith(t *testing.T, p linkParams, ld loader, script func(m *fakeMa
 			return
 		}
 		defer c.Close()
-		script(&fakeMaster{t: t, c: c, br: bufio.NewReader(c)})
+		script(&fakeMaster{t: t, c: c, br: bufio.NewReader(c), ln: ln})
 	}()
 	p.host, p.port = "127.0.0.1", ln.Addr().(*net.TCPAddr).Port
 	p.listenPort = 6380

@@ -33,24 +33,12 @@ func TestDualChannelSyncExchange(t *testing.T) {
 			return
 		}
 		defer c.Close()
-		main := &fakeMaster{t: t, c: c, br: bufio.NewReader(c)}
-		main.expect("PING")
-		main.send("+PONG\r\n", 100)
-		main.expect("REPLCONF", "listening-port", "6380")
-		main.expect("REPLCONF", "capa", "eof", "capa", "psync2", "capa", "dual-channel")
-		main.send("+OK\r\n+OK\r\n", 100)
-		main.expect("PSYNC", "?", "-1")
-		main.send("+DUALCHANNELSYNC\r\n", 100)
-
-		rc, err := ln.Accept()
-		if err != nil {
+		main := &fakeMaster{t: t, c: c, br: bufio.NewReader(c), ln: ln}
+		rdb := main.dualHandshake()
+		if rdb == nil {
 			return
 		}
-		defer rc.Close()
-		rdb := &fakeMaster{t: t, c: rc, br: bufio.NewReader(rc)}
-		rdb.expect("REPLCONF", "capa", "eof", "rdb-only", "1", "rdb-channel", "1", "listening-port", "6380")
-		rdb.send("+OK\r\n", 100)
-		rdb.expect("SYNC")
+		defer rdb.c.Close()
 		rdb.send("\n\n$ENDOFF:1234 "+replid+" 3 42\r\n", 5)
 
 		main.expect("REPLCONF", "set-rdb-client-id", "42")
@@ -113,46 +101,39 @@ func TestDualChannelBufferLimit(t *testing.T) {
 // handshake message, as a replica waiting for its PSYNC reply: ROLE says
 // handshake until then.
 func TestDualChannelWaitTimeout(t *testing.T) {
-	t.Chdir(t.TempDir())
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		c, err := ln.Accept()
-		if err != nil {
+	p := linkParams{timeout: 300 * time.Millisecond, dual: dualParams{enabled: true}}
+	_, _, serr := runAttempt(t, p, func(m *fakeMaster) {
+		rdb := m.dualHandshake()
+		if rdb == nil {
 			return
 		}
-		defer c.Close()
-		main := &fakeMaster{t: t, c: c, br: bufio.NewReader(c)}
-		main.expect("PING")
-		main.send("+PONG\r\n", 100)
-		main.expect("REPLCONF", "listening-port", "6380")
-		main.expect("REPLCONF", "capa", "eof", "capa", "psync2", "capa", "dual-channel")
-		main.send("+OK\r\n+OK\r\n", 100)
-		main.expect("PSYNC", "?", "-1")
-		main.send("+DUALCHANNELSYNC\r\n", 100)
-		rc, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer rc.Close()
-		rdb := &fakeMaster{t: t, c: rc, br: bufio.NewReader(rc)}
-		rdb.expect("REPLCONF", "capa", "eof", "rdb-only", "1", "rdb-channel", "1", "listening-port", "6380")
-		rdb.send("+OK\r\n", 100)
-		rdb.expect("SYNC")
+		defer rdb.c.Close()
 		rdb.send("\n", 1)
 		rdb.br.ReadByte() // quiet until the replica gives up
-	}()
-	a := newAttempt(linkParams{host: "127.0.0.1", port: ln.Addr().(*net.TCPAddr).Port, listenPort: 6380,
-		timeout: 300 * time.Millisecond, dual: dualParams{enabled: true}})
-	nc, serr := a.dial()
-	require.Nil(t, serr)
-	_, serr = a.sync(nc)
-	nc.Close()
+	})
 	require.NotNil(t, serr)
 	require.True(t, serr.now)
 	require.Equal(t, "Timeout connecting to the MASTER...", serr.Error())
-	<-done
+}
+
+// dualHandshake plays a master offering the dual-channel sync: the main
+// channel up to +DUALCHANNELSYNC, then the RDB channel it accepts up to
+// SYNC, which it returns (nil when the replica never connected it).
+func (m *fakeMaster) dualHandshake() *fakeMaster {
+	m.expect("PING")
+	m.send("+PONG\r\n", 100)
+	m.expect("REPLCONF", "listening-port", "6380")
+	m.expect("REPLCONF", "capa", "eof", "capa", "psync2", "capa", "dual-channel")
+	m.send("+OK\r\n+OK\r\n", 100)
+	m.expect("PSYNC", "?", "-1")
+	m.send("+DUALCHANNELSYNC\r\n", 100)
+	rc, err := m.ln.Accept()
+	if err != nil {
+		return nil
+	}
+	rdb := &fakeMaster{t: m.t, c: rc, br: bufio.NewReader(rc)}
+	rdb.expect("REPLCONF", "capa", "eof", "rdb-only", "1", "rdb-channel", "1", "listening-port", "6380")
+	rdb.send("+OK\r\n", 100)
+	rdb.expect("SYNC")
+	return rdb
 }
