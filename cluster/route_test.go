@@ -194,7 +194,7 @@ func TestRouteMigrating(t *testing.T) {
 		A> SET c 1 => +QUEUED
 	`)
 	a.cl.st.SlotOwner[7365] = a.node(nameB) // CLUSTER SETSLOT 7365 NODE B
-	exec := db.LookupCommandName("exec")
+	exec := a.srv.Stat(db.LookupCommandName("exec"))
 	rejected, calls := exec.RejectedCalls, exec.Calls
 	a.script(`
 		A> EXEC => -MOVED 7365 127.0.0.1:7202

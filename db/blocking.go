@@ -381,7 +381,7 @@ func (s *Server) reprocessBlocked(c *Client, key []byte) {
 	}
 	s.Executing = prevExec
 	if outBefore < len(c.Buf) && c.Buf[outBefore] == '-' {
-		bs.cmd.FailedCalls++
+		s.Stat(bs.cmd).FailedCalls++
 		if i := indexCRLF(c.Buf[outBefore+1:]); i >= 0 {
 			s.countError(string(c.Buf[outBefore+1 : outBefore+1+i]))
 		}
@@ -472,7 +472,7 @@ func clientUnblockCommand(c *Client) {
 	}
 	if unblockError {
 		target.Error("-UNBLOCKED client unblocked via CLIENT UNBLOCK")
-		target.Blocking.cmd.FailedCalls++
+		s.Stat(target.Blocking.cmd).FailedCalls++
 		s.countError("UNBLOCKED")
 	} else {
 		s.replyToBlockedClientTimedOut(target)

@@ -37,7 +37,7 @@ func (s *Server) clusterRedirect(c *Client, cmd *Command) bool {
 	}
 	// Not reject(): a redirected EXEC discards the transaction and gets
 	// the redirection itself, not EXECABORT.
-	cmd.RejectedCalls++
+	s.Stat(cmd).RejectedCalls++
 	if cmd.Name == "exec" {
 		s.discardTransaction(c)
 	} else if c.Flags&ClientMulti != 0 {

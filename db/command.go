@@ -69,12 +69,11 @@ type Command struct {
 	info []byte // COMMAND INFO entry, as commands.resp has it (infoValue)
 	docs []byte // COMMAND DOCS entry (a map), as commands.resp has it
 
-	// INFO commandstats.
-	Calls, Usec, RejectedCalls, FailedCalls int64
+	// id indexes the servers' statistics of the command (Server.Stat).
+	id int
 	// scriptRunner marks EVAL, FCALL and their variants: their flags come
 	// from the script they run (SetScriptRunners).
 	scriptRunner bool
-	latency      *hdrHistogram // INFO latencystats, LATENCY HISTOGRAM
 	// keySpecs: Redis has key specs for the command (key_specs_num > 0,
 	// NOT_KEY ones included); a command without them, unless movable,
 	// never needs a redirection. keysProc is its getkeys_proc, if Redis
@@ -279,6 +278,26 @@ type Table map[string]*Command
 // functions of the files that implement the commands.
 var commands = Table{}
 
+// commandIDs counts the commands made (newCommand, in init functions):
+// each one's id is its index in a server's statistics.
+var commandIDs int
+
+// CommandStats is what a server counts of a command: INFO commandstats
+// and latencystats, LATENCY HISTOGRAM. Each server has its own, as the
+// command table is the process's.
+type CommandStats struct {
+	Calls, Usec, RejectedCalls, FailedCalls int64
+	latency                                 *hdrHistogram
+}
+
+// Stat is the server's statistics of cmd.
+func (s *Server) Stat(cmd *Command) *CommandStats {
+	if cmd.id >= len(s.cmdStats) {
+		s.cmdStats = append(s.cmdStats, make([]CommandStats, cmd.id+1-len(s.cmdStats))...)
+	}
+	return &s.cmdStats[cmd.id]
+}
+
 // register adds the implementation of a command ("get") or a subcommand
 // ("config|get") with the metadata Redis gives it.
 func register(name string, proc func(c *Client)) *Command {
@@ -311,7 +330,9 @@ func register(name string, proc func(c *Client)) *Command {
 
 func newCommand(name string, m commandMeta) *Command {
 	e := respArray(m.info)
+	commandIDs++
 	cmd := &Command{
+		id:   commandIDs - 1,
 		Name: name, Arity: respInt(e[1]),
 		FirstKey: respInt(e[3]), LastKey: respInt(e[4]), KeyStep: respInt(e[5]),
 		info: m.info, docs: m.docs,

@@ -90,10 +90,7 @@ func (s *Server) ResetStats() {
 	s.Persistence.AOFRewrites = 0
 	s.Persistence.AOFRewriteFailures = 0
 	s.Persistence.AOFDelayedFsync = 0
-	for _, cmd := range allCommands() {
-		cmd.Calls, cmd.Usec, cmd.RejectedCalls, cmd.FailedCalls = 0, 0, 0, 0
-		cmd.latency = nil
-	}
+	clear(s.cmdStats)
 	s.latency.histogramMem = 0
 }
 

@@ -315,7 +315,7 @@ func execControl(name string) bool {
 // MULTI it also dooms the transaction, as Redis's flagTransaction.
 func (s *Server) reject(c *Client, msg string) {
 	if c.Cmd != nil {
-		c.Cmd.RejectedCalls++
+		s.Stat(c.Cmd).RejectedCalls++
 	}
 	if c.Flags&ClientMulti != 0 {
 		c.Flags |= ClientDirtyExec
@@ -437,13 +437,14 @@ func (s *Server) callDone(c *Client, st callState) {
 	s.nowMs = 0
 
 	usec := dur.Microseconds()
-	cmd.Calls++
-	cmd.Usec += usec
+	stat := s.Stat(cmd)
+	stat.Calls++
+	stat.Usec += usec
 	c.Commands++
 	c.Last = cmd
 	s.Stats.Commands++
 	if st.outBefore < len(c.Buf) && c.Buf[st.outBefore] == '-' {
-		cmd.FailedCalls++
+		stat.FailedCalls++
 		line := c.Buf[st.outBefore+1:]
 		if i := indexCRLF(line); i >= 0 && !c.errorCounted {
 			s.countError(string(line[:i]))

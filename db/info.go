@@ -543,15 +543,16 @@ func allCommands() []*Command {
 
 func (s *Server) infoCommandStats(b *infoBuilder) {
 	for _, cmd := range allCommands() {
-		if cmd.Calls == 0 && cmd.FailedCalls == 0 && cmd.RejectedCalls == 0 {
+		st := s.Stat(cmd)
+		if st.Calls == 0 && st.FailedCalls == 0 && st.RejectedCalls == 0 {
 			continue
 		}
 		perCall := 0.0
-		if cmd.Calls > 0 {
-			perCall = float64(cmd.Usec) / float64(cmd.Calls)
+		if st.Calls > 0 {
+			perCall = float64(st.Usec) / float64(st.Calls)
 		}
 		b.str("cmdstat_"+cmd.FullName(), fmt.Sprintf("calls=%d,usec=%d,usec_per_call=%.2f,rejected_calls=%d,failed_calls=%d",
-			cmd.Calls, cmd.Usec, perCall, cmd.RejectedCalls, cmd.FailedCalls))
+			st.Calls, st.Usec, perCall, st.RejectedCalls, st.FailedCalls))
 	}
 }
 
@@ -571,8 +572,8 @@ func (s *Server) infoLatencyStats(b *infoBuilder) {
 		return
 	}
 	for _, cmd := range allCommands() {
-		if cmd.latency != nil {
-			b.str("latency_percentiles_usec_"+cmd.FullName(), cmd.latency.percentileLine(s.latency.percentiles))
+		if h := s.Stat(cmd).latency; h != nil {
+			b.str("latency_percentiles_usec_"+cmd.FullName(), h.percentileLine(s.latency.percentiles))
 		}
 	}
 }

@@ -262,3 +262,29 @@ func keys(m map[string]string) []string {
 }
 
 func bufioReader(b []byte) *bufio.Reader { return bufio.NewReader(bytes.NewReader(b)) }
+
+// TestCommandStatsPerServer checks that two servers of one process count
+// their commands apart: the command table is the process's, its
+// statistics are each server's (INFO commandstats, latencystats, LATENCY
+// HISTOGRAM, CONFIG RESETSTAT).
+func TestCommandStatsPerServer(t *testing.T) {
+	a, b := newLocalRunner(t), newLocalRunner(t)
+	rawDo(a, "", "SET", "k", "v")
+	rawDo(a, "", "GET", "k")
+	rawDo(a, "", "GET", "k")
+	rawDo(b, "", "GET", "k")
+
+	get := LookupCommandName("get")
+	require.Equal(t, int64(2), a.srv.Stat(get).Calls)
+	require.Equal(t, int64(1), b.srv.Stat(get).Calls)
+	require.Contains(t, rawDo(a, "", "INFO", "commandstats"), "cmdstat_get:calls=2,")
+	infoB := rawDo(b, "", "INFO", "commandstats")
+	require.Contains(t, infoB, "cmdstat_get:calls=1,")
+	require.NotContains(t, infoB, "cmdstat_set:")
+	require.Contains(t, rawDo(b, "", "INFO", "latencystats"), "latency_percentiles_usec_get:")
+	require.NotContains(t, rawDo(b, "", "INFO", "latencystats"), "latency_percentiles_usec_set:")
+
+	rawDo(b, "", "CONFIG", "RESETSTAT")
+	require.Zero(t, b.srv.Stat(get).Calls)
+	require.Equal(t, int64(2), a.srv.Stat(get).Calls)
+}

@@ -120,11 +120,12 @@ func (s *Server) commandDone(cmd *Command, usec int64) {
 		s.LatencyAddSampleIfNeeded(event, usec/1000)
 	}
 	if s.latency.tracking {
-		if cmd.latency == nil {
-			cmd.latency = &hdrHistogram{}
+		st := s.Stat(cmd)
+		if st.latency == nil {
+			st.latency = &hdrHistogram{}
 			s.latency.histogramMem += latencyHistogramAlloc
 		}
-		cmd.latency.record(usec * 1000)
+		st.latency.record(usec * 1000)
 	}
 }
 
@@ -475,11 +476,12 @@ func latencyHistogramCommand(c *Client) {
 	d := c.Defer()
 	n := 0
 	for _, cmd := range cmds {
-		if cmd.latency == nil {
+		h := c.srv.Stat(cmd).latency
+		if h == nil {
 			continue
 		}
 		c.BulkString(cmd.FullName())
-		cmd.latency.writeCDF(c)
+		h.writeCDF(c)
 		n++
 	}
 	c.SetMapLen(d, n)

@@ -99,7 +99,7 @@ func TestExecAbortCounts(t *testing.T) {
 	require.Equal(t, "-EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' command\r\n",
 		rawDo(r, "", "EXEC", "x"))
 	require.Equal(t, int64(1), r.srv.Stats.ErrorCodes["EXECABORT"])
-	require.Equal(t, int64(1), LookupCommandName("exec").RejectedCalls)
+	require.Equal(t, int64(1), r.srv.Stat(LookupCommandName("exec")).RejectedCalls)
 	require.Zero(t, r.client("").Flags&ClientMulti)
 }
 

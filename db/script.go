@@ -129,23 +129,23 @@ func (s *Server) scriptCall(run *ScriptRun, argv [][]byte) (reply []byte, err st
 	}
 	c.Cmd = cmd
 	if cmd.Has(FlagNoScript) && !s.scriptAllowDenied {
-		cmd.RejectedCalls++
+		s.Stat(cmd).RejectedCalls++
 		return nil, "This Redis command is not allowed from script"
 	}
 	if s.RunningStale() && !cmd.Has(FlagStale) {
-		cmd.RejectedCalls++
+		s.Stat(cmd).RejectedCalls++
 		return nil, "Can not execute the command on a stale replica"
 	}
 	if msg := s.scriptACLCheck(c, cmd, argv); msg != "" {
-		cmd.RejectedCalls++
+		s.Stat(cmd).RejectedCalls++
 		return nil, msg
 	}
 	if msg := s.scriptWriteAllowed(run, cmd); msg != "" {
-		cmd.RejectedCalls++
+		s.Stat(cmd).RejectedCalls++
 		return nil, msg
 	}
 	if s.scriptOOM(run, cmd) {
-		cmd.RejectedCalls++
+		s.Stat(cmd).RejectedCalls++
 		return nil, "-" + errOOM
 	}
 	if cmd.Has(FlagWrite) {
@@ -156,7 +156,7 @@ func (s *Server) scriptCall(run *ScriptRun, argv [][]byte) (reply []byte, err st
 	if s.Cluster != nil && !run.Caller.MustObey() {
 		if msg := s.scriptClusterCheck(run, c); msg != "" {
 			c.Argv = nil
-			cmd.RejectedCalls++
+			s.Stat(cmd).RejectedCalls++
 			return nil, msg
 		}
 	}

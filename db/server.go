@@ -65,13 +65,14 @@ type Stats struct {
 // Server is the whole executor state: databases, clients, configuration,
 // statistics. It is Redis's struct redisServer, owned by the loop goroutine.
 type Server struct {
-	tracking    trackingTable // client-side caching (tracking.go)
-	pauseCron   bool          // DEBUG PAUSE-CRON: the cron does nothing
-	sortBuf     sortScratch   // SORT's buffers, for the next SORT (sort.go)
-	inExec      bool          // EXEC runs its commands (multi.go)
-	renamed     Table         // the command table after rename-command (command.go), nil without
-	lastCmd     lastCommand   // processCommand's last lookup (command.go)
-	lazyUserDel bool          // lazyfree-lazy-user-del: DEL is UNLINK (lazyfree.go)
+	tracking    trackingTable  // client-side caching (tracking.go)
+	pauseCron   bool           // DEBUG PAUSE-CRON: the cron does nothing
+	sortBuf     sortScratch    // SORT's buffers, for the next SORT (sort.go)
+	inExec      bool           // EXEC runs its commands (multi.go)
+	renamed     Table          // the command table after rename-command (command.go), nil without
+	lastCmd     lastCommand    // processCommand's last lookup (command.go)
+	cmdStats    []CommandStats // by Command.id: INFO commandstats and latencystats
+	lazyUserDel bool           // lazyfree-lazy-user-del: DEL is UNLINK (lazyfree.go)
 	// replicaKeysWithExpire: keys with an expire time written on a
 	// writable replica by its clients, with their dbs (expire.go)
 	replicaKeysWithExpire map[string]uint64

@@ -956,7 +956,7 @@ func unblockDeletedStreamReader(s *Server, c *Client, v any) bool {
 		return false
 	}
 	c.Error("UNBLOCKED the stream key no longer exists")
-	c.Blocking.cmd.FailedCalls++
+	s.Stat(c.Blocking.cmd).FailedCalls++
 	s.countError("UNBLOCKED")
 	s.finishBlocked(c)
 	return true
