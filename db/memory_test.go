@@ -80,10 +80,14 @@ func TestMemoryUsageMatchesRedis(t *testing.T) {
 			assert.Equal(t, want, got, key)
 			continue
 		}
-		// Skiplist nodes have random levels, so sizes differ a little.
+		// Skiplist nodes have random levels, so sizes differ a little: a
+		// node's levels beyond the first are 16 bytes each, 0.33 a node
+		// on average with a standard deviation of 0.66, so the 200 nodes'
+		// sizes differ by 210 bytes (one deviation) on both sides
+		// together. 5% of the ~22 KB is five deviations; 3% failed once.
 		w, _ := strconv.Atoi(strings.TrimPrefix(want[0], ":"))
 		g, _ := strconv.Atoi(strings.TrimPrefix(got[0], ":"))
-		assert.InDelta(t, w, g, float64(w)*0.03, key)
+		assert.InDelta(t, w, g, float64(w)*0.05, key)
 	}
 	for _, key := range []string{"s:5", "s:6"} {
 		usage := "MEMORY USAGE " + key
