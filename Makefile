@@ -51,8 +51,8 @@ vet:
 # they do not compete for the CPU with the unit tests.
 unit:
 	$(GO) test -race -tags invariants $$($(GO) list ./... | grep -v '/tests$$')
-	# and the tests of the changes to gnet's poll loop (third_party/gnet/PATCH.md)
-	cd third_party/gnet && $(GO) test -race -run 'Yielder|BeforeWait' ./pkg/netpoll
+	# and the tests of the changes to gnet (third_party/gnet/PATCH.md)
+	cd third_party/gnet && $(GO) test -race -run 'Yielder|BeforeWait|RawSocketIO|ConnMatrix' ./pkg/netpoll ./pkg/io .
 
 # tests/ builds the server itself (with -race -tags invariants) and starts it
 # on free ports; REDIS_SERVER_BIN=/usr/bin/redis-server runs it against Redis.

@@ -22,17 +22,20 @@ import (
 	"github.com/panjf2000/gnet/v2/internal/gfd"
 )
 
+// connMatrix finds a loop's connections by descriptor. It is a slice
+// indexed by descriptor rather than gnet's map: the loop looks a
+// connection up on every event, and descriptors are small and dense.
 type connMatrix struct {
 	connCount int32
-	connMap   map[int]*conn
+	conns     []*conn
 }
 
 func (cm *connMatrix) init() {
-	cm.connMap = make(map[int]*conn)
+	cm.conns = nil
 }
 
 func (cm *connMatrix) iterate(f func(*conn) bool) {
-	for _, c := range cm.connMap {
+	for _, c := range cm.conns {
 		if c != nil {
 			if !f(c) {
 				return
@@ -51,17 +54,34 @@ func (cm *connMatrix) loadCount() (n int32) {
 
 func (cm *connMatrix) addConn(c *conn, index int) {
 	c.gfd = gfd.NewGFD(c.fd, index, 0, 0)
-	cm.connMap[c.fd] = c
+	if c.fd >= len(cm.conns) {
+		n := 2 * len(cm.conns)
+		if n < c.fd+1 {
+			n = c.fd + 1
+		}
+		if n < 64 {
+			n = 64
+		}
+		grown := make([]*conn, n)
+		copy(grown, cm.conns)
+		cm.conns = grown
+	}
+	cm.conns[c.fd] = c
 	cm.incCount(0, 1)
 }
 
 func (cm *connMatrix) delConn(c *conn) {
-	delete(cm.connMap, c.fd)
+	if c.fd < len(cm.conns) && cm.conns[c.fd] == c {
+		cm.conns[c.fd] = nil
+	}
 	cm.incCount(0, -1)
 }
 
 func (cm *connMatrix) getConn(fd int) *conn {
-	return cm.connMap[fd]
+	if uint(fd) < uint(len(cm.conns)) {
+		return cm.conns[fd]
+	}
+	return nil
 }
 
 /*

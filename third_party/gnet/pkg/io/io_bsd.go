@@ -71,3 +71,13 @@ func bytes2iovec(bs [][]byte) []unix.Iovec {
 	}
 	return iovecs
 }
+
+// Read is unix.Read; on Linux it is a raw system call.
+func Read(fd int, p []byte) (int, error) {
+	return unix.Read(fd, p)
+}
+
+// Write is unix.Write; on Linux it is a raw system call.
+func Write(fd int, p []byte) (int, error) {
+	return unix.Write(fd, p)
+}

@@ -17,7 +17,11 @@
 
 package io
 
-import "golang.org/x/sys/unix"
+import (
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
 
 // Writev calls writev() on Linux.
 func Writev(fd int, iov [][]byte) (int, error) {
@@ -33,4 +37,34 @@ func Readv(fd int, iov [][]byte) (int, error) {
 		return 0, nil
 	}
 	return unix.Readv(fd, iov)
+}
+
+// Read is read(2) on a descriptor that never blocks (a non-blocking
+// socket), as a raw system call: without the runtime's entersyscall and
+// exitsyscall, which cost about as much again as the call's own user-side
+// path on an unpipelined request.
+func Read(fd int, p []byte) (int, error) {
+	var ptr unsafe.Pointer
+	if len(p) > 0 {
+		ptr = unsafe.Pointer(&p[0])
+	}
+	n, _, e := unix.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(ptr), uintptr(len(p)))
+	if e != 0 {
+		return -1, e
+	}
+	return int(n), nil
+}
+
+// Write is write(2) on a descriptor that never blocks, as a raw system
+// call (see Read).
+func Write(fd int, p []byte) (int, error) {
+	var ptr unsafe.Pointer
+	if len(p) > 0 {
+		ptr = unsafe.Pointer(&p[0])
+	}
+	n, _, e := unix.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(ptr), uintptr(len(p)))
+	if e != 0 {
+		return -1, e
+	}
+	return int(n), nil
 }
