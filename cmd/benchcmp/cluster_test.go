@@ -48,8 +48,8 @@ func TestPrintCluster(t *testing.T) {
 		{cmd: "set", p: 16, n: 3000, res: [2]result{{status: "error", detail: "boom"}, {rps: 500000, p99: 2, cpuMs: 300}}},
 	}
 	var b bytes.Buffer
-	printCluster(&b, &options{clients: 50}, rows)
-	assert.Equal(t, `Cluster: redis-benchmark --cluster -c 50 -r 100000 -d 16 against 3 masters without replicas (n requests a run)
+	printCluster(&b, &options{clients: 50, clusterRuns: 3}, rows)
+	assert.Equal(t, `Cluster: redis-benchmark --cluster -c 50 -r 100000 -d 16 against 3 masters without replicas (3 runs of n requests, together)
       test     n  ops/s ours  ops/s redis  ours/redis  p99 ours  p99 redis  cpu ms/100k ours  cpu ms/100k redis  cpu ours/redis
    SET P=1  1000       90000       100000        0.90     1.500      1.200              1200               1000            1.20
    GET P=1  1000       error       100000           -         -      1.100                 -                  -               -
@@ -58,4 +58,18 @@ p99 in ms; cpu: the 3 nodes' user+sys time together per 100k requests
   GET P=1, ours: error: boom
 
 `, b.String())
+}
+
+// TestSumRuns checks that runs of the same requests add up as one long
+// run: 100k requests at 50k/s and at 100k/s take 3 s for 200k requests.
+func TestSumRuns(t *testing.T) {
+	got := sumRuns([]result{{rps: 50000, p50: 1, p99: 3, cpuMs: 1000}, {rps: 100000, p50: 2, p99: 1, cpuMs: 1200}, {rps: 100000, p50: 3, p99: 2, cpuMs: 1100}})
+	assert.InDelta(t, 75000, got.rps, 0.01)
+	assert.InDelta(t, 1100, got.cpuMs, 0.01)
+	assert.Equal(t, 2.0, got.p50)
+	assert.Equal(t, 2.0, got.p99)
+
+	assert.Equal(t, -1.0, sumRuns([]result{{rps: 1, cpuMs: 5}, {rps: 1, cpuMs: -1}}).cpuMs)
+	assert.Equal(t, "timeout", sumRuns([]result{{rps: 1}, {status: "timeout"}}).status)
+	assert.Equal(t, "error", sumRuns(nil).status)
 }

@@ -69,6 +69,7 @@ type options struct {
 	aofKeys     int             // keys rewritten and loaded in the AOF section
 	aofN        int             // SET requests per latency run in the AOF section
 	aofRuns     int             // runs of each AOF measurement; the median is shown
+	clusterRuns int             // runs of each cluster row, shown together
 	evictMB     int             // maxmemory of the eviction section, MB
 
 	streamEntries, streamCount, streamRSSN int // the stream section (stream.go)
@@ -129,6 +130,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.IntVar(&opt.aofKeys, "aof-keys", 1000000, "keys rewritten by BGREWRITEAOF and loaded at startup in the AOF section")
 	fs.IntVar(&opt.aofN, "aof-n", 100000, "SET requests per latency run in the AOF section (a fifth with appendfsync always)")
 	fs.IntVar(&opt.aofRuns, "aof-runs", 3, "runs of each AOF measurement but the one during BGREWRITEAOF; the median is shown")
+	fs.IntVar(&opt.clusterRuns, "cluster-runs", 3, "runs of each cluster row, shown together")
 	fs.IntVar(&opt.evictMB, "evict-mb", 64, "maxmemory of the eviction section, MB")
 	fs.IntVar(&opt.streamEntries, "stream-entries", -1, "entries the stream section's clients drain with XREADGROUP and XACK (-1: 5 times -n)")
 	fs.IntVar(&opt.streamCount, "stream-count", 10, "the COUNT of each XREADGROUP in the stream section")
@@ -142,6 +144,9 @@ func parseFlags(args []string) (*options, error) {
 	}
 	if opt.replRuns < 1 {
 		return nil, fmt.Errorf("-repl-runs %d: want at least 1", opt.replRuns)
+	}
+	if opt.clusterRuns < 1 {
+		return nil, fmt.Errorf("-cluster-runs %d: want at least 1", opt.clusterRuns)
 	}
 	if opt.aofRuns < 1 {
 		return nil, fmt.Errorf("-aof-runs %d: want at least 1", opt.aofRuns)
