@@ -80,7 +80,7 @@ func (sn *Snapshot) Release() {
 // idle processor the runtime woke a second thread for it every time, which
 // found nothing to do and slept again: 5-15% more CPU a request, and a
 // longer tail (p99 1.3 ms against 0.85-1.1 under redis-benchmark GET -P 16
-// on 2 cores). third_party/gnet yields at most every 5 ms with two
+// on 2 cores). third_party/gnet yields at most every 9 ms with two
 // processors (PATCH.md); one still costs less under writes, where the
 // collector's work on the second processor adds to the total (SET -P 16:
 // 149-212 ms of CPU per 100k requests with one, 163-227 with two, in
