@@ -442,11 +442,11 @@ func (s *Server) ClientsPaused() bool { return !s.pauseUntil.IsZero() }
 // (EXEC of such commands included) under PAUSE WRITE. Replicas and MONITOR
 // clients are never paused. It returns true when the command was kept for
 // later.
-func (s *Server) postponeIfPaused(c *Client) bool {
+func (s *Server) postponeIfPaused(c *Client, flags CmdFlag) bool {
 	if s.pauseUntil.IsZero() || c.Flags&(ClientReplica|ClientMonitor) != 0 {
 		return false
 	}
-	if s.pauseWrite && !mayReplicate(c) {
+	if s.pauseWrite && !mayReplicate(c, flags) {
 		return false
 	}
 	argv := copyArgv(c.Argv)
@@ -456,21 +456,16 @@ func (s *Server) postponeIfPaused(c *Client) bool {
 	return true
 }
 
-// mayReplicate reports whether c's command may change the dataset or
-// propagate something, Redis's is_may_replicate_command.
-func mayReplicate(c *Client) bool {
-	if cmdMayReplicate(c.Cmd) {
+// mayReplicate reports whether c's command, of flags (CommandFlags), may
+// change the dataset or propagate something, Redis's
+// is_may_replicate_command: an EXEC by those of the commands it queued. A
+// script that declares no-writes does not.
+func mayReplicate(c *Client, flags CmdFlag) bool {
+	const may = FlagWrite | FlagMayReplicate
+	if flags&may != 0 {
 		return true
 	}
-	if c.Cmd.Name != "exec" || c.Flags&ClientMulti == 0 || c.Multi == nil {
-		return false
-	}
-	for _, q := range c.Multi.Cmds {
-		if cmdMayReplicate(q.cmd) {
-			return true
-		}
-	}
-	return false
+	return c.Cmd.Name == "exec" && c.Flags&ClientMulti != 0 && c.Multi != nil && c.Multi.flags&may != 0
 }
 
 // cmdMayReplicate reports whether cmd writes or has Redis's may_replicate

@@ -101,10 +101,15 @@ func (c *Client) QueuedFlags() CmdFlag {
 	return c.Multi.flags
 }
 
-// CommandFlags returns the flags of the command c is about to run: for
-// EVAL and FCALL those its script declares (Redis's getCommandFlags).
+// CommandFlags returns the flags of the command c is about to run, as
+// Redis's getCommandFlags: with may_replicate where Redis has it
+// (cmdMayReplicate), and for EVAL and FCALL those its script declares,
+// which leave may_replicate out.
 func (s *Server) CommandFlags(c *Client) CmdFlag {
 	flags := c.Cmd.Flags
+	if cmdMayReplicate(c.Cmd) {
+		flags |= FlagMayReplicate
+	}
 	if c.Cmd.scriptRunner && s.ScriptCommandFlags != nil {
 		flags = s.ScriptCommandFlags(c, flags)
 	}

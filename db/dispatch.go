@@ -234,10 +234,7 @@ func (s *Server) processCommand(c *Client) {
 	if s.Cluster != nil && s.clusterRedirect(c, cmd) { // -MOVED, -ASK, ... (cluster.go)
 		return
 	}
-	flags := cmd.Flags
-	if cmd.scriptRunner && s.ScriptCommandFlags != nil { // EVAL, FCALL: the script's declared flags
-		flags = s.ScriptCommandFlags(c, flags)
-	}
+	flags := s.CommandFlags(c)      // EVAL, FCALL: the script's declared flags
 	if s.rejectedForOOM(c, flags) { // maxmemory: evict, or -OOM (evict.go)
 		return
 	}
@@ -263,7 +260,7 @@ func (s *Server) processCommand(c *Client) {
 		s.reject(c, "ERR Can't execute '"+cmd.FullName()+"': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
 		return
 	}
-	if c.Flags&ClientReplica != 0 && (isWrite || cmd.Has(FlagReadonly) || mayReplicate(c)) {
+	if c.Flags&ClientReplica != 0 && (isWrite || cmd.Has(FlagReadonly) || mayReplicate(c, flags)) {
 		// Replicas are exempt from CLIENT PAUSE: they must not use that.
 		s.reject(c, "ERR Replica can't interact with the keyspace")
 		return
@@ -284,7 +281,7 @@ func (s *Server) processCommand(c *Client) {
 		s.reject(c, s.busyError())
 		return
 	}
-	if s.postponeIfPaused(c) { // CLIENT PAUSE: runs again when it ends
+	if s.postponeIfPaused(c, flags) { // CLIENT PAUSE: runs again when it ends
 		return
 	}
 	if c.Flags&ClientMulti != 0 && !execControl(cmd.Name) {

@@ -77,10 +77,7 @@ func (s *Server) queueMultiCommand(c *Client) {
 		argv := copyArgv(c.Argv)
 		m := c.multiState()
 		m.Cmds = append(m.Cmds, queuedCommand{cmd: c.Cmd, argv: argv})
-		flags := c.Cmd.Flags
-		if c.Cmd.scriptRunner && s.ScriptCommandFlags != nil {
-			flags = s.ScriptCommandFlags(c, flags)
-		}
+		flags := s.CommandFlags(c)
 		m.flags |= flags
 		m.invFlags |= ^flags
 	}
