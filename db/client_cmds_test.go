@@ -350,6 +350,7 @@ func TestClientPause(t *testing.T) {
 	f := clientFields(t, bulkBody(t, connDo(r, "p", "CLIENT", "LIST", "ID", w.itoaID())))[0]
 	require.Equal(t, "b", f["flags"])
 	require.Equal(t, "set", f["cmd"])
+	require.Contains(t, bulkBody(t, connDo(r, "p", "INFO", "clients")), "blocked_clients:1\r\n")
 	require.Equal(t, "$1\r\nv\r\n", connDo(r, "x", "GET", "k"))
 	// PUBLISH may replicate: it waits too. EXEC of reads does not.
 	require.Equal(t, "", connDo(r, "pub", "PUBLISH", "ch", "m"))

@@ -235,6 +235,9 @@ func (s *Server) infoClients(b *infoBuilder) {
 				timeouts++
 			}
 		}
+		if c.Flags&ClientPaused != 0 { // held by CLIENT PAUSE: Redis's BLOCKED_POSTPONE
+			blocked++
+		}
 	}
 	maxIn, maxOut := s.recentMaxBuffers() // as of the clients cron
 	b.int("connected_clients", int64(len(s.clients))-replicas)
