@@ -437,6 +437,14 @@ func clientUnpauseCommand(c *Client) {
 // expiry reports keys as expired without deleting them.
 func (s *Server) ClientsPaused() bool { return !s.pauseUntil.IsZero() }
 
+// pausedNow reports whether a CLIENT PAUSE (WRITE or ALL) is under way and
+// not past its end, which the cron may not have seen yet (Redis's
+// checkClientPauseTimeoutAndReturnIfPaused): expired keys are then neither
+// deleted on access nor by the active cycle.
+func (s *Server) pausedNow() bool {
+	return !s.pauseUntil.IsZero() && time.Now().Before(s.pauseUntil)
+}
+
 // postponeIfPaused holds back c's command while CLIENT PAUSE applies to it:
 // every command under PAUSE ALL, commands that may write or replicate
 // (EXEC of such commands included) under PAUSE WRITE. Replicas and MONITOR

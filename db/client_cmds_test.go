@@ -461,3 +461,22 @@ func TestUnixSocketClient(t *testing.T) {
 	require.Equal(t, []string{`[0 unix:/tmp/redis-test.sock] "CLIENT" "INFO"`}, monitorLines(t, r.client("m")))
 	require.Equal(t, ":1\r\n", connDo(r, "m", "CLIENT", "KILL", "ADDR", "/tmp/redis-test.sock:0"))
 }
+
+// TestPauseKeepsExpiredKeys checks that during CLIENT PAUSE (WRITE here)
+// an expired key reads as gone but is not deleted, by a read or by the
+// active cycle, and goes once the pause ends, as Redis 7.0.
+func TestPauseKeepsExpiredKeys(t *testing.T) {
+	r := newLocalRunner(t)
+	connDo(r, "a", "SET", "k", "v", "PX", "1")
+	require.Equal(t, "+OK\r\n", connDo(r, "p", "CLIENT", "PAUSE", "100000", "WRITE"))
+	time.Sleep(5 * time.Millisecond)
+	require.Equal(t, "$-1\r\n", connDo(r, "a", "GET", "k"))
+	r.srv.activeExpireCycle(time.Now())
+	require.Equal(t, 1, r.srv.DBs[0].keys.Len())
+	require.Zero(t, r.srv.Stats.ExpiredKeys)
+
+	require.Equal(t, "+OK\r\n", connDo(r, "p", "CLIENT", "UNPAUSE"))
+	require.Equal(t, "$-1\r\n", connDo(r, "a", "GET", "k"))
+	require.Zero(t, r.srv.DBs[0].keys.Len())
+	require.Equal(t, int64(1), r.srv.Stats.ExpiredKeys)
+}

@@ -62,6 +62,9 @@ const (
 // round and the time budget and lowers the acceptable share. Every 16
 // rounds the time used is checked against the budget, a share of the tick.
 func (s *Server) activeExpireCycle(now time.Time) {
+	if s.pausedNow() { // CLIENT PAUSE keeps the dataset as it is
+		return
+	}
 	effort := int(s.Config.Int("active-expire-effort")) - 1
 	keysPerLoop := expireKeysPerLoop + expireKeysPerLoop/4*effort
 	acceptStale := expireAcceptStale - effort

@@ -84,6 +84,9 @@ func (db *DB) expireIfNeeded(key []byte) bool {
 		}
 		return true
 	}
+	if s.pausedNow() { // the dataset stays as it is until the pause ends
+		return true
+	}
 	db.deleteExpired(key)
 	return true
 }
