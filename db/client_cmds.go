@@ -451,10 +451,7 @@ func (s *Server) pausedNow() bool {
 // clients are never paused. It returns true when the command was kept for
 // later.
 func (s *Server) postponeIfPaused(c *Client, flags CmdFlag) bool {
-	if s.pauseUntil.IsZero() || c.Flags&(ClientReplica|ClientMonitor) != 0 {
-		return false
-	}
-	if s.pauseWrite && !mayReplicate(c, flags) {
+	if !s.pauseHolds(c, flags) {
 		return false
 	}
 	argv := copyArgv(c.Argv)
@@ -463,6 +460,43 @@ func (s *Server) postponeIfPaused(c *Client, flags CmdFlag) bool {
 	s.postponed = append(s.postponed, c)
 	return true
 }
+
+// pauseHolds reports whether CLIENT PAUSE holds back c's command, of flags.
+func (s *Server) pauseHolds(c *Client, flags CmdFlag) bool {
+	if s.pauseUntil.IsZero() || c.Flags&(ClientReplica|ClientMonitor) != 0 {
+		return false
+	}
+	return !s.pauseWrite || mayReplicate(c, flags)
+}
+
+// holdMasterCommand holds back, unparsed, the command argv of our master
+// while CLIENT PAUSE applies to it. Redis counts the master's stream as
+// applied (slave_repl_offset) and proxies it to our replicas only once a
+// command ran; here MasterStream does both before a command runs, so a
+// held command stays in the query buffer, and runs from there, stream
+// and all, when the pause ends (resumePostponed).
+func (s *Server) holdMasterCommand(c *Client, argv [][]byte) bool {
+	if s.pauseUntil.IsZero() {
+		return false
+	}
+	cmd := s.lookupCommand(argv)
+	if cmd == nil {
+		return false
+	}
+	saved, savedCmd := c.Argv, c.Cmd
+	c.Argv, c.Cmd = argv, cmd
+	hold := s.pauseHolds(c, s.CommandFlags(c))
+	c.Argv, c.Cmd = saved, savedCmd
+	if hold {
+		c.Flags |= ClientPaused
+		s.postponed = append(s.postponed, c)
+	}
+	return hold
+}
+
+// Unprocessed is the input c read that no command has consumed yet: a
+// command still arriving, or one CLIENT PAUSE holds back.
+func (c *Client) Unprocessed() int { return len(c.qbuf) }
 
 // mayReplicate reports whether c's command, of flags (CommandFlags), may
 // change the dataset or propagate something, Redis's
@@ -505,10 +539,12 @@ func (s *Server) resumePostponed() {
 			continue
 		}
 		c.Flags &^= ClientPaused
-		c.Argv, c.postponedArgv = c.postponedArgv, nil
-		s.processCommand(c)
-		c.resetCaching()
-		c.Argv = nil
+		if c.postponedArgv != nil { // a master's command waits in its input
+			c.Argv, c.postponedArgv = c.postponedArgv, nil
+			s.processCommand(c)
+			c.resetCaching()
+			c.Argv = nil
+		}
 		s.ResumeInput(c)
 		s.MarkPending(c)
 	}

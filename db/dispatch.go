@@ -49,6 +49,9 @@ func (s *Server) ProcessInput(c *Client, data []byte) {
 			break
 		}
 		if c.Flags&ClientMaster != 0 {
+			if len(argv) > 0 && s.holdMasterCommand(c, argv) {
+				break // CLIENT PAUSE: it runs from the query buffer later
+			}
 			// Before running it: the command's bytes are borrowed argv.
 			s.Replication.MasterStream(c, buf[off:off+n])
 		}

@@ -114,14 +114,18 @@ func (l *Link) Transfer(now time.Time) (total, read, lastIO int64, ok bool) {
 }
 
 // Offsets are slave_read_repl_offset (what was read, a transaction not
-// applied yet included) and slave_repl_offset (what was applied), of the
+// applied yet and the input not run yet included) and slave_repl_offset (what was applied), of the
 // master client or of the cached master; 1 and 1 when there is neither,
 // as Redis shows.
 func (l *Link) Offsets() (read, applied int64) {
 	if l.Client == nil && !l.cached {
 		return 1, 1
 	}
-	return l.Reploff + int64(len(l.pending)), l.Reploff
+	read = l.Reploff + int64(len(l.pending))
+	if l.Client != nil {
+		read += int64(l.Client.Unprocessed())
+	}
+	return read, l.Reploff
 }
 
 // RoleOffset is the offset ROLE shows: the master client's, -1 while the

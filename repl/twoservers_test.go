@@ -152,3 +152,38 @@ func TestMasterAndReplicaInOneProcess(t *testing.T) {
 	require.FileExists(t, "replica.rdb")
 	require.FileExists(t, "master.rdb")
 }
+
+// TestPausedReplicaHoldsMasterStream checks CLIENT PAUSE WRITE on a
+// replica, as Redis 7.0: the master's writes are read
+// (slave_read_repl_offset) but not applied (slave_repl_offset, the data)
+// until the pause ends; then they run in order.
+func TestPausedReplicaHoldsMasterStream(t *testing.T) {
+	logger.SetOutput(io.Discard)
+	t.Chdir(t.TempDir())
+	master := startServer(t, "dbfilename master.rdb")
+	replica := startServer(t, "dbfilename replica.rdb")
+	m, r := master.connect(t), replica.connect(t)
+	require.Equal(t, "OK", r.do("REPLICAOF", "127.0.0.1", strconv.Itoa(master.port)))
+	require.Eventually(t, func() bool { return r.infoField("replication", "master_link_status") == "up" },
+		10*time.Second, 20*time.Millisecond, "the replica syncs")
+	require.Equal(t, "OK", m.do("SET", "foo", "bar")) // the stream's SELECT comes first
+	offset := func() string { return m.infoField("replication", "master_repl_offset") }
+	require.Eventually(t, func() bool { return r.infoField("replication", "slave_repl_offset") == offset() },
+		5*time.Second, 10*time.Millisecond, "the replica applies the SET")
+	before := offset()
+
+	require.Equal(t, "OK", r.do("CLIENT", "PAUSE", "100000", "WRITE"))
+	require.Equal(t, "OK", m.do("SET", "foo2", "bar2"))
+	require.Equal(t, "1", m.do("INCR", "n"))
+	require.Eventually(t, func() bool { return r.infoField("replication", "slave_read_repl_offset") == offset() },
+		5*time.Second, 10*time.Millisecond, "the replica reads the stream")
+	require.Equal(t, before, r.infoField("replication", "slave_repl_offset"))
+	require.Equal(t, "(nil)", r.do("GET", "foo2"))
+	require.Equal(t, "1", r.infoField("clients", "blocked_clients"))
+
+	require.Equal(t, "OK", r.do("CLIENT", "UNPAUSE"))
+	require.Eventually(t, func() bool { return r.infoField("replication", "slave_repl_offset") == offset() },
+		5*time.Second, 10*time.Millisecond, "the replica applies the stream")
+	require.Equal(t, "bar2", r.do("GET", "foo2"))
+	require.Equal(t, "1", r.do("GET", "n"))
+}
