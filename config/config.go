@@ -301,3 +301,11 @@ func (c *Config) noteSeen(name string) {
 		c.seen = append(c.seen, name)
 	}
 }
+
+// OOMScoreAdjValues returns oom-score-adj-values: the oom_score_adj of a
+// master, a replica and a background child.
+func (c *Config) OOMScoreAdjValues() [3]int64 {
+	var out [3]int64
+	copy(out[:], c.getAny("oom-score-adj-values").([]int64))
+	return out
+}

@@ -72,6 +72,7 @@ type Server struct {
 	renamed     Table          // the command table after rename-command (command.go), nil without
 	lastCmd     lastCommand    // processCommand's last lookup (command.go)
 	cmdStats    []CommandStats // by Command.id: INFO commandstats and latencystats
+	oom         oomScore       // oom-score-adj (oom.go)
 	lazyUserDel bool           // lazyfree-lazy-user-del: DEL is UNLINK (lazyfree.go)
 	// replicaKeysWithExpire: keys with an expire time written on a
 	// writable replica by its clients, with their dbs (expire.go)

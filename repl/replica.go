@@ -177,6 +177,7 @@ func (r *Repl) setMasterHost(host string, port int) {
 	}
 	logger.SetRole(role)
 	r.srv.Config.SetReplicaOf(configReplicaOf(host, port))
+	_ = r.srv.ApplyOOMScoreAdj() // the replica's score, or the master's (logged)
 }
 
 // replicaofCommand is REPLICAOF (and SLAVEOF) host port, or NO ONE.

@@ -114,6 +114,7 @@ func run(args []string) int {
 		return 1
 	}
 	installConfigHooks(cfg, srv)
+	_ = srv.ApplyOOMScoreAdj() // an error was logged, and the server runs on, as Redis's
 	port := int(cfg.Int("port"))
 	addrs, optional := ae.ListenAddrs(cfg.Strings("bind"), port, cfg.String("unixsocket"))
 	var usable []string
@@ -282,6 +283,14 @@ func installConfigHooks(cfg *config.Config, srv *db.Server) {
 		return nil
 	})
 	cfg.OnChange("dir", func() error { return os.Chdir(cfg.String("dir")) })
+	for _, name := range []string{"oom-score-adj", "oom-score-adj-values"} {
+		cfg.OnChange(name, func() error {
+			if srv.ApplyOOMScoreAdj() != nil {
+				return errors.New("Failed to set current oom_score_adj. Check server logs.")
+			}
+			return nil
+		})
+	}
 	cfg.OnUnsupportedSet(func(name string) {
 		logger.Warningf("CONFIG SET '%s' is accepted but not implemented yet: it has no effect", name)
 	})

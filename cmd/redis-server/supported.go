@@ -5,7 +5,7 @@ package main
 // CONFIG GET and kept by CONFIG REWRITE, but has no effect yet: the server
 // warns about those found in the configuration at startup.
 var supportedDirectives = []string{
-	"port", "bind", "protected-mode", "tcp-keepalive", "timeout", "daemonize", "pidfile",
+	"port", "bind", "protected-mode", "oom-score-adj", "oom-score-adj-values", "tcp-keepalive", "timeout", "daemonize", "pidfile",
 	"loglevel", "logfile", "databases", "dir", "maxclients", "requirepass", "hz",
 	"proto-max-bulk-len", "client-query-buffer-limit", "enable-debug-command",
 	"notify-keyspace-events", "slowlog-log-slower-than", "slowlog-max-len",
