@@ -6,6 +6,8 @@
 #   make fuzz    each Fuzz* target for FUZZTIME (30s), then the differential
 #                test of tests/ (DIFF_KEYS keys a round) for as long
 #   make bench   redis-benchmark against bin/redis-server and redis-server, compared
+#   make pgo     refresh cmd/redis-server/default.pgo, the profile the build
+#                optimizes with
 #
 # The tests and the benchmark need Redis's own binaries; when one is
 # missing, make installs Debian's redis-server, redis-tools and
@@ -24,12 +26,21 @@ SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # cannot load, out of it (Go's own serve the same). Without cgo, a plain
 # build.
 ifeq ($(shell $(GO) env CGO_ENABLED),1)
-BUILDFLAGS := -tags netgo,osusergo -ldflags '-linkmode external -extldflags -static'
+TAGS     := netgo,osusergo,
+LDFLAGS  := -ldflags '-linkmode external -extldflags -static'
 endif
+BUILDFLAGS := -tags '$(TAGS)' $(LDFLAGS)
+
+# make pgo rewrites cmd/redis-server/default.pgo, the CPU profile that
+# go build optimizes the server with (README, "Profile-guided
+# optimization"): a build with -tags profile serves benchcmp's PGO_SECTIONS
+# in both of its roles, and every server's profile is merged.
+PGODIR      ?= /tmp/redis-go-pgo
+PGO_SECTIONS ?= suite,cluster,stream,acl
 
 .NOTPARALLEL:
 
-.PHONY: all build run test fmt-check vet unit integration fuzz bench redis-tools client-libs chromium clean
+.PHONY: all build run test fmt-check vet unit integration fuzz bench pgo redis-tools client-libs chromium clean
 
 all: build
 
@@ -78,6 +89,14 @@ fuzz: redis-tools
 # BENCH_N sets the base number of requests per test (default 100000).
 bench: build redis-tools
 	$(GO) run ./cmd/benchcmp -ours $(BIN) -redis redis-server
+
+pgo: redis-tools
+	rm -rf $(PGODIR) && mkdir -p $(PGODIR)
+	$(GO) build -pgo=off -tags '$(TAGS)profile' $(LDFLAGS) -o $(PGODIR)/redis-server ./cmd/redis-server
+	REDIS_GO_CPUPROFILE=$(PGODIR)/cpu-%p.prof $(GO) run ./cmd/benchcmp -ours $(PGODIR)/redis-server \
+		-redis $(PGODIR)/redis-server -sections $(PGO_SECTIONS) -n 50000 -cluster-runs 1 -rss-n 0 \
+		-stream-rss-n 0 > $(PGODIR)/bench.txt
+	$(GO) tool pprof -proto $(PGODIR)/cpu-*.prof > cmd/redis-server/default.pgo
 
 redis-tools:
 	@if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null || ! command -v redis-benchmark >/dev/null || ! command -v redis-sentinel >/dev/null; then \

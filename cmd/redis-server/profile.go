@@ -5,6 +5,8 @@ package main
 import (
 	"os"
 	"runtime/pprof"
+	"strconv"
+	"strings"
 )
 
 // Built with -tags profile (it links runtime/pprof, 0.3 MB of binary
@@ -13,10 +15,11 @@ import (
 // startProfile writes a CPU profile to $REDIS_GO_CPUPROFILE, and the
 // allocations to $REDIS_GO_ALLOCPROFILE, until the returned function runs
 // (at exit): for performance work with `go tool pprof bin/redis-server
-// <file>`.
+// <file>`, and for `make pgo`. A %p in either path is the process id, so
+// that every server a benchmark starts writes its own.
 func startProfile() func() {
-	stopCPU := startCPUProfile(os.Getenv("REDIS_GO_CPUPROFILE"))
-	allocs := os.Getenv("REDIS_GO_ALLOCPROFILE")
+	stopCPU := startCPUProfile(profilePath("REDIS_GO_CPUPROFILE"))
+	allocs := profilePath("REDIS_GO_ALLOCPROFILE")
 	return func() {
 		stopCPU()
 		if allocs == "" {
@@ -45,4 +48,8 @@ func startCPUProfile(path string) func() {
 		pprof.StopCPUProfile()
 		f.Close()
 	}
+}
+
+func profilePath(env string) string {
+	return strings.ReplaceAll(os.Getenv(env), "%p", strconv.Itoa(os.Getpid()))
 }
