@@ -407,3 +407,28 @@ func TestQueryBufferLimits(t *testing.T) {
 	bulk.expectLine(t, "-ERR Protocol error: invalid bulk length")
 	bulk.drain(t)
 }
+
+// A client's BCAST prefixes count in its memory, as in Redis (32 bytes a
+// node of its rax, an underestimate): with
+// maxmemory-clients 200000 adding prefixes evicts the client after a few
+// thousand, on both servers, rather than never.
+func TestTrackingPrefixesCountForClientEviction(t *testing.T) {
+	ctx := context.Background()
+	added := map[string]int{}
+	for name, s := range map[string]*server{"ours": startServer(t), "redis": startBin(t, tool(t, "redis-server"))} {
+		require.NoError(t, s.client(t, 2).ConfigSet(ctx, "maxmemory-clients", "200000").Err(), name)
+		c := redis.NewClient(&redis.Options{Addr: s.Addr(), PoolSize: 1, MaxRetries: -1})
+		n := 0
+		for ; n < 20000; n++ {
+			if c.Do(ctx, "CLIENT", "TRACKING", "on", "PREFIX", fmt.Sprintf("%012d", n), "BCAST").Err() != nil {
+				break
+			}
+		}
+		c.Close()
+		added[name] = n
+	}
+	require.Less(t, added["redis"], 20000, "Redis did not evict")
+	require.Less(t, added["ours"], 20000, "no eviction")
+	// Redis counts nodes of its rax, about 1.25 a prefix.
+	require.InDelta(t, added["redis"], added["ours"], float64(added["redis"])/10, "%v", added)
+}
