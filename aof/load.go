@@ -41,29 +41,78 @@ const (
 // LoadAtStartup loads the AOF in place of the dump file when appendonly
 // is on, then opens the incr file to append to, as Redis's main: the
 // manifest, loadDataFromDisk, aofOpenIfNeededOnServerStart and the
-// deletion of history files. An error means the server must not start; it
+// deletion of history files. It runs on the loop before the server
+// listens (cluster mode). An error means the server must not start; it
 // was logged.
 func (a *AOF) LoadAtStartup() error {
+	return a.loadAtStartup(runHere)
+}
+
+// StartupLoad is the load of the AOF at startup while the server listens,
+// as Redis's, which serves events between commands of the load: clients
+// connect meanwhile and get -LOADING for the commands that lack the
+// loading flag, and INFO shows the loading_* fields.
+type StartupLoad struct{ a *AOF }
+
+// BeginStartupLoad enters the loading state, on the loop before it
+// serves anyone, when the AOF is the data; nil when appendonly is off.
+func (a *AOF) BeginStartupLoad() *StartupLoad {
 	if a.state != stateOn {
 		return nil
 	}
-	if err := a.loadManifest(); err != nil {
+	a.srv.Loading = true
+	return &StartupLoad{a: a}
+}
+
+// Run loads the AOF on a goroutine of its own: it reads and parses the
+// files there, and exec runs on the loop, returning when done, whatever
+// touches the server: each batch of commands (up to replayBatch, or
+// replayBatchBytes of arguments) is replayed by one exec, and the loop
+// serves its clients between them. An error means the server must exit;
+// it was logged.
+func (sl *StartupLoad) Run(exec func(func())) error {
+	return sl.a.loadAtStartup(loader{exec: exec, async: true})
+}
+
+// loader runs what a load does to the server: on the loop itself
+// (runHere), or from a StartupLoad's goroutine (async), each function
+// handed to the loop and waited for.
+type loader struct {
+	exec  func(func())
+	async bool
+}
+
+// runHere is the loader of a load that runs on the loop itself.
+var runHere = loader{exec: func(fn func()) { fn() }}
+
+func (a *AOF) loadAtStartup(ld loader) error {
+	if a.state != stateOn {
+		return nil
+	}
+	var err error
+	ld.exec(func() { err = a.loadManifest() })
+	if err != nil {
 		return err
 	}
 	start := time.Now()
-	switch st := a.loadFiles(); st {
+	st := a.loadFiles(ld)
+	switch st {
 	case loadFailed, loadOpenErr:
 		return errors.New("AOF loading failed")
 	case loadNotExist:
 	default:
 		logger.Noticef("DB loaded from append only file: %.3f seconds", time.Since(start).Seconds())
 	}
-	if err := a.openAtStartup(); err != nil {
-		return err
-	}
-	a.deleteHistory()
-	a.publish()
-	return nil
+	// The server serves clients again only once the incr file is open.
+	ld.exec(func() {
+		a.srv.Loading = false
+		if err = a.openAtStartup(); err != nil {
+			return
+		}
+		a.deleteHistory()
+		a.publish()
+	})
+	return err
 }
 
 // loadManifest reads the manifest of the AOF directory, if any
@@ -144,14 +193,19 @@ func (a *AOF) openAtStartup() error {
 }
 
 // loadFiles loads the files the manifest names (loadAppendOnlyFiles),
-// upgrading an old single-file AOF first.
-func (a *AOF) loadFiles() loadStatus {
+// upgrading an old single-file AOF first. It leaves the server in the
+// loading state, for the caller to end. exec runs what touches the server
+// (see StartupLoad.Run).
+func (a *AOF) loadFiles(ld loader) loadStatus {
+	s := a.srv
 	m := a.manifest
 	if fileExists(a.filename) {
 		if !dirExists(a.dirname) ||
 			m.Base == nil && len(m.Incrs) == 0 ||
 			m.Base != nil && len(m.Incrs) == 0 && m.Base.Name == a.filename && !fileExists(a.path(a.filename)) {
-			if err := a.upgrade(); err != nil {
+			var err error
+			ld.exec(func() { err = a.upgrade() })
+			if err != nil {
 				return loadFailed
 			}
 		}
@@ -176,21 +230,21 @@ func (a *AOF) loadFiles() loadStatus {
 	if total == 0 {
 		return loadEmpty
 	}
-	s := a.srv
 	// As rdb.Load: a load allocates what it keeps, so collecting less
 	// often, on every core, saves time without costing memory.
 	db.LoadWork(true)
 	defer db.LoadWork(false)
-	s.Loading = true
-	s.Persistence.LoadingStart = time.Now().Unix()
-	s.Persistence.LoadingTotalBytes, s.Persistence.LoadingLoaded = total, 0
-	defer func() { s.Loading = false }()
+	ld.exec(func() {
+		s.Loading = true
+		s.Persistence.LoadingStart = time.Now().Unix()
+		s.Persistence.LoadingTotalBytes, s.Persistence.LoadingLoaded = total, 0
+	})
 	var baseSize int64
 	ret := loadOK
 	for i, fi := range files {
 		last := i == len(files)-1
 		start := time.Now()
-		ret = a.loadFile(fi.Name)
+		ret = a.loadFile(fi.Name, ld)
 		kind := "incr"
 		if fi == m.Base {
 			kind = "base"
@@ -210,8 +264,10 @@ func (a *AOF) loadFiles() loadStatus {
 			return ret
 		}
 	}
-	a.currentSize = total
-	a.rewriteBaseSize = baseSize
+	ld.exec(func() {
+		a.currentSize = total
+		a.rewriteBaseSize = baseSize
+	})
 	return ret
 }
 
@@ -236,7 +292,7 @@ func (a *AOF) upgrade() error {
 }
 
 // loadFile replays one file (loadSingleAppendOnlyFile).
-func (a *AOF) loadFile(name string) loadStatus {
+func (a *AOF) loadFile(name string, ld loader) loadStatus {
 	s := a.srv
 	path := a.path(name)
 	f, err := os.Open(path)
@@ -266,7 +322,25 @@ func (a *AOF) loadFile(name string) loadStatus {
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
 			return a.unrecoverable(name, err)
 		}
-		l, info, err := rdb.Load(f, s, time.Now().UnixMilli(), false)
+		// Read off the loop, as a dump file at startup (rdb.StartupLoad),
+		// with key-load-delay (for tests) as Redis's preamble.
+		var l *db.Load
+		cfg := s.Config
+		opt := &rdb.LoadOptions{Now: time.Now().UnixMilli(), Progress: &db.LoadProgress{}}
+		opt.Tick = func(int64) error {
+			opt.KeyDelay, opt.TickBytes = cfg.Int("key-load-delay"), cfg.Int("loading-process-events-interval-bytes")
+			return nil
+		}
+		ld.exec(func() {
+			l = s.NewDetachedLoad()
+			_ = opt.Tick(0)
+			s.Persistence.LoadProgress = opt.Progress
+		})
+		info, err := rdb.LoadInto(f, l, opt)
+		ld.exec(func() { s.Persistence.LoadProgress = nil })
+		if err == nil {
+			ld.exec(func() { err = rdb.LoadFunctions(s, info) })
+		}
 		if err != nil {
 			if oldStyle {
 				logger.Warningf("Error reading the RDB preamble of the AOF file %s, AOF loading aborted", name)
@@ -279,9 +353,11 @@ func (a *AOF) loadFile(name string) loadStatus {
 			return a.unrecoverable(name, err)
 		}
 		logRDBLoaded(info)
-		s.Install(l)
+		ld.exec(func() {
+			s.Install(l)
+			s.Persistence.LoadingLoaded += info.Bytes
+		})
 		tailFrom = info.Bytes
-		s.Persistence.LoadingLoaded += info.Bytes
 		if oldStyle {
 			logger.Noticef("Reading the remaining AOF tail...")
 		}
@@ -289,23 +365,111 @@ func (a *AOF) loadFile(name string) loadStatus {
 	if _, err := f.Seek(tailFrom, io.SeekStart); err != nil {
 		return a.unrecoverable(name, err)
 	}
-	return a.replay(name, path, f, tailFrom, truncOK)
+	return a.replay(name, path, f, tailFrom, truncOK, ld)
 }
 
-// replay runs the commands of a file from offset from.
-func (a *AOF) replay(name, path string, f io.Reader, from int64, truncOK bool) loadStatus {
+// A batch of commands replay runs in one exec, unless it takes longer than
+// replaySlice: Redis serves events every 1024 commands of a load.
+const (
+	replayBatch      = 1024
+	replayBatchBytes = 1 << 20
+	replaySlice      = 50 * time.Millisecond
+)
+
+// replay runs the commands of a file from offset from, a batch per exec.
+// An async loader parses the next batch while the loop replays one.
+func (a *AOF) replay(name, path string, f io.Reader, from int64, truncOK bool, ld loader) loadStatus {
 	s := a.srv
-	c := s.NewReplayClient()
+	var c *db.Client
+	ld.exec(func() { c = s.NewReplayClient() })
 	r := NewReader(bufio.NewReaderSize(f, 64<<10))
+	// validUpTo, reported and failed are the loop's while a batch runs:
+	// the parser reads them after wait.
 	validUpTo, beforeMulti := from, from
 	var reported int64
+	var failed []byte // the command the table lacks, which fails the load
+	var inflight chan struct{}
+	wait := func() []byte {
+		if inflight != nil {
+			<-inflight
+			inflight = nil
+		}
+		return failed
+	}
+	// run replays a batch (each command's argv and end in the file).
+	// Slow commands (scripts) end an exec early: the loop serves its
+	// clients at least every replaySlice.
+	run := func(batch [][][]byte, ends []int64) {
+		for done := 0; done < len(batch) && failed == nil; {
+			ld.exec(func() {
+				start := time.Now()
+				for done < len(batch) {
+					argv := batch[done]
+					if err := s.Replay(c, argv); err != nil {
+						failed = argv[0]
+						return
+					}
+					if truncOK {
+						validUpTo = ends[done]
+					}
+					done++
+					if done%16 == 0 && time.Since(start) >= replaySlice {
+						break
+					}
+				}
+				if off := ends[done-1] - from; off-reported >= 1<<20 {
+					s.Persistence.LoadingLoaded += off - reported
+					reported = off
+				}
+			})
+		}
+	}
+	batch := make([][][]byte, 0, replayBatch)
+	ends := make([]int64, 0, replayBatch)
+	var bytes int
 	for {
+		prevEnd := from + r.Offset() // where the last command read ends
 		argv, err := r.Next()
+		if err == nil && len(argv) > 0 && isCommand(argv[0], "multi") && truncOK {
+			beforeMulti = prevEnd // all before it will have run
+		}
+		if err == nil {
+			batch = append(batch, argv)
+			ends = append(ends, from+r.Offset())
+			for _, arg := range argv {
+				bytes += len(arg)
+			}
+			if len(batch) < replayBatch && bytes < replayBatchBytes {
+				continue
+			}
+		}
+		if len(batch) > 0 {
+			if wait() != nil {
+				break
+			}
+			if ld.async {
+				done := make(chan struct{})
+				inflight = done
+				go func(batch [][][]byte, ends []int64) {
+					defer close(done)
+					run(batch, ends)
+				}(batch, ends)
+				batch, ends = make([][][]byte, 0, replayBatch), make([]int64, 0, replayBatch)
+			} else {
+				run(batch, ends)
+				batch, ends = batch[:0], ends[:0]
+			}
+			bytes = 0
+		}
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			s.Persistence.LoadingLoaded += r.Offset() - reported
+			if wait() != nil {
+				break
+			}
+			off := r.Offset()
+			ld.exec(func() { s.Persistence.LoadingLoaded += off - reported })
 			switch {
 			case errors.Is(err, ErrTruncated):
 				return a.unexpectedEOF(name, path, validUpTo, truncOK)
@@ -316,23 +480,18 @@ func (a *AOF) replay(name, path string, f io.Reader, from int64, truncOK bool) l
 				return a.unrecoverable(name, err)
 			}
 		}
-		if len(argv) > 0 && isCommand(argv[0], "multi") {
-			beforeMulti = validUpTo
-		}
-		if err := s.Replay(c, argv); err != nil {
-			logger.Warningf("Unknown command '%s' reading the append only file %s", argv[0], name)
-			return loadFailed
-		}
-		if truncOK {
-			validUpTo = from + r.Offset()
-		}
-		if off := r.Offset(); off-reported >= 1<<20 {
-			s.Persistence.LoadingLoaded += off - reported
-			reported = off
-		}
 	}
-	s.Persistence.LoadingLoaded += r.Offset() - reported
-	if c.InReplayMulti() {
+	if wait() != nil {
+		logger.Warningf("Unknown command '%s' reading the append only file %s", failed, name)
+		return loadFailed
+	}
+	var inMulti bool
+	off := r.Offset()
+	ld.exec(func() {
+		s.Persistence.LoadingLoaded += off - reported
+		inMulti = c.InReplayMulti()
+	})
+	if inMulti {
 		logger.Warningf("Revert incomplete MULTI/EXEC transaction in AOF file %s", name)
 		return a.unexpectedEOF(name, path, beforeMulti, truncOK)
 	}
@@ -404,6 +563,10 @@ func (a *AOF) unexpectedEOF(name, path string, validUpTo int64, truncOK bool) lo
 // AOF in place of the dataset.
 func debugLoadAOF(c *db.Client) {
 	s := c.Srv()
+	if s.Loading { // the startup load still replays the AOF
+		c.Error(db.ErrLoading)
+		return
+	}
 	a := Of(s)
 	if a.state == stateOn {
 		a.flush(true)
@@ -413,7 +576,9 @@ func debugLoadAOF(c *db.Client) {
 		os.Exit(1)
 	}
 	a.deleteHistory()
-	if st := a.loadFiles(); st != loadOK && st != loadEmpty && st != loadNotExist && st != loadTruncated {
+	st := a.loadFiles(runHere)
+	s.Loading = false
+	if st != loadOK && st != loadEmpty && st != loadNotExist && st != loadTruncated {
 		logger.Warningf("Fatal error loading the AOF by DEBUG LOADAOF. Exiting.")
 		os.Exit(1)
 	}

@@ -62,7 +62,9 @@ const (
 // round and the time budget and lowers the acceptable share. Every 16
 // rounds the time used is checked against the budget, a share of the tick.
 func (s *Server) activeExpireCycle(now time.Time) {
-	if s.pausedNow() { // CLIENT PAUSE keeps the dataset as it is
+	// CLIENT PAUSE keeps the dataset as it is; so does a load, which
+	// replays the AOF's history as it was (its DELs of keys that expired).
+	if s.pausedNow() || s.Loading {
 		return
 	}
 	effort := int(s.Config.Int("active-expire-effort")) - 1

@@ -156,9 +156,12 @@ func run(args []string) int {
 		// TTL are kept, not expired (Redis's iAmMaster()).
 		srv.IsReplica = cl.MyselfIsReplica()
 	}
-	var startup *rdb.StartupLoad // the dump file, loaded once we listen
+	var startup *rdb.StartupLoad    // the dump file, loaded once we listen
+	var aofStartup *aof.StartupLoad // or the AOF
 	switch {
-	case appendOnly.Enabled(): // the AOF, not the dump file, is the data
+	case appendOnly.Enabled() && clusterMode == nil: // the AOF, not the dump file, is the data
+		aofStartup = appendOnly.BeginStartupLoad()
+	case appendOnly.Enabled():
 		if err := appendOnly.LoadAtStartup(); err != nil {
 			return 1
 		}
@@ -179,11 +182,34 @@ func run(args []string) int {
 	}
 
 	loop.OnListening = func() {
-		if startup == nil {
+		if startup == nil && aofStartup == nil {
 			logger.Noticef("Ready to accept connections")
 		}
 	}
 	loop.OnReady = replication.Start
+	if aofStartup != nil {
+		// As Redis, serve clients (-LOADING) between the AOF's commands;
+		// the goroutine reads and parses, the loop replays.
+		loop.OnReady = func() {
+			go func() {
+				err := aofStartup.Run(func(fn func()) {
+					done := make(chan struct{})
+					loop.Execute(func() {
+						fn()
+						close(done)
+					})
+					<-done
+				})
+				loop.Execute(func() {
+					if err != nil {
+						os.Exit(1)
+					}
+					logger.Noticef("Ready to accept connections")
+					replication.Start()
+				})
+			}()
+		}
+	}
 	if startup != nil {
 		// As Redis, listen while the dump file loads and answer -LOADING;
 		// replication starts once the data (and the master it came from)
