@@ -64,38 +64,29 @@ func (a *AOF) BeginStartupLoad() *StartupLoad {
 	return &StartupLoad{a: a}
 }
 
-// Run loads the AOF on a goroutine of its own: it reads and parses the
-// files there, and exec runs on the loop, returning when done, whatever
-// touches the server: each batch of commands (up to replayBatch, or
-// replayBatchBytes of arguments) is replayed by one exec, and the loop
-// serves its clients between them. An error means the server must exit;
-// it was logged.
+// Run loads the AOF from a goroutine of its own, which reads the base's
+// RDB preamble (as a dump file at startup); exec runs on the loop, and
+// returns when done, whatever touches the server, among them each slice
+// of the replay of commands (replay), between which the loop serves its
+// clients. An error means the server must exit; it was logged.
 func (sl *StartupLoad) Run(exec func(func())) error {
-	return sl.a.loadAtStartup(loader{exec: exec, async: true})
+	return sl.a.loadAtStartup(exec)
 }
 
-// loader runs what a load does to the server: on the loop itself
-// (runHere), or from a StartupLoad's goroutine (async), each function
-// handed to the loop and waited for.
-type loader struct {
-	exec  func(func())
-	async bool
-}
+// runHere is exec for a load that runs on the loop itself.
+func runHere(fn func()) { fn() }
 
-// runHere is the loader of a load that runs on the loop itself.
-var runHere = loader{exec: func(fn func()) { fn() }}
-
-func (a *AOF) loadAtStartup(ld loader) error {
+func (a *AOF) loadAtStartup(exec func(func())) error {
 	if a.state != stateOn {
 		return nil
 	}
 	var err error
-	ld.exec(func() { err = a.loadManifest() })
+	exec(func() { err = a.loadManifest() })
 	if err != nil {
 		return err
 	}
 	start := time.Now()
-	st := a.loadFiles(ld)
+	st := a.loadFiles(exec)
 	switch st {
 	case loadFailed, loadOpenErr:
 		return errors.New("AOF loading failed")
@@ -104,7 +95,7 @@ func (a *AOF) loadAtStartup(ld loader) error {
 		logger.Noticef("DB loaded from append only file: %.3f seconds", time.Since(start).Seconds())
 	}
 	// The server serves clients again only once the incr file is open.
-	ld.exec(func() {
+	exec(func() {
 		a.srv.Loading = false
 		if err = a.openAtStartup(); err != nil {
 			return
@@ -196,7 +187,7 @@ func (a *AOF) openAtStartup() error {
 // upgrading an old single-file AOF first. It leaves the server in the
 // loading state, for the caller to end. exec runs what touches the server
 // (see StartupLoad.Run).
-func (a *AOF) loadFiles(ld loader) loadStatus {
+func (a *AOF) loadFiles(exec func(func())) loadStatus {
 	s := a.srv
 	m := a.manifest
 	if fileExists(a.filename) {
@@ -204,7 +195,7 @@ func (a *AOF) loadFiles(ld loader) loadStatus {
 			m.Base == nil && len(m.Incrs) == 0 ||
 			m.Base != nil && len(m.Incrs) == 0 && m.Base.Name == a.filename && !fileExists(a.path(a.filename)) {
 			var err error
-			ld.exec(func() { err = a.upgrade() })
+			exec(func() { err = a.upgrade() })
 			if err != nil {
 				return loadFailed
 			}
@@ -234,7 +225,7 @@ func (a *AOF) loadFiles(ld loader) loadStatus {
 	// often, on every core, saves time without costing memory.
 	db.LoadWork(true)
 	defer db.LoadWork(false)
-	ld.exec(func() {
+	exec(func() {
 		s.Loading = true
 		s.Persistence.LoadingStart = time.Now().Unix()
 		s.Persistence.LoadingTotalBytes, s.Persistence.LoadingLoaded = total, 0
@@ -244,7 +235,7 @@ func (a *AOF) loadFiles(ld loader) loadStatus {
 	for i, fi := range files {
 		last := i == len(files)-1
 		start := time.Now()
-		ret = a.loadFile(fi.Name, ld)
+		ret = a.loadFile(fi.Name, exec)
 		kind := "incr"
 		if fi == m.Base {
 			kind = "base"
@@ -264,7 +255,7 @@ func (a *AOF) loadFiles(ld loader) loadStatus {
 			return ret
 		}
 	}
-	ld.exec(func() {
+	exec(func() {
 		a.currentSize = total
 		a.rewriteBaseSize = baseSize
 	})
@@ -292,7 +283,7 @@ func (a *AOF) upgrade() error {
 }
 
 // loadFile replays one file (loadSingleAppendOnlyFile).
-func (a *AOF) loadFile(name string, ld loader) loadStatus {
+func (a *AOF) loadFile(name string, exec func(func())) loadStatus {
 	s := a.srv
 	path := a.path(name)
 	f, err := os.Open(path)
@@ -331,15 +322,15 @@ func (a *AOF) loadFile(name string, ld loader) loadStatus {
 			opt.KeyDelay, opt.TickBytes = cfg.Int("key-load-delay"), cfg.Int("loading-process-events-interval-bytes")
 			return nil
 		}
-		ld.exec(func() {
+		exec(func() {
 			l = s.NewDetachedLoad()
 			_ = opt.Tick(0)
 			s.Persistence.LoadProgress = opt.Progress
 		})
 		info, err := rdb.LoadInto(f, l, opt)
-		ld.exec(func() { s.Persistence.LoadProgress = nil })
+		exec(func() { s.Persistence.LoadProgress = nil })
 		if err == nil {
-			ld.exec(func() { err = rdb.LoadFunctions(s, info) })
+			exec(func() { err = rdb.LoadFunctions(s, info) })
 		}
 		if err != nil {
 			if oldStyle {
@@ -353,7 +344,7 @@ func (a *AOF) loadFile(name string, ld loader) loadStatus {
 			return a.unrecoverable(name, err)
 		}
 		logRDBLoaded(info)
-		ld.exec(func() {
+		exec(func() {
 			s.Install(l)
 			s.Persistence.LoadingLoaded += info.Bytes
 		})
@@ -365,137 +356,78 @@ func (a *AOF) loadFile(name string, ld loader) loadStatus {
 	if _, err := f.Seek(tailFrom, io.SeekStart); err != nil {
 		return a.unrecoverable(name, err)
 	}
-	return a.replay(name, path, f, tailFrom, truncOK, ld)
+	return a.replay(name, path, f, tailFrom, truncOK, exec)
 }
 
-// A batch of commands replay runs in one exec, unless it takes longer than
-// replaySlice: Redis serves events every 1024 commands of a load.
-const (
-	replayBatch      = 1024
-	replayBatchBytes = 1 << 20
-	replaySlice      = 50 * time.Millisecond
-)
+// replay reads and runs the commands of a file from offset from, in
+// slices of replaySlice: the loop serves its clients between them, as
+// Redis serves events every 1024 commands of a load (a slice holds a few
+// thousand plain commands; a slow one, a script, ends it early). Reading
+// and running both happen on the loop, one after the other, as in Redis:
+// a command is read where it runs.
+const replaySlice = 10 * time.Millisecond
 
-// replay runs the commands of a file from offset from, a batch per exec.
-// An async loader parses the next batch while the loop replays one.
-func (a *AOF) replay(name, path string, f io.Reader, from int64, truncOK bool, ld loader) loadStatus {
+func (a *AOF) replay(name, path string, f io.Reader, from int64, truncOK bool, exec func(func())) loadStatus {
 	s := a.srv
-	var c *db.Client
-	ld.exec(func() { c = s.NewReplayClient() })
 	r := NewReader(bufio.NewReaderSize(f, 64<<10))
-	// validUpTo, reported and failed are the loop's while a batch runs:
-	// the parser reads them after wait.
+	var c *db.Client
 	validUpTo, beforeMulti := from, from
 	var reported int64
-	var failed []byte // the command the table lacks, which fails the load
-	var inflight chan struct{}
-	wait := func() []byte {
-		if inflight != nil {
-			<-inflight
-			inflight = nil
+	status, done := loadOK, false
+	step := func() {
+		if c == nil {
+			c = s.NewReplayClient()
 		}
-		return failed
-	}
-	// run replays a batch (each command's argv and end in the file).
-	// Slow commands (scripts) end an exec early: the loop serves its
-	// clients at least every replaySlice.
-	run := func(batch [][][]byte, ends []int64) {
-		for done := 0; done < len(batch) && failed == nil; {
-			ld.exec(func() {
-				start := time.Now()
-				for done < len(batch) {
-					argv := batch[done]
-					if err := s.Replay(c, argv); err != nil {
-						failed = argv[0]
-						return
-					}
-					if truncOK {
-						validUpTo = ends[done]
-					}
-					done++
-					if done%16 == 0 && time.Since(start) >= replaySlice {
-						break
-					}
-				}
-				if off := ends[done-1] - from; off-reported >= 1<<20 {
-					s.Persistence.LoadingLoaded += off - reported
-					reported = off
-				}
-			})
-		}
-	}
-	batch := make([][][]byte, 0, replayBatch)
-	ends := make([]int64, 0, replayBatch)
-	var bytes int
-	for {
-		prevEnd := from + r.Offset() // where the last command read ends
-		argv, err := r.Next()
-		if err == nil && len(argv) > 0 && isCommand(argv[0], "multi") && truncOK {
-			beforeMulti = prevEnd // all before it will have run
-		}
-		if err == nil {
-			batch = append(batch, argv)
-			ends = append(ends, from+r.Offset())
-			for _, arg := range argv {
-				bytes += len(arg)
-			}
-			if len(batch) < replayBatch && bytes < replayBatchBytes {
-				continue
-			}
-		}
-		if len(batch) > 0 {
-			if wait() != nil {
+		done = true // unless the batch ends first
+		start := time.Now()
+		for n := 1; ; n++ {
+			argv, err := r.Next()
+			if err == io.EOF {
 				break
 			}
-			if ld.async {
-				done := make(chan struct{})
-				inflight = done
-				go func(batch [][][]byte, ends []int64) {
-					defer close(done)
-					run(batch, ends)
-				}(batch, ends)
-				batch, ends = make([][][]byte, 0, replayBatch), make([]int64, 0, replayBatch)
-			} else {
-				run(batch, ends)
-				batch, ends = batch[:0], ends[:0]
+			if err != nil {
+				s.Persistence.LoadingLoaded += r.Offset() - reported
+				switch {
+				case errors.Is(err, ErrTruncated):
+					status = a.unexpectedEOF(name, path, validUpTo, truncOK)
+				case errors.Is(err, ErrFormat):
+					logger.Warningf("Bad file format reading the append only file %s: make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>", name)
+					status = loadFailed
+				default:
+					status = a.unrecoverable(name, err)
+				}
+				return
 			}
-			bytes = 0
+			if len(argv) > 0 && isCommand(argv[0], "multi") {
+				beforeMulti = validUpTo
+			}
+			if err := s.Replay(c, argv); err != nil {
+				logger.Warningf("Unknown command '%s' reading the append only file %s", argv[0], name)
+				status = loadFailed
+				return
+			}
+			if truncOK {
+				validUpTo = from + r.Offset()
+			}
+			if off := r.Offset(); off-reported >= 1<<20 {
+				s.Persistence.LoadingLoaded += off - reported
+				reported = off
+			}
+			if n%8 == 0 && time.Since(start) >= replaySlice {
+				done = false
+				return
+			}
 		}
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			if wait() != nil {
-				break
-			}
-			off := r.Offset()
-			ld.exec(func() { s.Persistence.LoadingLoaded += off - reported })
-			switch {
-			case errors.Is(err, ErrTruncated):
-				return a.unexpectedEOF(name, path, validUpTo, truncOK)
-			case errors.Is(err, ErrFormat):
-				logger.Warningf("Bad file format reading the append only file %s: make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>", name)
-				return loadFailed
-			default:
-				return a.unrecoverable(name, err)
-			}
+		s.Persistence.LoadingLoaded += r.Offset() - reported
+		if c.InReplayMulti() {
+			logger.Warningf("Revert incomplete MULTI/EXEC transaction in AOF file %s", name)
+			status = a.unexpectedEOF(name, path, beforeMulti, truncOK)
 		}
 	}
-	if wait() != nil {
-		logger.Warningf("Unknown command '%s' reading the append only file %s", failed, name)
-		return loadFailed
+	for !done {
+		exec(step)
 	}
-	var inMulti bool
-	off := r.Offset()
-	ld.exec(func() {
-		s.Persistence.LoadingLoaded += off - reported
-		inMulti = c.InReplayMulti()
-	})
-	if inMulti {
-		logger.Warningf("Revert incomplete MULTI/EXEC transaction in AOF file %s", name)
-		return a.unexpectedEOF(name, path, beforeMulti, truncOK)
-	}
-	return loadOK
+	return status
 }
 
 // logRDBLoaded logs what Redis's rdbLoad logs of an RDB base or preamble:
