@@ -40,10 +40,11 @@ type Loop struct {
 	earlyMu        sync.Mutex
 	early          []func()
 	earlyDone      bool
-	parked         []func()    // tasks held back while a script is busy
-	nextTurn       []func()    // NextTurn's, run after the next poll
-	parkedConns    []gnet.Conn // handler connections whose input waits likewise
-	unlistened     bool        // stopListening ran
+	parked         []func()                // tasks held back while a script is busy
+	nextTurn       []func()                // NextTurn's, run after the next poll
+	parkedConns    []gnet.Conn             // handler connections whose input waits likewise
+	unlistened     bool                    // stopListening ran
+	extra          map[string]net.Listener // listeners opened at run time (listen.go)
 	// OnListening runs when the engine is about to accept connections,
 	// before any is served (Redis's "Ready to accept connections").
 	OnListening func()
@@ -546,6 +547,10 @@ func (l *Loop) stopListening() {
 	}
 	l.unlistened = true
 	for _, a := range l.addrs {
+		if ln, ok := l.extra[a]; ok {
+			ln.Close()
+			continue
+		}
 		network, address, ok := strings.Cut(a, "://")
 		if !ok {
 			continue

@@ -136,6 +136,21 @@ func run(args []string) int {
 	showLogo(cfg, port)
 	logger.Warningf("Server initialized")
 	loop := ae.New(srv, usable, port)
+	// CONFIG SET port and bind listen anew, as Redis's changeListenPort
+	// and changeBindAddr: the new addresses first, then the old ones go.
+	relisten := func(msg string) func() error {
+		return func() error {
+			p := int(cfg.Int("port"))
+			addrs, optional := ae.ListenAddrs(cfg.Strings("bind"), p, cfg.String("unixsocket"))
+			if err := loop.Relisten(addrs, optional, p); err != nil {
+				logger.Warningf("Warning: Could not create server TCP listening socket: %v", err)
+				return errors.New(msg)
+			}
+			return nil
+		}
+	}
+	cfg.OnChange("port", relisten("Unable to listen on this port. Check server logs."))
+	cfg.OnChange("bind", relisten("Failed to bind to specified addresses."))
 	persistence := rdb.Attach(srv) // before replication, which uses it
 	appendOnly := aof.Attach(srv)
 	lua.Attach(srv)

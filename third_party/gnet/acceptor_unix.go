@@ -39,6 +39,14 @@ func (el *eventloop) accept0(fd int, _ netpoll.IOEvent, _ netpoll.IOFlags) error
 			// in the Accept queue was closed before we Accept()ed it.
 			// It's a silly error, let's retry it.
 			continue
+		case unix.EBADF, unix.ENOTSOCK, unix.EINVAL:
+			// redis-go patch: an event of a listener CloseListener closed
+			// in the same poll.
+			if ln := el.listeners[fd]; ln == nil || ln.fd != fd {
+				return nil
+			}
+			el.getLogger().Errorf("Accept() failed due to error: %v", err)
+			return errors.ErrAcceptSocket
 		default:
 			el.getLogger().Errorf("Accept() failed due to error: %v", err)
 			return errors.ErrAcceptSocket
