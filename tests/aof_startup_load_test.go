@@ -3,9 +3,7 @@ package tests
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -64,34 +62,6 @@ func aofDataset(t *testing.T) (*replNode, string) {
 	return n, want
 }
 
-// startAOFLoading starts our server on dir's AOF with a base that loads a
-// tenth of a second per key (until CONFIG SET key-load-delay changes it),
-// without waiting for PONG: a client that can already talk to it, the
-// process, a channel closed when it exits, and its output.
-func startAOFLoading(t *testing.T, dir string, port int) (*redis.Client, *exec.Cmd, chan struct{}, string) {
-	out := filepath.Join(t.TempDir(), "server.out")
-	f, err := os.Create(out)
-	require.NoError(t, err)
-	defer f.Close()
-	cmd := exec.Command(serverBin, "--port", strconv.Itoa(port), "--dir", dir, "--enable-debug-command", "yes",
-		"--appendonly", "yes", "--save", "", "--key-load-delay", "100000", "--loading-process-events-interval-bytes", "1024")
-	cmd.Stdout, cmd.Stderr = f, f
-	require.NoError(t, cmd.Start())
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
-	})
-	c := redis.NewClient(&redis.Options{Addr: addr(port), MaxRetries: -1})
-	t.Cleanup(func() { c.Close() })
-	waitFor(t, readyTimeout, "INFO answered while loading", func() (bool, string) {
-		info, err := c.Info(context.Background(), "persistence").Result()
-		return err == nil && strings.Contains(info, "loading:1\r\n"), info
-	})
-	return c, cmd, exited, out
-}
-
 // As Redis, a server starting from an AOF listens at once and answers
 // -LOADING while it loads the base and replays the incr file, which it
 // does a batch of commands at a time between serving its clients. The
@@ -101,27 +71,11 @@ func TestAOFStartupLoadAnswersLoading(t *testing.T) {
 	t.Parallel() // servers of its own, mostly waiting
 	ctx := context.Background()
 	n, want := aofDataset(t)
-	c, _, exited, out := startAOFLoading(t, n.dir, n.Port)
-	for _, cmd := range [][]any{{"GET", "key:1"}, {"PING"}, {"SET", "k", "v"}, {"BGREWRITEAOF"}, {"FLUSHALL"}} {
-		err := c.Do(ctx, cmd...).Err()
-		require.Error(t, err, "%v", cmd)
-		assert.Equal(t, "LOADING Redis is loading the dataset in memory", err.Error(), "%v", cmd)
-	}
-	info := infoMap(t, c, "persistence")
-	assert.Equal(t, "1", info["loading"])
-	require.NotContains(t, logOf(t, out), "Ready to accept connections")
-
-	require.NoError(t, c.ConfigSet(ctx, "key-load-delay", "0").Err())
-	waitFor(t, syncTimeout, "the load to end", func() (bool, string) {
-		return c.Ping(ctx).Err() == nil, ""
-	})
-	assert.Equal(t, "0", infoMap(t, c, "persistence")["loading"])
-	assert.Equal(t, want, digestOf(t, c))
-	log := logOf(t, out)
-	loaded := strings.Index(log, "DB loaded from append only file")
-	require.GreaterOrEqual(t, loaded, 0, log)
-	assert.Greater(t, strings.Index(log, "Opening AOF incr file"), loaded, log)
-	assert.Greater(t, strings.Index(log, "Ready to accept connections"), loaded, log)
+	c, _, exited, out := startLoading(t, n.dir, n.Port, "--appendonly", "yes", "--save", "")
+	requireLoading(t, c, []any{"GET", "key:1"}, []any{"PING"}, []any{"SET", "k", "v"}, []any{"BGREWRITEAOF"}, []any{"FLUSHALL"})
+	assert.Equal(t, "1", infoMap(t, c, "persistence")["loading"])
+	log := finishLoad(t, c, out, want, "DB loaded from append only file")
+	assert.Greater(t, strings.Index(log, "Opening AOF incr file"), strings.Index(log, "DB loaded from append only file"), log)
 
 	// What is written now is appended, and comes back after a restart
 	// with the rest; so does the data when real Redis loads the AOF.
@@ -153,7 +107,7 @@ func TestAOFStartupLoadShutdownKeepsTheFiles(t *testing.T) {
 		contents[name] = b
 	}
 
-	_, cmd, exited, out := startAOFLoading(t, n.dir, n.Port)
+	_, cmd, exited, out := startLoading(t, n.dir, n.Port, "--appendonly", "yes", "--save", "")
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 	select {
 	case <-exited:
