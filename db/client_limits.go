@@ -263,6 +263,19 @@ func (s *Server) outputAdded(c *Client) {
 	s.clientMemChanged(c)
 }
 
+// outputCut reports whether c's command, writing a reply of count more
+// elements, must stop: c is closing, or, checked every 1024 elements, it
+// went over its output buffer limits, which closes it asynchronously and
+// drops its output. So HRANDFIELD, SRANDMEMBER and ZRANDMEMBER with a huge
+// negative count stop mid-run, as Redis's loops that check
+// CLIENT_CLOSE_ASAP, rather than exhaust memory.
+func (c *Client) outputCut(count uint64) bool {
+	if c.Closing() {
+		return true
+	}
+	return count&1023 == 0 && c.srv.closeOnOutputLimit(c, true, time.Time{})
+}
+
 // commandReplied is called at the end of every command (call()): it checks
 // the output buffer limits of the client that ran it and, with eviction
 // on, recounts its memory and evicts clients if the total is over the

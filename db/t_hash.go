@@ -803,7 +803,7 @@ func hrandfieldWithCount(c *Client, l int64, withValues bool) {
 		if lp != nil {
 			pos = lpFieldPositions(lp)
 		}
-		for ; count > 0 && !c.Closing(); count-- {
+		for ; count > 0 && !c.outputCut(count); count-- {
 			if lp != nil {
 				r.lp(lp, pos[rand.IntN(len(pos))])
 			} else {

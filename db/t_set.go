@@ -667,7 +667,7 @@ func srandmemberWithCount(c *Client) {
 	// CASE 1: with repetitions.
 	if !uniq || count == 1 {
 		c.ArrayLen(int(count))
-		for ; count > 0 && !c.Closing(); count-- {
+		for ; count > 0 && !c.outputCut(count); count-- {
 			set.random().reply(c)
 		}
 		return

@@ -1427,7 +1427,7 @@ func zrandmemberWithCount(c *Client, l int64, withScores bool) {
 	// CASE 1: with repetitions, in random order.
 	if !uniq || count == 1 {
 		r.header(int(count))
-		for ; count > 0 && !c.Closing(); count-- {
+		for ; count > 0 && !c.outputCut(count); count-- {
 			r.pair(z.random())
 		}
 		return

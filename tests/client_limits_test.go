@@ -432,3 +432,31 @@ func TestTrackingPrefixesCountForClientEviction(t *testing.T) {
 	// Redis counts nodes of its rax, about 1.25 a prefix.
 	require.InDelta(t, added["redis"], added["ours"], float64(added["redis"])/10, "%v", added)
 }
+
+// A reply of a huge count of random elements stops once the client goes
+// over its output buffer limit, as Redis's loops that check
+// CLIENT_CLOSE_ASAP: the client is closed and the server, whose memory
+// would not hold a billion elements, serves on. Both servers.
+func TestRandomCountStopsAtOutputLimit(t *testing.T) {
+	ctx := context.Background()
+	for name, s := range map[string]*server{"ours": startServer(t), "redis": startBin(t, tool(t, "redis-server"))} {
+		ctl := s.client(t, 2)
+		require.NoError(t, ctl.ConfigSet(ctx, "client-output-buffer-limit", "normal 1000000 0 0").Err(), name)
+		require.NoError(t, ctl.HSet(ctx, "h", "a", "b").Err(), name)
+		require.NoError(t, ctl.SAdd(ctx, "s", "a").Err(), name)
+		require.NoError(t, ctl.ZAdd(ctx, "z", redis.Z{Score: 1, Member: "a"}).Err(), name)
+		for _, cmd := range [][]any{
+			{"HRANDFIELD", "h", -999999999}, {"HRANDFIELD", "h", -999999999, "WITHVALUES"},
+			{"SRANDMEMBER", "s", -999999999},
+			{"ZRANDMEMBER", "z", -999999999}, {"ZRANDMEMBER", "z", -999999999, "WITHSCORES"},
+		} {
+			c := redis.NewClient(&redis.Options{Addr: s.Addr(), PoolSize: 1, MaxRetries: -1, ReadTimeout: time.Minute})
+			err := c.Do(ctx, cmd...).Err()
+			c.Close()
+			require.Error(t, err, "%s: %v", name, cmd)
+			var reply redis.Error
+			require.False(t, errors.As(err, &reply), "%s: %v replied %v", name, cmd, err)
+			require.NoError(t, ctl.Ping(ctx).Err(), "%s: %v", name, cmd)
+		}
+	}
+}
