@@ -166,7 +166,34 @@ func (db *DB) lookupRead(key []byte, touch bool) any {
 	if touch {
 		db.touch(e)
 	}
+	if db.srv.COW.Live > 0 {
+		return db.detachForRehash(key, e.Val())
+	}
 	return e.Val()
+}
+
+// forcedRehasher is a collection whose dict may have a rehash that a live
+// snapshot does not hold back (dict.RehashForced).
+type forcedRehasher interface{ rehashForced() bool }
+
+// detachForRehash detaches, as for a write, a collection a snapshot shares
+// whose dict must go on rehashing although a snapshot is live (the tables'
+// sizes differ 5 times or more), so that reads move its buckets as Redis's
+// do during a BGSAVE; the snapshot keeps the old one.
+func (db *DB) detachForRehash(key []byte, v any) any {
+	r, ok := v.(forcedRehasher)
+	if !ok || !r.rehashForced() {
+		return v
+	}
+	o := v.(cowObject)
+	if !db.srv.COW.Shared(o.cowEpoch()) {
+		return v
+	}
+	db.srv.settleMemory() // the copy takes over what o was charged
+	n := o.detach(db.srv.COW)
+	db.stamp(n)
+	db.keys.SetView(bstr(key), n)
+	return n
 }
 
 // Clock returns the access clock of key, and false when it is missing

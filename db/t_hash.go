@@ -98,6 +98,7 @@ func NewHashTable(cow *COW, n int) *Hash {
 func (h *Hash) Type() string { return "hash" }
 
 func (h *Hash) cowEpoch() uint32     { return h.epoch }
+func (h *Hash) rehashForced() bool   { return h.d != nil && h.d.RehashForced() }
 func (h *Hash) setCOWEpoch(e uint32) { h.epoch = e }
 
 // detach returns a copy the loop may change while a snapshot reads h: the

@@ -87,6 +87,7 @@ func (s *Set) Type() string { return "set" }
 
 func (s *Set) cowEpoch() uint32     { return s.epoch }
 func (s *Set) setCOWEpoch(e uint32) { s.epoch = e }
+func (s *Set) rehashForced() bool   { return s.d != nil && s.d.RehashForced() }
 
 // detach returns a copy the loop may change while a snapshot reads s.
 func (s *Set) detach(cow *COW) Object {

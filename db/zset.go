@@ -290,6 +290,7 @@ func (z *ZSet) sampledSize(samples int) int {
 }
 
 func (z *ZSet) cowEpoch() uint32     { return z.epoch }
+func (z *ZSet) rehashForced() bool   { return z.dict != nil && z.dict.RehashForced() }
 func (z *ZSet) setCOWEpoch(e uint32) { z.epoch = e }
 
 // detach returns a copy of z the loop can change without the snapshots

@@ -31,6 +31,10 @@ type Dict[V any] struct {
 	ht        [2]table[V]
 	rehashIdx int // bucket of ht[0] to move next; -1 when not rehashing
 	cow       *COW
+	// epoch is the COW epoch when the dict was made (New, Fork): a
+	// snapshot taken since may hold the dict as a whole (a collection it
+	// shares), and then a read must not change it.
+	epoch uint32
 	// expandAllowed, if set, may veto the growth an insert asks for
 	// (SetExpandAllowed).
 	expandAllowed func(moreMem uint64, usedRatio float64) bool
@@ -133,7 +137,7 @@ func hashKey(key string) uint64 { return maphash.String(hashSeed, key) }
 // New returns an empty dict using the given copy-on-write clock (nil for a
 // dict that is never snapshotted).
 func New[V any](cow *COW) *Dict[V] {
-	return &Dict[V]{rehashIdx: -1, cow: cow}
+	return &Dict[V]{rehashIdx: -1, cow: cow, epoch: cow.Stamp()}
 }
 
 // COW returns the dict's copy-on-write clock, for a dict of the same
@@ -521,17 +525,37 @@ func (d *Dict[V]) resize(n uint64) {
 func (d *Dict[V]) rehashStep() { d.Rehash(1) }
 
 // readMayRehash reports whether a lookup may move buckets. Not while a
-// snapshot is live: a collection's dict is shared with the snapshot as a
-// whole (it is forked before a write, see Fork), so a read must not change
-// it.
-func (d *Dict[V]) readMayRehash() bool { return d.cow == nil || d.cow.Live == 0 }
+// snapshot taken since the dict was made is live: a collection's dict is
+// shared with the snapshot as a whole (it is forked before a write, see
+// Fork), so a read must not change it. A fork made during the snapshot is
+// the loop's alone.
+func (d *Dict[V]) readMayRehash() bool { return !d.cow.Shared(d.epoch) }
+
+// RehashForced reports a rehash that a live snapshot does not hold back:
+// the tables' sizes differ by 5 times or more (Redis's
+// dict_force_resize_ratio), as after a set shrank from 100,000 members to
+// 500.
+func (d *Dict[V]) RehashForced() bool {
+	return d.rehashing() && !d.rehashHeldBack()
+}
+
+// rehashHeldBack is Redis's DICT_RESIZE_AVOID in dictRehash: while a
+// snapshot is live, a rehash waits unless one table is at least 5 times
+// the other, so as not to copy what the snapshot shares.
+func (d *Dict[V]) rehashHeldBack() bool {
+	if d.cow == nil || d.cow.Live == 0 {
+		return false
+	}
+	s0, s1 := d.ht[0].size, d.ht[1].size
+	return s1 > s0 && s1 < 5*s0 || s1 < s0 && s0 < 5*s1
+}
 
 // Fork returns a Dict with d's contents that shares d's segments and
 // entries; the copy-on-write rules copy them before they change. From then
 // on d is frozen as long as only the fork is written: this is how a
 // collection a snapshot shares is detached, for n/512 pointers.
 func (d *Dict[V]) Fork() *Dict[V] {
-	nd := &Dict[V]{rehashIdx: d.rehashIdx, cow: d.cow, expandAllowed: d.expandAllowed}
+	nd := &Dict[V]{rehashIdx: d.rehashIdx, cow: d.cow, epoch: d.cow.Stamp(), expandAllowed: d.expandAllowed}
 	for t := range d.ht {
 		nd.ht[t] = table[V]{segs: append([]*segment[V](nil), d.ht[t].segs...), size: d.ht[t].size, used: d.ht[t].used}
 		if d.cow != nil {
@@ -548,7 +572,7 @@ func (d *Dict[V]) Rehash(n int) bool {
 	if !d.rehashing() {
 		return false
 	}
-	if d.cow != nil && d.cow.Live > 0 && d.ht[1].size < 5*d.ht[0].size {
+	if d.rehashHeldBack() {
 		return true // moving entries now would copy them for the snapshot
 	}
 	old, nt := &d.ht[0], &d.ht[1]
@@ -636,11 +660,22 @@ func (d *Dict[V]) Random() (key string, val V, ok bool) {
 	return e.key, e.val, true
 }
 
-// Sample calls fn for up to count entries taken from consecutive buckets
-// starting at a random one, as dictGetSomeKeys does for eviction and active
-// expiry. It is fast and not uniformly random.
+// Sample calls fn for up to count entries taken as dictGetSomeKeys takes
+// them: from consecutive buckets starting at a random one, with the chain
+// that completes the count sampled to its end (reservoir sampling), so
+// that the end of a long chain has its chance. It is fast and not
+// uniformly random.
 func (d *Dict[V]) Sample(count int, fn func(key string, val V)) {
-	d.SampleEntries(count, func(e *Entry[V], _ Loc) { fn(e.key, e.val) })
+	var small [64]*Entry[V]
+	buf := small[:0]
+	if count > len(small) {
+		buf = make([]*Entry[V], 0, count)
+	}
+	d.sampleEntries(count, rand.Uint64, func(e *Entry[V], _ Loc) { buf = append(buf, e) },
+		func(i int, e *Entry[V]) { buf[i] = e })
+	for _, e := range buf {
+		fn(e.key, e.val)
+	}
 }
 
 // SampleEntries is Sample handing out the entries, clocks included, and
@@ -652,12 +687,14 @@ func (d *Dict[V]) Sample(count int, fn func(key string, val V)) {
 // first, then all touched at once, so that their cache misses (a sampled
 // key is usually cold) overlap instead of following one another.
 func (d *Dict[V]) SampleEntries(count int, fn func(e *Entry[V], at Loc)) {
-	d.sampleEntries(count, rand.Uint64, fn)
+	d.sampleEntries(count, rand.Uint64, fn, nil)
 }
 
 // sampleEntries is SampleEntries drawing its random bucket indexes from
-// rnd.
-func (d *Dict[V]) sampleEntries(count int, rnd func() uint64, fn func(e *Entry[V], at Loc)) {
+// rnd. With replace, the chain that completes the count is sampled to its
+// end: its i-th entry past the count replaces the one fn got r-th, for a
+// random r < i, when r < count (Redis 7.0.15's reservoir).
+func (d *Dict[V]) sampleEntries(count int, rnd func() uint64, fn func(e *Entry[V], at Loc), replace func(r int, e *Entry[V])) {
 	if d.Len() == 0 || count <= 0 {
 		return
 	}
@@ -714,9 +751,16 @@ func (d *Dict[V]) sampleEntries(count int, rnd func() uint64, fn func(e *Entry[V
 		}
 		d.touched = touch
 		for k := 0; k < n && stored < count; k++ {
-			for e := heads[k]; e != nil && stored < count; e = e.next {
+			e := heads[k]
+			for ; e != nil && stored < count; e = e.next {
 				fn(e, locs[k])
 				stored++
+			}
+			for seen := stored; replace != nil && e != nil; e = e.next {
+				if r := rnd() % uint64(seen+1); r < uint64(count) {
+					replace(int(r), e)
+				}
+				seen++
 			}
 		}
 	}

@@ -449,7 +449,7 @@ func TestSampleEntriesAsReference(t *testing.T) {
 				seed := rng.Uint64()
 				var a, b []got
 				ra := rand.New(rand.NewPCG(seed, 1))
-				d.sampleEntries(count, ra.Uint64, func(e *Entry[int], at Loc) { a = append(a, got{e.Key(), at}) })
+				d.sampleEntries(count, ra.Uint64, func(e *Entry[int], at Loc) { a = append(a, got{e.Key(), at}) }, nil)
 				rb := rand.New(rand.NewPCG(seed, 1))
 				sampleReference(d, count, rb.Uint64, func(e *Entry[int], at Loc) { b = append(b, got{e.Key(), at}) })
 				require.Equal(t, b, a, "%s: count %d, %d keys, rehashing %v", what, count, d.Len(), d.rehashing())
@@ -521,5 +521,29 @@ func BenchmarkFind(b *testing.B) {
 		if _, ok := d.Find(keys[(i*7919)%len(keys)]); !ok {
 			b.Fatal("missing")
 		}
+	}
+}
+
+// A chain longer than the sample is sampled to its end (reservoir
+// sampling, as Redis 7.0.15's dictGetSomeKeys): every entry of a 30-long
+// chain comes out of Sample(15) about as often as the others. Before, the
+// last 15 never did (unit/type/set "SRANDMEMBER with a dict containing
+// long chain").
+func TestSampleReachesTheEndOfALongChain(t *testing.T) {
+	d := New[int](nil)
+	d.ht[0] = newTable[int](64, 0)
+	var head *Entry[int]
+	for i := 29; i >= 0; i-- {
+		head = &Entry[int]{key: fmt.Sprint(i), val: i, next: head}
+	}
+	d.setBucket(&d.ht[0], 7, head)
+	d.ht[0].used = 30
+	hits := make([]int, 30)
+	for range 20000 {
+		d.Sample(15, func(_ string, v int) { hits[v]++ })
+	}
+	for i, n := range hits {
+		// 20000 x 15 / 30 = 10000 each on average.
+		require.InDelta(t, 10000, n, 1000, "entry %d of the chain", i)
 	}
 }
