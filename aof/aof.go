@@ -112,6 +112,14 @@ func Attach(srv *db.Server) *AOF {
 		cfg.OnChange(name, func() error { a.readSettings(); return nil })
 	}
 	cfg.OnChange("appendonly", a.appendonlyChanged)
+	cfg.OnChange("aof-disable-auto-gc", func() error {
+		// Turned back on, the gc removes the history at once, as Redis's
+		// updateAofAutoGCEnabled.
+		if !cfg.Bool("aof-disable-auto-gc") && a.manifest != nil {
+			a.deleteHistory()
+		}
+		return nil
+	})
 	a.publish()
 	return a
 }
