@@ -21,6 +21,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/redis-go/redis-server/child"
 	"github.com/redis-go/redis-server/db"
 	"github.com/redis-go/redis-server/logger"
 	"github.com/redis-go/redis-server/rdb"
@@ -42,7 +43,9 @@ type rewriteJob struct {
 	tmp      string // temp-rewriteaof-bg-<pid>.aof, in dir
 	cancel   atomic.Bool
 	finished chan struct{}
-	err      error
+	proc     *child.Process // the redis-aof-rewrite child, nil if none
+	exit     child.Exit     // how proc ended
+	err      error          // how a rewrite without a child ended
 	start    time.Time
 }
 
@@ -123,21 +126,40 @@ func (a *AOF) rewriteBackground() error {
 		return err
 	}
 	a.rewrites++
-	job := &rewriteJob{
-		sn: a.snapshot(), opt: a.baseOptions(), finished: make(chan struct{}), start: time.Now(),
-		tmp: fmt.Sprintf("temp-rewriteaof-bg-%d.aof", os.Getpid()),
+	job := &rewriteJob{opt: a.baseOptions(), finished: make(chan struct{}), start: time.Now()}
+	// The child writes temp-rewriteaof-<pid>.aof and renames it
+	// temp-rewriteaof-bg-<pid>.aof, which rewriteDone makes the base.
+	spec := rdb.ChildSpec(s, child.AOF, "redis-aof-rewrite")
+	spec.Temp, spec.Final = "temp-rewriteaof-%d.aof", "temp-rewriteaof-bg-%d.aof"
+	if job.opt.autosync {
+		spec.Autosync = autosyncBytes
 	}
-	job.opt.tempInDir = fmt.Sprintf("temp-rewriteaof-%d.aof", os.Getpid())
+	spec.Exited = &job.cancel // a dead child stops the writer
+	job.sn = a.snapshot()
+	proc, err := child.Start(spec)
+	pid := os.Getpid()
+	if err != nil {
+		logger.Warningf("Can't start a child process for the AOF rewrite (%v): the server writes the file itself", err)
+		job.tmp = fmt.Sprintf("temp-rewriteaof-bg-%d.aof", pid)
+		job.opt.tempInDir = fmt.Sprintf("temp-rewriteaof-%d.aof", pid)
+	} else {
+		job.proc, pid = proc, proc.Pid
+		job.tmp, job.opt.tempInDir = proc.Final, proc.Temp
+	}
 	s.SetActiveChild(db.ChildAOF)
 	a.rw = job
-	logger.Noticef("Background append only file rewriting started by pid %d", os.Getpid())
+	logger.Noticef("Background append only file rewriting started by pid %d", pid)
 	a.scheduled = false
 	a.rewriteStart = time.Now().Unix()
 	a.lastRewriteT = job.start
 	go func() {
-		job.err = writeBase(job.tmp, job.sn, job.opt, &job.cancel)
-		if job.err == nil {
-			logger.Child(logger.Notice, "Successfully created the temporary AOF base file %s", job.tmp)
+		if job.proc != nil {
+			job.exit = job.writeToChild()
+		} else {
+			job.err = writeBase(job.tmp, job.sn, job.opt, &job.cancel)
+			if job.err == nil {
+				logger.Child(logger.Notice, "Successfully created the temporary AOF base file %s", job.tmp)
+			}
 		}
 		close(job.finished)
 		s.Loop.Execute(func() { a.rewriteDone(job) })
@@ -198,32 +220,7 @@ func writeBase(tmp string, sn *db.Snapshot, opt baseOptions, cancel *atomic.Bool
 		logger.Warningf("Opening the temp file for AOF rewrite in rewriteAppendOnlyFile(): %s", strerror(err))
 		return err
 	}
-	w := &baseWriter{f: f, cancel: cancel, autosync: opt.autosync}
-	bw := bufio.NewWriterSize(w, 64<<10)
-	if opt.rdb {
-		ro := opt.rdbOpt
-		ro.Cancel = cancel
-		_, err = rdb.Write(bw, sn, ro)
-	} else {
-		// Called after each key: the delay of rdb-key-save-delay, and a
-		// kill that must not wait for the buffers to fill.
-		var after func() error
-		if opt.keyDelay != 0 || cancel != nil {
-			after = func() error {
-				if opt.keyDelay != 0 {
-					keyDelay(opt.keyDelay)
-				}
-				if cancel != nil && cancel.Load() {
-					return errRewriteKilled
-				}
-				return nil
-			}
-		}
-		err = WriteCommands(bw, sn, opt.ts, opt.functions, after)
-	}
-	if err == nil {
-		err = bw.Flush()
-	}
+	err = encodeBase(&baseWriter{f: f, cancel: cancel, autosync: opt.autosync}, sn, opt, cancel)
 	if err == nil {
 		err = f.Sync()
 	}
@@ -248,19 +245,54 @@ func writeBase(tmp string, sn *db.Snapshot, opt baseOptions, cancel *atomic.Bool
 	return nil
 }
 
-var errRewriteKilled = errors.New("AOF rewrite killed")
-
-// keyDelay sleeps as Redis's debugDelay (rdb-key-save-delay): usec
-// microseconds, or, negative, 1µs once in -usec keys on average.
-func keyDelay(usec int64) {
-	if usec < 0 {
-		if time.Now().UnixNano()%(-usec) != 0 {
-			return
+// encodeBase writes a base file's bytes for sn to w: an RDB preamble or
+// commands. Setting cancel stops it after the key being written.
+func encodeBase(w io.Writer, sn *db.Snapshot, opt baseOptions, cancel *atomic.Bool) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	var err error
+	if opt.rdb {
+		ro := opt.rdbOpt
+		ro.Cancel = cancel
+		_, err = rdb.Write(bw, sn, ro)
+	} else {
+		// Called after each key: the delay of rdb-key-save-delay, and a
+		// kill that must not wait for the buffers to fill.
+		var after func() error
+		if opt.keyDelay != 0 || cancel != nil {
+			after = func() error {
+				if opt.keyDelay != 0 {
+					rdb.KeySaveDelay(opt.keyDelay, cancel)
+				}
+				if cancel != nil && cancel.Load() {
+					return errRewriteKilled
+				}
+				return nil
+			}
 		}
-		usec = 1
+		err = WriteCommands(bw, sn, opt.ts, opt.functions, after)
 	}
-	time.Sleep(time.Duration(usec) * time.Microsecond)
+	if err == nil {
+		err = bw.Flush()
+	}
+	return err
 }
+
+// writeToChild sends the base to the job's child and commits it, or stops
+// the child when the rewrite was killed. A child that exited meanwhile
+// set cancel too; its exit says what happened.
+func (job *rewriteJob) writeToChild() child.Exit {
+	err := encodeBase(job.proc, job.sn, job.opt, &job.cancel)
+	if job.cancel.Load() {
+		job.proc.Stop() // unless it exited
+		return job.proc.Wait()
+	}
+	if err != nil {
+		return job.proc.Wait()
+	}
+	return job.proc.Commit()
+}
+
+var errRewriteKilled = errors.New("AOF rewrite killed")
 
 // baseWriter writes a base file: it stops when cancelled and fsyncs every
 // autosyncBytes with aof-rewrite-incremental-fsync.
@@ -296,17 +328,24 @@ func (a *AOF) rewriteDone(job *rewriteJob) {
 	s.SetActiveChild(db.ChildNone)
 	a.cowSize = s.COW.Copied
 	job.sn.Release()
-	if job.err == nil {
+	switch {
+	case job.proc == nil && job.err == nil, job.proc != nil && job.exit.OK():
 		if a.cowSize > 0 {
 			logger.Noticef("Fork CoW for AOF rewrite: current %d MB, peak %d MB, average %d MB",
 				a.cowSize>>20, a.cowSize>>20, a.cowSize>>21)
 		}
 		logger.Noticef("Background AOF rewrite terminated with success")
 		a.installBase(job.tmp)
-	} else {
+	case job.proc == nil || job.exit.BySignal() == 0:
 		a.lastRewriteOK = false
 		a.failures++
 		logger.Warningf("Background AOF rewrite terminated with error")
+	default: // killed (SIGUSR1, a stop on purpose, is no error)
+		if !job.exit.Stopped() {
+			a.lastRewriteOK = false
+			a.failures++
+		}
+		logger.Warningf("Background AOF rewrite terminated by signal %d", job.exit.BySignal())
 	}
 	os.Remove(job.tmp)
 	os.Remove(job.opt.tempInDir)
@@ -412,8 +451,15 @@ func (a *AOF) killRewrite() {
 	if job == nil {
 		return
 	}
-	logger.Noticef("Killing running AOF rewrite child: %d", os.Getpid())
+	pid := os.Getpid()
+	if job.proc != nil {
+		pid = job.proc.Pid
+	}
+	logger.Noticef("Killing running AOF rewrite child: %d", pid)
 	job.cancel.Store(true)
+	if job.proc != nil {
+		job.proc.Stop()
+	}
 	<-job.finished
 	a.rw = nil
 	a.srv.SetActiveChild(db.ChildNone)

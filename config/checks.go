@@ -100,6 +100,18 @@ func checkProcTitle(c *Config, v string) error {
 	return nil
 }
 
+// ProcTitle is the process title proc-title-template gives a process
+// named title ("redis-rdb-bgsave"), or title alone if it does not expand.
+func (c *Config) ProcTitle(title string) string {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	tmpl, _ := c.value("proc-title-template").(string)
+	if s, ok := expandProcTitle(c, tmpl, title); ok {
+		return s
+	}
+	return title
+}
+
 // expandProcTitle is sds.c's sdstemplate with server.c's variables. "{{"
 // stands for a literal '{'.
 func expandProcTitle(c *Config, template, title string) (string, bool) {

@@ -2,8 +2,7 @@ package db
 
 // oom-score-adj, as Redis's setOOMScoreAdj: the process's
 // /proc/self/oom_score_adj follows its role, from oom-score-adj-values
-// (master, replica; the third, for a background child, has no process
-// here: snapshots are written by goroutines). "yes"/"relative" adds the
+// (master, replica, background child: see package child). "yes"/"relative" adds the
 // value to the score the process had when the server first took control
 // of it, "absolute" writes it as is, "no" gives that first score back.
 
@@ -62,6 +61,20 @@ func (s *Server) ApplyOOMScoreAdj() error {
 		return err
 	}
 	return nil
+}
+
+// ChildOOMScoreAdj is the oom_score_adj a background child sets for
+// itself (oom-score-adj-values' third), false when it keeps the server's.
+func (s *Server) ChildOOMScoreAdj() (int64, bool) {
+	mode := s.Config.Int("oom-score-adj")
+	if mode == 0 || !s.oom.adjusted {
+		return 0, false
+	}
+	val := s.Config.OOMScoreAdjValues()[2]
+	if mode == 1 {
+		val += s.oom.base
+	}
+	return min(max(val, -1000), 1000), true
 }
 
 // errnoString is C's strerror of err's errno ("Permission denied").

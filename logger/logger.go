@@ -91,6 +91,18 @@ func SetOutput(w io.Writer) {
 	mu.Unlock()
 }
 
+// File is where the log goes when that is a file (or standard output),
+// nil otherwise: a background child process writes its lines there.
+func File() *os.File {
+	mu.Lock()
+	defer mu.Unlock()
+	f, _ := out.(*os.File)
+	return f
+}
+
+// Level returns the minimum level written.
+func Level() int { return int(level.Load()) }
+
 // Enabled reports whether lines at level l are written.
 func Enabled(l int) bool { return int32(l) >= level.Load() }
 

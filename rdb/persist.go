@@ -3,6 +3,7 @@ package rdb
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime/metrics"
@@ -11,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/redis-go/redis-server/child"
 	"github.com/redis-go/redis-server/db"
 	"github.com/redis-go/redis-server/logger"
 )
@@ -41,8 +43,9 @@ type Persister struct {
 	scheduled    bool // BGSAVE SCHEDULE: another one starts when it ends
 	dirtyAtStart int64
 	lastTry      time.Time
-	cancel       atomic.Bool   // read by the BGSAVE goroutine
-	written      chan struct{} // closed when the BGSAVE goroutine is done with the file
+	cancel       atomic.Bool    // read by the BGSAVE goroutine
+	proc         *child.Process // the BGSAVE's child, nil if it has none
+	written      chan struct{}  // closed when the BGSAVE goroutine is done with the file
 	// keysWritten counts the keys the BGSAVE goroutine wrote; the cron
 	// copies it into INFO's current_save_keys_processed, as Redis's child
 	// reports its progress to the parent.
@@ -120,11 +123,11 @@ func (p *Persister) takeSnapshot() (*db.Snapshot, Options) {
 }
 
 // WriteFile writes the snapshot to path through a temp file in the same
-// directory: fsync, rename, fsync of the directory. Setting cancel (nil
-// for none) stops it between writes.
-func WriteFile(path string, sn *db.Snapshot, opt Options, cancel *atomic.Bool) error {
+// directory (tmp, a name): fsync, rename, fsync of the directory. Setting
+// cancel (nil for none) stops it between writes.
+func WriteFile(path, tmp string, sn *db.Snapshot, opt Options, cancel *atomic.Bool) error {
 	dir := filepath.Dir(path)
-	tmp := filepath.Join(dir, fmt.Sprintf("temp-%d-%d.rdb", os.Getpid(), time.Now().UnixNano()))
+	tmp = filepath.Join(dir, tmp)
 	f, err := os.Create(tmp)
 	if err != nil {
 		return fmt.Errorf("Failed opening the temp RDB file %s (in server root dir %s) for saving: %v", tmp, cwd(), err)
@@ -156,7 +159,7 @@ func WriteFile(path string, sn *db.Snapshot, opt Options, cancel *atomic.Bool) e
 
 // cancelWriter lets a shutdown stop a background save between writes.
 type cancelWriter struct {
-	f      *os.File
+	w      io.Writer
 	cancel *atomic.Bool
 }
 
@@ -166,7 +169,7 @@ func (w cancelWriter) Write(p []byte) (int, error) {
 	if w.cancel != nil && w.cancel.Load() {
 		return 0, errCancelled
 	}
-	return w.f.Write(p)
+	return w.w.Write(p)
 }
 
 func cwd() string {
@@ -181,7 +184,7 @@ func (p *Persister) Save() error {
 	s := p.srv
 	sn, opt := p.takeSnapshot()
 	dirty := s.Dirty
-	err := WriteFile(Path(s), sn, opt, nil)
+	err := WriteFile(Path(s), fmt.Sprintf("temp-%d.rdb", os.Getpid()), sn, opt, nil)
 	s.Persistence.LastCOWSize = s.COW.Copied
 	sn.Release()
 	if err != nil {
@@ -201,6 +204,11 @@ func (p *Persister) Save() error {
 var ErrChildActive = errors.New("ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.")
 
 // Background starts a BGSAVE. It must run on the loop.
+//
+// The snapshot is serialized on a goroutine and written to disk by a child
+// process (package child), redis-rdb-bgsave, which writes temp-<its
+// pid>.rdb and renames it. When no child can be started, the goroutine
+// writes the file itself.
 func (p *Persister) Background() error {
 	if p.running {
 		return errors.New("ERR Background save already in progress")
@@ -209,32 +217,91 @@ func (p *Persister) Background() error {
 	if s.ActiveChild() != db.ChildNone {
 		return ErrChildActive
 	}
-	sn, opt := p.takeSnapshot()
+	path := Path(s)
+	spec := ChildSpec(s, child.RDB, "redis-rdb-bgsave")
+	spec.Temp = filepath.Join(filepath.Dir(path), "temp-%d.rdb")
+	spec.Final = path
+	if s.Config.Bool("rdb-save-incremental-fsync") {
+		spec.Autosync = autosyncBytes
+	}
+	p.cancel.Store(false)
+	spec.Exited = &p.cancel     // a dead child stops the writer
+	sn, opt := p.takeSnapshot() // the fork: the child's start is part of it
+	proc, err := child.Start(spec)
+	if err != nil {
+		logger.Warningf("Can't start a child process for the background save (%v): the server writes the file itself", err)
+		proc = nil
+	}
 	s.SetActiveChild(db.ChildRDB)
 	p.running, p.dirtyAtStart, p.lastTry = true, s.Dirty, time.Now()
-	p.cancel.Store(false)
 	p.keysWritten.Store(0)
+	p.proc = proc
 	opt.KeysWritten = &p.keysWritten
+	opt.Cancel = &p.cancel
 	info := &s.Persistence
 	info.BgsaveInProgress, info.BgsaveStart = true, time.Now().Unix()
 	info.SaveKeysTotal, info.SaveKeysProcessed = int64(sn.Keys()), 0
-	logger.Noticef("Background saving started by pid %d", os.Getpid())
-	path := Path(s)
+	pid := os.Getpid()
+	if proc != nil {
+		pid = proc.Pid
+	}
+	logger.Noticef("Background saving started by pid %d", pid)
 	written := make(chan struct{})
 	p.written = written
 	go func() {
 		start := time.Now()
-		err := WriteFile(path, sn, opt, &p.cancel)
-		close(written)
-		if err == nil {
-			logger.Child(logger.Notice, "DB saved on disk")
+		var res saveResult
+		if proc != nil {
+			res.exit = writeToChild(proc, sn, opt, &p.cancel)
+		} else {
+			tmp := fmt.Sprintf("temp-%d-%d.rdb", os.Getpid(), time.Now().UnixNano())
+			res.err = WriteFile(path, tmp, sn, opt, &p.cancel)
+			if res.err == nil {
+				logger.Child(logger.Notice, "DB saved on disk")
+			}
 		}
-		s.Loop.Execute(func() { p.backgroundDone(sn, err, time.Since(start)) })
+		close(written)
+		s.Loop.Execute(func() { p.backgroundDone(sn, res, time.Since(start)) })
 	}()
 	return nil
 }
 
-func (p *Persister) backgroundDone(sn *db.Snapshot, err error, took time.Duration) {
+// autosyncBytes is how often a save fsyncs with rdb-save-incremental-fsync
+// (REDIS_AUTOSYNC_BYTES), so that the final fsync does not stall the disk.
+const autosyncBytes = 4 << 20
+
+// ChildSpec is what a background child of s does for job (child.RDB or
+// child.AOF): its process title, its log and its oom_score_adj. The caller
+// names the files.
+func ChildSpec(s *db.Server, job, title string) child.Spec {
+	sp := child.Spec{Job: job, Title: s.Config.ProcTitle(title), LogLevel: logger.Level(), Log: logger.File()}
+	sp.OOMScoreAdj, sp.HasOOM = s.ChildOOMScoreAdj()
+	return sp
+}
+
+// writeToChild sends the snapshot to the child and commits the file, or
+// stops the child when the save was cancelled. A child that exited
+// meanwhile sets cancel too; its exit says what happened.
+func writeToChild(proc *child.Process, sn *db.Snapshot, opt Options, cancel *atomic.Bool) child.Exit {
+	_, err := Write(cancelWriter{proc, cancel}, sn, opt)
+	if cancel.Load() {
+		proc.Stop() // unless it exited
+		return proc.Wait()
+	}
+	if err != nil {
+		return proc.Wait()
+	}
+	return proc.Commit()
+}
+
+// saveResult is how a background save ended: the child's exit, or the
+// error of a save written without a child.
+type saveResult struct {
+	exit child.Exit
+	err  error
+}
+
+func (p *Persister) backgroundDone(sn *db.Snapshot, res saveResult, took time.Duration) {
 	s := p.srv
 	info := &s.Persistence
 	info.LastCOWSize = s.COW.Copied
@@ -243,31 +310,52 @@ func (p *Persister) backgroundDone(sn *db.Snapshot, err error, took time.Duratio
 			info.LastCOWSize>>20, info.LastCOWSize>>20, info.LastCOWSize>>21)
 	}
 	sn.Release()
-	p.running = false
+	proc := p.proc
+	p.running, p.proc = false, nil
 	s.SetActiveChild(db.ChildNone)
 	info.BgsaveInProgress = false
 	info.LastBgsaveTimeSec = int64(took.Seconds())
 	info.SaveKeysProcessed = info.SaveKeysTotal
-	if err != nil {
+	ok := false
+	switch {
+	case proc == nil && res.err == nil, proc != nil && res.exit.OK():
+		ok = true
+	case proc == nil && errors.Is(res.err, errCancelled):
 		// A save stopped on purpose (Redis's SIGUSR1) is no error.
-		if errors.Is(err, errCancelled) {
-			logger.Warningf("Background saving terminated by signal 10")
-		} else {
+		logger.Warningf("Background saving terminated by signal 10")
+	case proc == nil:
+		info.LastBgsaveOK = false
+		logger.Warningf("%v", res.err)
+		logger.Warningf("Background saving error")
+	case res.exit.BySignal() == 0:
+		info.LastBgsaveOK = false
+		logger.Warningf("Background saving error")
+	default: // as checkChildrenDone and backgroundSaveDoneHandlerDisk
+		logger.Warningf("Background saving terminated by signal %d", res.exit.BySignal())
+		proc.RemoveTemp()
+		if !res.exit.Stopped() {
 			info.LastBgsaveOK = false
-			logger.Warningf("%v", err)
-			logger.Warningf("Background saving error")
 		}
-	} else {
+	}
+	var err error
+	if ok {
 		logger.Noticef("Background saving terminated with success")
 		s.Dirty -= p.dirtyAtStart
 		info.LastSave = time.Now().Unix()
 		info.LastBgsaveOK = true
 		info.Saves++
+	} else if res.err != nil {
+		err = res.err
+	} else {
+		err = errBgsaveFailed
 	}
 	for _, fn := range p.bgsaveDone {
 		fn(err)
 	}
 }
+
+// errBgsaveFailed is the end of a child that did not save.
+var errBgsaveFailed = errors.New("background save failed")
 
 // SaveOptions returns the settings a save uses now (rdbcompression,
 // rdbchecksum, used-mem), for RDBs written outside this package.
@@ -278,6 +366,9 @@ func SaveOptions(s *db.Server) Options { return options(s) }
 func (p *Persister) Kill() {
 	if p.running {
 		p.cancel.Store(true)
+		if p.proc != nil {
+			p.proc.Stop()
+		}
 	}
 }
 
@@ -398,8 +489,12 @@ func (p *Persister) killBackground() {
 	if !p.running {
 		return
 	}
-	p.cancel.Store(true)
+	proc := p.proc
+	p.Kill()
 	<-p.written
+	if proc != nil {
+		proc.RemoveTemp() // the exit may never be handled: rdbRemoveTempFile
+	}
 }
 
 // diskError refuses writes with MISCONF when the last background save

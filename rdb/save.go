@@ -43,15 +43,26 @@ type Options struct {
 	Clocks db.ClockView
 }
 
-// keySaveDelay sleeps as Redis's debugDelay.
-func keySaveDelay(usec int64) {
+// KeySaveDelay sleeps as Redis's debugDelay (rdb-key-save-delay): usec
+// microseconds, or, negative, 1µs once in -usec keys on average. Setting
+// cancel (nil for none) cuts a long sleep short: Redis's child sleeping
+// there dies at once when killed.
+func KeySaveDelay(usec int64, cancel *atomic.Bool) {
 	if usec < 0 {
 		if rand.Int64N(-usec) != 0 {
 			return
 		}
 		usec = 1
 	}
-	time.Sleep(time.Duration(usec) * time.Microsecond)
+	d := time.Duration(usec) * time.Microsecond
+	const slice = 10 * time.Millisecond
+	for cancel != nil && d > slice && !cancel.Load() {
+		time.Sleep(slice)
+		d -= slice
+	}
+	if cancel == nil || !cancel.Load() {
+		time.Sleep(d)
+	}
 }
 
 // Write serializes a snapshot as an RDB file. It only reads the snapshot,
@@ -96,7 +107,7 @@ func Write(w io.Writer, sn *db.Snapshot, opt Options) (int64, error) {
 				opt.KeysWritten.Add(1)
 			}
 			if opt.KeySaveDelay != 0 {
-				keySaveDelay(opt.KeySaveDelay)
+				KeySaveDelay(opt.KeySaveDelay, opt.Cancel)
 			}
 			if err == nil && opt.Cancel != nil && opt.Cancel.Load() {
 				err = errCancelled
