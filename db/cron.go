@@ -36,6 +36,7 @@ func (s *Server) Cron() {
 	s.trackMemoryPeak()
 	releaseMemoryWhenQuiet() // memrelease.go
 	balanceProcs()           // snapshot.go
+	s.shutdownFromSignal()
 	s.finishPendingShutdown(now)
 	for _, fn := range s.cronHooks { // save points, replication (seams.go)
 		fn(now)

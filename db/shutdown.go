@@ -2,6 +2,7 @@ package db
 
 import (
 	"errors"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis-go/redis-server/logger"
@@ -28,6 +29,11 @@ type shutdownState struct {
 	deadline time.Time // zero: none in progress
 	waiting  []*Client // SHUTDOWN clients blocked until it ends
 	finished bool      // the loop is stopping: later signals are ignored
+	// asap is Redis's shutdown_asap: a signal asked for a shutdown, which
+	// the cron starts. It and sigint are set by the signal handler's
+	// goroutine.
+	asap   atomic.Bool
+	sigint atomic.Bool // the last signal was SIGINT (else SIGTERM)
 }
 
 // PrepareForShutdown starts a shutdown, as Redis's prepareForShutdown: with
@@ -96,26 +102,70 @@ func (s *Server) cancelShutdown() {
 			s.finishBlocked(c)
 		}
 	}
-	s.shutdown = shutdownState{}
+	s.shutdown.flags, s.shutdown.deadline, s.shutdown.waiting = 0, time.Time{}, nil
+	s.shutdown.asap.Store(false)
 	s.unpause()
 }
 
 // abortShutdown is SHUTDOWN ABORT: false when no shutdown is in progress.
 func (s *Server) abortShutdown() bool {
-	if s.shutdown.deadline.IsZero() {
+	switch {
+	case !s.shutdown.deadline.IsZero():
+		s.cancelShutdown()
+	case s.shutdown.asap.Load(): // asked by a signal, not started yet
+		s.shutdown.asap.Store(false)
+	default:
 		return false
 	}
-	s.cancelShutdown()
 	logger.Noticef("Shutdown manually aborted.")
 	return true
 }
 
-// ShutdownFromSignal handles SIGTERM and SIGINT.
-func (s *Server) ShutdownFromSignal() {
-	if s.shutdown.finished {
-		return // a second signal while the loop is already stopping
+// SignalShutdown is what the handler of SIGTERM and SIGINT does: it asks
+// for a shutdown, which the next cron starts (shutdownFromSignal). It is
+// safe from any goroutine.
+func (s *Server) SignalShutdown(sigint bool) {
+	s.shutdown.sigint.Store(sigint)
+	s.shutdown.asap.Store(true)
+}
+
+// ShutdownAsked reports a signal's shutdown that has not ended, or not
+// failed, yet: a second SIGINT then exits at once. Safe from any goroutine.
+func (s *Server) ShutdownAsked() bool { return s.shutdown.asap.Load() }
+
+// shutdownFromSignal starts the shutdown a signal asked for, with the flags
+// of shutdown-on-sigint or shutdown-on-sigterm, as serverCron does.
+func (s *Server) shutdownFromSignal() {
+	st := &s.shutdown
+	if !st.asap.Load() || !st.deadline.IsZero() || st.finished {
+		return
 	}
-	if err := s.PrepareForShutdown(0); err != nil && err != errShutdownPending {
+	name := "shutdown-on-sigterm"
+	if st.sigint.Load() {
+		name = "shutdown-on-sigint"
+	}
+	flags := s.signalShutdownFlags(int(s.Config.Int(name)))
+	if err := s.PrepareForShutdown(flags); err != nil && err != errShutdownPending {
+		st.asap.Store(false)
 		logger.Warningf("SIGTERM received but errors trying to shut down the server, check the logs for more information")
 	}
+}
+
+// signalShutdownFlags maps shutdown-on-sig*'s value (save 1, nosave 2,
+// now 4, force 8) to SHUTDOWN's flags.
+func (s *Server) signalShutdownFlags(v int) int {
+	flags := 0
+	if v&1 != 0 {
+		flags |= ShutdownSave
+	}
+	if v&2 != 0 {
+		flags |= ShutdownNoSave
+	}
+	if v&4 != 0 {
+		flags |= ShutdownNow
+	}
+	if v&8 != 0 {
+		flags |= ShutdownForce
+	}
+	return flags
 }

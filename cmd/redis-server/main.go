@@ -251,13 +251,21 @@ func run(args []string) int {
 			if sig == syscall.SIGINT {
 				name = "SIGINT"
 			}
+			if sig == syscall.SIGINT && srv.ShutdownAsked() {
+				// The second Ctrl-C, while the server is still busy with the
+				// first (the final save): exit at once, as Redis's
+				// sigShutdownHandler, leaving no temp file.
+				logger.FromSignalHandler(logger.Warning, "You insist... exiting now.")
+				os.Remove(fmt.Sprintf("temp-%d.rdb", os.Getpid()))
+				os.Exit(1)
+			}
+			srv.SignalShutdown(sig == syscall.SIGINT)
 			loop.Execute(func() {
 				msg := "Received " + name + " scheduling shutdown..."
 				if srv.Loading {
 					msg = "Received shutdown signal during loading, scheduling shutdown."
 				}
 				logger.FromSignalHandler(logger.Warning, msg)
-				srv.ShutdownFromSignal()
 			})
 		}
 	}()
