@@ -137,16 +137,28 @@ func (s *Server) clientEvictionLimit() int64 {
 }
 
 // outputMem is the client's omem: its pending output past what Redis's
-// reply buffer would hold (Redis's getClientOutputBufferMemoryUsage), and
-// what a subsystem holds for it until it may be sent (the stream kept for
-// a replica during its full sync, which Redis keeps in its reply list).
+// reply buffer would hold, counted as Redis's reply list counts it
+// (getClientOutputBufferMemoryUsage): in blocks, each whole, however full
+// the last one is. For a replica it is the bytes, with what a subsystem
+// holds for it until it may be sent (the stream kept during its full sync,
+// which Redis keeps in its reply list).
 func (c *Client) outputMem() int64 {
 	n := int64(max(len(c.Buf)-c.mem.bufs.bufSize, 0) + c.outboundBytes())
 	if h, ok := c.Repl.(HeldOutputer); ok {
-		n += h.HeldOutput()
+		return n + h.HeldOutput()
 	}
-	return n
+	return (n + replyBlockBytes - 1) / replyBlockBytes * replyBlockMem
 }
+
+// Redis's reply list is made of blocks of PROTO_REPLY_CHUNK_BYTES, which
+// jemalloc allocates in its 20480-byte class: each holds 20464 bytes past
+// its header and counts, with its list node, 20504. A reply of 100 KB is
+// thus 5 blocks, 102,520 bytes: over a 100,000-byte limit
+// (unit/obuf-limits "KEYS stopped mid-run").
+const (
+	replyBlockBytes = 20480 - 16
+	replyBlockMem   = replyBlockBytes + 24 + 16
+)
 
 // HeldOutputer is implemented by a client's Repl state that holds output
 // for it outside its reply buffer.
@@ -156,10 +168,9 @@ type HeldOutputer interface{ HeldOutput() int64 }
 // buffer would hold.
 func (c *Client) staticBufLen() int { return min(len(c.Buf), c.mem.bufs.bufSize) }
 
-// outputBlocks is oll: the output past the reply buffer in Redis's 16KB
-// reply blocks.
+// outputBlocks is oll: the blocks of Redis's reply list omem stands for.
 func outputBlocks(omem int64) int64 {
-	return (omem + protoReplyChunkBytes - 1) / protoReplyChunkBytes
+	return (omem + replyBlockMem - 1) / replyBlockMem
 }
 
 // memoryUsage is the client's tot-mem, Redis's getClientMemoryUsage: the

@@ -118,7 +118,7 @@ func TestNormalOutputLimit(t *testing.T) {
 
 	mon, conn := r.backlogClient("mon")
 	r.input(mon, "MONITOR")
-	conn.outbound = 90 << 10
+	conn.outbound = 75 << 10 // with the line's 4KB past the buffer: 4 blocks, 82,016 bytes
 	connDo(r, "w", "SET", "k", strings.Repeat("a", 20<<10))
 	require.False(t, mon.Closing())
 	connDo(r, "w", "SET", "k", strings.Repeat("a", 20<<10))
@@ -173,7 +173,7 @@ func TestEvictClients(t *testing.T) {
 	keeper, keeperConn := r.backlogClient("keeper")
 	small, _ := r.backlogClient("small")
 	r.input(keeper, "CLIENT", "NO-EVICT", "on")
-	midConn.outbound, bigConn.outbound, keeperConn.outbound = 300<<10, 400<<10, 600<<10
+	midConn.outbound, bigConn.outbound, keeperConn.outbound = 280<<10, 380<<10, 560<<10
 	r.configSet(t, "maxmemory-clients", "1mb")
 	r.srv.clientsCron(time.Now())
 	for _, c := range []*Client{mid, big, keeper, small} {
@@ -207,8 +207,9 @@ func (r *localRunner) infoStats(t *testing.T) string {
 }
 
 // The memory fields of CLIENT LIST follow the buffers: obl is the first
-// 16KB of the reply buffer, omem the rest plus the socket layer's, oll
-// that in 16KB blocks.
+// 16KB of the reply buffer, omem the rest plus the socket layer's in
+// Redis's reply blocks (20,464 bytes each, counted as 20,504), oll the
+// blocks.
 func TestClientListOutputFields(t *testing.T) {
 	r := newLocalRunner(t)
 	c, conn := r.backlogClient("c")
@@ -216,8 +217,8 @@ func TestClientListOutputFields(t *testing.T) {
 	conn.outbound = 30 << 10
 	f := clientFields(t, r.srv.clientInfo(c)+"\n")[0]
 	require.Equal(t, "16384", f["obl"])
-	require.Equal(t, "34816", f["omem"]) // 4KB + 30KB
-	require.Equal(t, "3", f["oll"])
+	require.Equal(t, "41008", f["omem"]) // 4KB + 30KB: 2 blocks
+	require.Equal(t, "2", f["oll"])
 	require.Equal(t, "rw", f["events"])
 	require.Equal(t, c.memoryUsage(), int64(mustAtoi(t, f["tot-mem"])))
 }
