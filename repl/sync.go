@@ -307,7 +307,8 @@ func (r *Repl) startDiskless(noData bool) error {
 		empty.DBs = nil
 		write = &empty
 	}
-	timeout := time.Duration(s.Config.Int("repl-timeout")) * time.Second
+	cfg := s.Config
+	timeout := func() time.Duration { return time.Duration(cfg.Int("repl-timeout")) * time.Second }
 	go func() {
 		w := &fanout{targets: targets, timeout: timeout, alive: len(targets), r: r}
 		for _, t := range targets {
@@ -328,10 +329,16 @@ func (r *Repl) startDiskless(noData bool) error {
 // fanout writes the same bytes to every target still alive.
 type fanout struct {
 	targets []*transferTarget
-	timeout time.Duration
+	timeout func() time.Duration // repl-timeout as it is now
 	alive   int
 	r       *Repl
 }
+
+// writeSlice is how long a blocked write to a replica waits before the
+// fanout looks at repl-timeout again: a CONFIG SET of it during the
+// transfer applies to a write already blocked, as Redis's cron checks
+// each replica's last partial write against the current value.
+const writeSlice = 100 * time.Millisecond
 
 var errNoReplicas = errors.New("no replica left")
 
@@ -351,9 +358,22 @@ func (w *fanout) writeTo(t *transferTarget, p []byte) {
 	if t.err != nil {
 		return
 	}
-	t.f.SetWriteDeadline(time.Now().Add(w.timeout))
-	n, err := t.f.Write(p)
-	t.written.Add(int64(n))
+	progress := time.Now()
+	var err error
+	for len(p) > 0 {
+		t.f.SetWriteDeadline(time.Now().Add(writeSlice))
+		var n int
+		n, err = t.f.Write(p)
+		t.written.Add(int64(n))
+		p = p[n:]
+		if n > 0 {
+			progress = time.Now()
+		}
+		if !errors.Is(err, os.ErrDeadlineExceeded) || time.Since(progress) > w.timeout() {
+			break
+		}
+		err = nil
+	}
 	if err != nil {
 		t.err = err
 		w.alive--
