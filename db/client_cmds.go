@@ -229,7 +229,7 @@ func clientKillCommand(c *Client) {
 		if cl == c {
 			self = true
 		} else {
-			c.srv.killClient(cl)
+			c.srv.killClientNow(cl)
 		}
 		killed++
 	}
@@ -305,6 +305,18 @@ func (s *Server) killClient(c *Client) {
 	c.dropOutput()
 	c.Flags |= ClientCloseASAP
 	s.MarkPending(c)
+}
+
+// killClientNow is killClient where Redis frees the client at once
+// (freeClient, not freeClientAsync: CLIENT KILL of another client, the
+// idle timeout, eviction): its socket is shut down now, so that the peer
+// sees the end of the connection before the killer's reply, as with
+// Redis. A replica killed inside a MULTI is down before EXEC answers.
+func (s *Server) killClientNow(c *Client) {
+	s.killClient(c)
+	if sd, ok := c.Conn.(interface{ Shutdown() }); ok {
+		sd.Shutdown()
+	}
 }
 
 // setName sets the connection name, replying with the error when the name

@@ -362,7 +362,7 @@ func (s *Server) closeOnOutputLimit(c *Client, async bool, now time.Time) bool {
 		s.MarkPending(c)
 		logger.Warningf("Client %s scheduled to be closed ASAP for overcoming of output buffer limits.", info)
 	} else {
-		s.killClient(c)
+		s.killClientNow(c)
 		logger.Warningf("Client %s closed for overcoming of output buffer limits.", info)
 	}
 	return true
@@ -445,7 +445,7 @@ func (s *Server) evictClients() {
 		c := victims[0]
 		victims = victims[1:]
 		logger.Noticef("Evicting client: %s", s.clientInfo(c))
-		s.killClient(c)
+		s.killClientNow(c)
 		s.Stats.EvictedClients++
 	}
 }

@@ -62,7 +62,7 @@ func (s *Server) closeIdleClients(now time.Time) {
 		}
 		if now.Unix()-c.LastActive.Unix() > maxIdle {
 			logger.Verbosef("Closing idle client")
-			s.killClient(c)
+			s.killClientNow(c)
 		}
 	}
 }
