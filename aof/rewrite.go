@@ -136,7 +136,9 @@ func (a *AOF) rewriteBackground() error {
 	}
 	spec.Exited = &job.cancel // a dead child stops the writer
 	job.sn = a.snapshot()
+	started := time.Now()
 	proc, err := child.Start(spec)
+	s.Persistence.LatestForkUsec += time.Since(started).Microseconds() // part of the fork
 	pid := os.Getpid()
 	if err != nil {
 		logger.Warningf("Can't start a child process for the AOF rewrite (%v): the server writes the file itself", err)

@@ -227,7 +227,9 @@ func (p *Persister) Background() error {
 	p.cancel.Store(false)
 	spec.Exited = &p.cancel     // a dead child stops the writer
 	sn, opt := p.takeSnapshot() // the fork: the child's start is part of it
+	started := time.Now()
 	proc, err := child.Start(spec)
+	s.Persistence.LatestForkUsec += time.Since(started).Microseconds()
 	if err != nil {
 		logger.Warningf("Can't start a child process for the background save (%v): the server writes the file itself", err)
 		proc = nil
