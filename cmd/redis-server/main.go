@@ -15,12 +15,14 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"unsafe"
 
 	"github.com/redis-go/redis-server/ae"
 	"github.com/redis-go/redis-server/aof"
 	"github.com/redis-go/redis-server/cluster"
 	"github.com/redis-go/redis-server/config"
 	"github.com/redis-go/redis-server/db"
+	"github.com/redis-go/redis-server/internal/proctitle"
 	"github.com/redis-go/redis-server/logger"
 	"github.com/redis-go/redis-server/lua"
 	"github.com/redis-go/redis-server/metrics"
@@ -47,10 +49,24 @@ Examples:
 `
 
 func main() {
-	os.Exit(run(os.Args[1:]))
+	// The process title is written over the arguments' memory: os.Args
+	// gets a copy first (see setTitle).
+	argv0 := unsafe.Pointer(unsafe.StringData(os.Args[0]))
+	proctitle.CloneArgs()
+	os.Exit(run(os.Args[1:], argv0))
 }
 
-func run(args []string) int {
+// setTitle sets the process title from proc-title-template, as Redis's
+// redisSetProcTitle: "redis-server *:6379" in ps and /proc/<pid>/cmdline,
+// {title} being the executable's name as it was started. argv0 is where
+// the command line's memory starts.
+func setTitle(cfg *config.Config, argv0 unsafe.Pointer) {
+	if err := proctitle.Set(argv0, cfg.ProcTitle(os.Args[0])); err != nil {
+		logger.Verbosef("Cannot set the process title: %v", err)
+	}
+}
+
+func run(args []string, argv0 unsafe.Pointer) int {
 	if len(args) == 1 {
 		switch args[0] {
 		case "-v", "--version":
@@ -135,6 +151,8 @@ func run(args []string) int {
 	logger.Noticef("monotonic clock: POSIX clock_gettime")
 	showLogo(cfg, port)
 	logger.Warningf("Server initialized")
+	setTitle(cfg, argv0)
+	cfg.OnChange("proc-title-template", func() error { setTitle(cfg, argv0); return nil })
 	loop := ae.New(srv, usable, port)
 	// CONFIG SET port and bind listen anew, as Redis's changeListenPort
 	// and changeBindAddr: the new addresses first, then the old ones go.

@@ -35,5 +35,5 @@ var supportedDirectives = []string{
 	"cluster-require-full-coverage", "cluster-replica-validity-factor", "cluster-migration-barrier",
 	"cluster-allow-replica-migration", "cluster-allow-reads-when-down", "cluster-allow-pubsubshard-when-down",
 	"cluster-link-sendbuf-limit", "cluster-preferred-endpoint-type", "cluster-replica-no-failover",
-	"shutdown-on-sigterm", "shutdown-on-sigint", "rdb-save-incremental-fsync",
+	"shutdown-on-sigterm", "shutdown-on-sigint", "rdb-save-incremental-fsync", "proc-title-template",
 }
