@@ -138,35 +138,43 @@ func must[T any](v T, err error) T {
 	return v
 }
 
-func TestShutdownNosaveRemovesTheChildsTempFile(t *testing.T) {
-	s := startServer(t, "--save", "")
+// slowBgsave starts a BGSAVE of 20 keys at 100 ms each and returns its
+// child.
+func slowBgsave(t *testing.T, s *server) int {
+	t.Helper()
 	c := s.client(t, 2)
 	ctx := context.Background()
 	fillKeys(t, c, 20)
 	require.NoError(t, c.ConfigSet(ctx, "rdb-key-save-delay", "100000").Err())
 	require.Equal(t, "Background saving started", c.BgSave(ctx).Val())
-	pid := oneChild(t, s)
-	temp := filepath.Join(s.Dir, fmt.Sprintf("temp-%d.rdb", pid))
-	waitFor(t, childWait, "the child's temp file", func() (bool, string) { return fileExists(temp), temp })
-	s.raw(t).send(t, []string{"SHUTDOWN", "NOSAVE"})
+	return oneChild(t, s)
+}
+
+// waitExited waits for the server to exit as it was asked to, by what.
+func waitExited(t *testing.T, s *server, what string) {
+	t.Helper()
 	select {
 	case <-s.exited:
 	case <-time.After(childWait):
-		t.Fatal("SHUTDOWN NOSAVE did not end the server")
+		t.Fatal(what + " did not end the server")
 	}
 	s.stopped.Do(func() {})
+}
+
+func TestShutdownNosaveRemovesTheChildsTempFile(t *testing.T) {
+	s := startServer(t, "--save", "")
+	pid := slowBgsave(t, s)
+	temp := filepath.Join(s.Dir, fmt.Sprintf("temp-%d.rdb", pid))
+	waitFor(t, childWait, "the child's temp file", func() (bool, string) { return fileExists(temp), temp })
+	s.raw(t).send(t, []string{"SHUTDOWN", "NOSAVE"})
+	waitExited(t, s, "SHUTDOWN NOSAVE")
 	require.False(t, fileExists(temp), "SHUTDOWN left the child's temp file")
 	waitFor(t, childWait, "the child's exit", func() (bool, string) { return processGone(pid), "alive" })
 }
 
 func TestBgsaveChildEndsWithItsServer(t *testing.T) {
 	s := startServer(t, "--save", "")
-	c := s.client(t, 2)
-	ctx := context.Background()
-	fillKeys(t, c, 20)
-	require.NoError(t, c.ConfigSet(ctx, "rdb-key-save-delay", "100000").Err())
-	require.Equal(t, "Background saving started", c.BgSave(ctx).Val())
-	pid := oneChild(t, s)
+	pid := slowBgsave(t, s)
 	kill9(s)
 	waitFor(t, childWait, "the orphaned child's exit", func() (bool, string) { return processGone(pid), "alive" })
 	require.False(t, fileExists(filepath.Join(s.Dir, "dump.rdb")), "an unfinished save was committed")

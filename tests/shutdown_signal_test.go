@@ -26,12 +26,7 @@ func TestShutdownOnSigtermNosave(t *testing.T) {
 			require.NoError(t, c.Set(ctx, "k", "v", 0).Err())
 			require.NoError(t, c.ConfigSet(ctx, "shutdown-on-sigterm", flags).Err())
 			require.NoError(t, s.cmd.Process.Signal(syscall.SIGTERM))
-			select {
-			case <-s.exited:
-			case <-time.After(childWait):
-				t.Fatal("SIGTERM did not end the server")
-			}
-			s.stopped.Do(func() {})
+			waitExited(t, s, "SIGTERM")
 			saved := fileExists(filepath.Join(s.Dir, "dump.rdb"))
 			require.Equal(t, flags == "default", saved, "dump.rdb written")
 		})
@@ -64,12 +59,7 @@ func TestSecondSigintDuringFinalSave(t *testing.T) {
 	require.NoError(t, s.cmd.Process.Signal(syscall.SIGINT))
 	waitFor(t, childWait, "the final save's temp file", func() (bool, string) { return fileExists(temp), temp })
 	require.NoError(t, s.cmd.Process.Signal(syscall.SIGINT))
-	select {
-	case <-s.exited:
-	case <-time.After(childWait):
-		t.Fatal("the second SIGINT did not end the server")
-	}
-	s.stopped.Do(func() {})
+	waitExited(t, s, "the second SIGINT")
 	require.Error(t, s.waitErr, "an unclean exit")
 	require.Contains(t, s.output(), "You insist... exiting now.")
 	require.False(t, fileExists(temp), "the final save's temp file was left")
