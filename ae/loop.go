@@ -565,12 +565,12 @@ func (l *Loop) stopListening() {
 // conn adapts a gnet connection to db.Conn.
 type conn struct{ c gnet.Conn }
 
-func (k *conn) Close()        { k.c.Close() }
+func (k *conn) Close() { k.c.Close() }
 
 // Shutdown ends the connection for its peer now (shutdown(2)); the loop
 // closes it afterwards as usual. A client Redis frees at once (CLIENT
 // KILL) sees its end before the killer's reply.
-func (k *conn) Shutdown() { _ = unix.Shutdown(k.c.Fd(), unix.SHUT_RDWR) }
+func (k *conn) Shutdown()     { _ = unix.Shutdown(k.c.Fd(), unix.SHUT_RDWR) }
 func (k *conn) Outbound() int { return k.c.OutboundBuffered() }
 
 // SetNoDelay turns Nagle's algorithm off (true) or on (false).
