@@ -106,10 +106,9 @@ func (e Exit) BySignal() int {
 // Start starts a child that writes to spec.Temp what is written to the
 // Process, synchronously, as fork returns with the child running.
 func Start(spec Spec) (*Process, error) {
-	exe, err := os.Executable()
-	if err != nil || !isFile(exe) {
-		exe = "/proc/self/exe" // the binary was replaced or removed
-	}
+	// The running binary itself, even if the file was replaced or removed
+	// since it started (an upgrade): the child must speak this version.
+	const exe = "/proc/self/exe"
 	dataR, dataW, err := os.Pipe()
 	if err != nil {
 		return nil, err
@@ -193,11 +192,6 @@ func (p *Process) Exited() bool {
 	default:
 		return false
 	}
-}
-
-func isFile(path string) bool {
-	st, err := os.Stat(path)
-	return err == nil && st.Mode().IsRegular()
 }
 
 // Write sends p to the child. It fails once the child is gone (EPIPE).
