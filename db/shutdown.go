@@ -129,6 +129,16 @@ func (s *Server) SignalShutdown(sigint bool) {
 	s.shutdown.asap.Store(true)
 }
 
+// ServeShutdownSignal starts at once, on the loop, the shutdown a signal
+// asked for, rather than at the next cron as Redis does (up to 1/hz
+// later): the same shutdown, without the wait. Under DEBUG PAUSE-CRON it
+// waits for the cron, as Redis's, so that SHUTDOWN ABORT may cancel it.
+func (s *Server) ServeShutdownSignal() {
+	if !s.pauseCron {
+		s.shutdownFromSignal()
+	}
+}
+
 // ShutdownAsked reports a signal's shutdown that has not ended, or not
 // failed, yet: a second SIGINT then exits at once. Safe from any goroutine.
 func (s *Server) ShutdownAsked() bool { return s.shutdown.asap.Load() }

@@ -284,6 +284,7 @@ func run(args []string, argv0 unsafe.Pointer) int {
 					msg = "Received shutdown signal during loading, scheduling shutdown."
 				}
 				logger.FromSignalHandler(logger.Warning, msg)
+				srv.ServeShutdownSignal()
 			})
 		}
 	}()
