@@ -285,8 +285,7 @@ func encodeBase(w io.Writer, sn *db.Snapshot, opt baseOptions, cancel *atomic.Bo
 func (job *rewriteJob) writeToChild() child.Exit {
 	err := encodeBase(job.proc, job.sn, job.opt, &job.cancel)
 	if job.cancel.Load() {
-		job.proc.Stop() // unless it exited
-		return job.proc.Wait()
+		return job.proc.StopAndWait() // unless it exited
 	}
 	if err != nil {
 		return job.proc.Wait()

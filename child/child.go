@@ -26,6 +26,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -211,12 +212,27 @@ func (p *Process) Commit() Exit {
 }
 
 // Stop sends SIGUSR1: the child exits at once, as Redis's killRDBChild.
-// The caller still waits for it.
+// The caller still waits for it (StopAndWait).
 func (p *Process) Stop() {
 	if !p.Exited() {
 		p.proc.Signal(syscall.SIGUSR1)
 	}
 }
+
+// StopAndWait stops the child and waits for its exit. The pipes stay open
+// until it exited, or the end of the stream without a commit could make
+// it exit first, as with an error.
+func (p *Process) StopAndWait() Exit {
+	p.Stop()
+	select {
+	case <-p.done:
+	case <-time.After(stopWait):
+	}
+	return p.Wait()
+}
+
+// stopWait bounds the wait for a stopped child's exit.
+const stopWait = 5 * time.Second
 
 // Wait closes the pipes and waits for the child to exit: it exits at
 // once, without committing, unless Commit came first.

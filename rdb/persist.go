@@ -287,8 +287,7 @@ func ChildSpec(s *db.Server, job, title string) child.Spec {
 func writeToChild(proc *child.Process, sn *db.Snapshot, opt Options, cancel *atomic.Bool) child.Exit {
 	_, err := Write(cancelWriter{proc, cancel}, sn, opt)
 	if cancel.Load() {
-		proc.Stop() // unless it exited
-		return proc.Wait()
+		return proc.StopAndWait() // unless it exited
 	}
 	if err != nil {
 		return proc.Wait()

@@ -209,3 +209,18 @@ func TestAOFRewriteChildProcess(t *testing.T) {
 		require.False(t, strings.HasPrefix(e.Name(), "temp-"), "left behind: %s", e.Name())
 	}
 }
+
+// FLUSHALL stops a BGSAVE with SIGUSR1: no error, and the next writes are
+// accepted (no MISCONF).
+func TestFlushallStopsTheChildWithoutError(t *testing.T) {
+	s := startServer(t, "--save", "")
+	pid := slowBgsave(t, s)
+	c := s.client(t, 2)
+	ctx := context.Background()
+	require.NoError(t, c.FlushAll(ctx).Err())
+	infoIs(t, c, "persistence", "rdb_bgsave_in_progress", "0")
+	infoIs(t, c, "persistence", "rdb_last_bgsave_status", "ok")
+	waitFor(t, childWait, "the stopped child's exit", func() (bool, string) { return processGone(pid), "alive" })
+	require.Contains(t, s.output(), "Background saving terminated by signal 10")
+	require.False(t, fileExists(filepath.Join(s.Dir, fmt.Sprintf("temp-%d.rdb", pid))))
+}
