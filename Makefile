@@ -70,7 +70,7 @@ unit:
 # It needs the real Redis tools, the client libraries and chromium, also when
 # run alone.
 integration: redis-tools client-libs chromium
-	CLIENT_LIBS=$(CLIENT_LIBS) $(GO) test -count=1 -timeout 16m ./tests
+	CLIENT_LIBS=$(CLIENT_LIBS) $(GO) test -count=1 -parallel 4 -timeout 16m ./tests
 
 # The differential test (tests/differential_test.go) runs rounds of fresh
 # seeds against real Redis for FUZZTIME, with DIFF_KEYS keys a round.

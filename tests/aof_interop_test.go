@@ -881,6 +881,7 @@ func aofRequireSameFiles(t *testing.T, ours, real *aofNode, what string) string 
 // an older Redis, commands or an RDB preamble and commands, is migrated
 // into appendonlydir as its BASE, and the data is there.
 func TestAOFLoadOldSingleFile(t *testing.T) {
+	t.Parallel() // mostly waiting (see doc.go)
 	commands := multibulk("SELECT", "0") + multibulk("SET", "a", "1") + multibulk("PEXPIREAT", "a", strconv.FormatInt(farFuture, 10)) +
 		multibulk("SELECT", "3") + multibulk("RPUSH", "l", "x", "y", "z") + multibulk("ZADD", "z", "1.5", "m")
 
@@ -957,6 +958,7 @@ func nextSecond() {
 // command fed in a second later than the last annotation's (the SELECT
 // included); both servers and redis-check-aof read them.
 func TestAOFLoadTimestamps(t *testing.T) {
+	t.Parallel() // mostly waiting (see doc.go)
 	redisBin := tool(t, "redis-server")
 	for _, way := range []struct{ name, writer, loader string }{
 		{"ours to redis", "", redisBin},
@@ -999,6 +1001,7 @@ func TestAOFLoadTimestamps(t *testing.T) {
 // history files and several INCR files), leave the same manifest and
 // files, after the start and after one more BGREWRITEAOF.
 func TestAOFLoadManifestFormats(t *testing.T) {
+	t.Parallel() // mostly waiting (see doc.go)
 	redisBin := tool(t, "redis-server")
 	for _, preamble := range []string{"yes", "no"} {
 		ext := map[string]string{"yes": "rdb", "no": "aof"}[preamble]

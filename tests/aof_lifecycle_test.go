@@ -214,6 +214,7 @@ func lcSlow(t *testing.T, n *replNode, delay string) {
 // appendfsync at run time; appendonly no keeps the files and stops
 // appending; appendonly yes during a BGSAVE waits for it.
 func TestAOFConfigSetAppendonly(t *testing.T) {
+	t.Parallel() // mostly waiting (see doc.go)
 	ctx := context.Background()
 	n := startNode(t, "")
 	c := n.c
@@ -555,6 +556,7 @@ func TestAOFLifecycleDebugLoadaof(t *testing.T) {
 // dataset; writes that come during and after that rewrite are in its AOF,
 // which alone brings back the master's dataset.
 func TestAOFReplicaRewritesAfterSync(t *testing.T) {
+	t.Parallel() // mostly waiting (see doc.go)
 	for _, tc := range []struct{ name, master string }{
 		{"RealMaster", tool(t, "redis-server")},
 		{"OurMaster", ""},
@@ -620,6 +622,7 @@ func TestAOFReplicaRewritesAfterSync(t *testing.T) {
 // TestAOFLifecycleShutdownFsync: SHUTDOWN writes and fsyncs the AOF whatever
 // appendfsync says, and NOSAVE, which is about the RDB, keeps it too.
 func TestAOFLifecycleShutdownFsync(t *testing.T) {
+	t.Parallel() // mostly waiting (see doc.go)
 	for _, tc := range []struct {
 		name string
 		args []string

@@ -16,6 +16,7 @@ import (
 )
 
 func TestClientMemoryAsRedis(t *testing.T) {
+	t.Parallel() // mostly waiting (see doc.go)
 	ctx := context.Background()
 	for name, s := range map[string]*server{"ours": startServer(t), "redis": startBin(t, tool(t, "redis-server"))} {
 		ctl := s.client(t, 2)

@@ -287,6 +287,7 @@ func TestClusterReshardMixed(t *testing.T) {
 // refuses to run, a script with flags keeps to one slot unless it allows
 // cross-slot keys), FAILOVER, and RESTORE-ASKING.
 func TestClusterOneNodeLikeRedis(t *testing.T) {
+	t.Parallel() // mostly waiting (see doc.go)
 	ctx := context.Background()
 	lib := "#!lua name=lib\n" +
 		"redis.register_function{function_name='f1', callback=function(k) return redis.call('set','b','1') end}\n" +

@@ -12,4 +12,11 @@
 //
 // The redis-cli and redis-benchmark binaries must be installed (make test
 // installs them); a test that needs a missing one fails, it never skips.
+//
+// Most tests run one at a time. Those that spend their time waiting (for
+// a node or Sentinel timeout, MIGRATE's cached socket, an fsync second)
+// rather than on the CPU call t.Parallel: make runs them four at a time
+// (-parallel 4) once the others are done, which keeps make test within
+// CI's 15 minutes. A test that asserts how long something took, or drives
+// a load the assertion depends on, stays out of them.
 package tests

@@ -96,6 +96,7 @@ func TestEvictionKeepsMemoryUnderLimit(t *testing.T) {
 // lazyfree-lazy-eviction); the replica, whose maxmemory is far lower, does
 // not evict on its own (replica-ignore-maxmemory).
 func TestEvictionPropagates(t *testing.T) {
+	t.Parallel() // mostly waiting (see doc.go)
 	ctx := context.Background()
 	master := startServer(t, "--save", "", "--appendonly", "yes", "--lazyfree-lazy-eviction", "yes")
 	mc := redis.NewClient(&redis.Options{Addr: master.Addr(), PoolSize: 1})

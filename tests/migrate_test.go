@@ -162,6 +162,7 @@ func TestMigrateReplies(t *testing.T) {
 // A MIGRATE without COPY reaches a replica as the DEL of the keys the
 // target took; the cached connection closes after 10 idle seconds.
 func TestMigratePropagatesDel(t *testing.T) {
+	t.Parallel() // mostly waiting (see doc.go)
 	master := startNode(t, "")
 	replica := startNode(t, "", "--replicaof", "127.0.0.1", strconv.Itoa(master.Port))
 	target := startNode(t, tool(t, "redis-server"))

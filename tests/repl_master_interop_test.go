@@ -378,6 +378,7 @@ func rmiReadQuiet(t *testing.T, conn net.Conn, r *bufio.Reader) string {
 // replica that arrived during repl-diskless-sync-delay; a replica that
 // stops reading is dropped after repl-timeout, the others finish.
 func TestDisklessSyncDropsStalledReplica(t *testing.T) {
+	t.Parallel() // mostly waiting (see doc.go)
 	ctx := context.Background()
 	master := startIn(t, "", t.TempDir(), "--save", "", "--repl-diskless-sync", "yes",
 		"--repl-diskless-sync-delay", "2", "--repl-timeout", "2", "--rdbcompression", "no")

@@ -453,6 +453,7 @@ func TestSentinelDiscovery(t *testing.T) {
 // the old history as replid2. The old master, restarted, is made a
 // replica of the new one, and its config file says so.
 func TestSentinelFailover(t *testing.T) {
+	t.Parallel() // mostly waiting (see doc.go)
 	master, masterConf := configNode(t, "")
 	a, _ := configNode(t, "", replicaLine(master))
 	b, _ := configNode(t, "", replicaLine(master))
@@ -495,6 +496,7 @@ func TestSentinelFailover(t *testing.T) {
 // TestSentinelManualFailover: SENTINEL FAILOVER promotes a replica of a
 // master that is up; the old master and the other replica follow it.
 func TestSentinelManualFailover(t *testing.T) {
+	t.Parallel() // mostly waiting (see doc.go)
 	ctx := context.Background()
 	master, masterConf := configNode(t, "")
 	a, aConf := configNode(t, "", replicaLine(master))
@@ -531,6 +533,7 @@ func TestSentinelManualFailover(t *testing.T) {
 // TestSentinelReplicaPriorityZero: a replica with replica-priority 0 is
 // never promoted: the other one is, and it follows it.
 func TestSentinelReplicaPriorityZero(t *testing.T) {
+	t.Parallel() // mostly waiting (see doc.go)
 	master, _ := configNode(t, "")
 	never, _ := configNode(t, "", replicaLine(master), "replica-priority 0")
 	b, _ := configNode(t, "", replicaLine(master))
@@ -564,6 +567,7 @@ func TestSentinelReplicaPriorityZero(t *testing.T) {
 // real one may have received more of the dead master's stream than ours,
 // and must then sync fully, as with Redis on both sides.
 func TestSentinelMixedFailover(t *testing.T) {
+	t.Parallel() // mostly waiting (see doc.go)
 	ctx := context.Background()
 	redisBin := tool(t, "redis-server")
 	master, masterConf := configNode(t, redisBin)

@@ -120,6 +120,7 @@ func (g *streamGen) compareGroups(d *diffRun, a, b *dnode) {
 // groups, PELs and consumers (XINFO STREAM FULL, where only the consumers'
 // seen-time, which replicas set when they apply the claims, may differ).
 func TestStreamReplication(t *testing.T) {
+	t.Parallel() // mostly waiting (see doc.go)
 	redisBin := tool(t, "redis-server")
 	for _, pairing := range []struct {
 		name     string

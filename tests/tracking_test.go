@@ -97,6 +97,7 @@ var trackingSessions = []trackingSession{
 }
 
 func TestTrackingLikeRedis(t *testing.T) {
+	t.Parallel() // mostly waiting (see doc.go)
 	redisBin := tool(t, "redis-server")
 	for _, sess := range trackingSessions {
 		t.Run(sess.name, func(t *testing.T) {
