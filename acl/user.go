@@ -95,6 +95,10 @@ func (u *User) NoPass() bool { return u.nopass }
 // key and channel, so that no check is needed.
 func (u *User) Unrestricted() bool { return u.unrestricted }
 
+// SkipsSanitizePayload is the skip-sanitize-payload flag: with
+// sanitize-dump-payload clients, the user's RESTOREs skip the deep check.
+func (u *User) SkipsSanitizePayload() bool { return u.sanitize == sanitizeSkip }
+
 func (u *User) changed() {
 	u.descr = ""
 	r := u.root()

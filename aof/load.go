@@ -440,7 +440,7 @@ func logRDBLoaded(info *rdb.LoadInfo) {
 	if n, _ := strconv.ParseInt(info.Aux["aof-base"], 10, 64); n != 0 {
 		logger.Noticef("RDB is base AOF")
 	}
-	logger.Noticef("Done loading RDB, keys loaded: %d, keys expired: %d.", info.Keys, info.ExpiredSkip)
+	info.LogDone()
 }
 
 func isCommand(arg []byte, name string) bool {

@@ -123,6 +123,12 @@ type Client struct {
 // Srv returns the server the client belongs to.
 func (c *Client) Srv() *Server { return c.srv }
 
+// SkipsSanitizePayload says that the client's user has the
+// skip-sanitize-payload flag (RESTORE, sanitize-dump-payload clients).
+func (c *Client) SkipsSanitizePayload() bool {
+	return c.aclUser != nil && c.aclUser.SkipsSanitizePayload()
+}
+
 // Arg returns argument i as a string (a copy).
 func (c *Client) Arg(i int) string { return string(c.Argv[i]) }
 

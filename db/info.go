@@ -511,7 +511,7 @@ func (s *Server) infoStats(b *infoBuilder) {
 	b.int("tracking_total_prefixes", int64(len(s.tracking.prefixes)))
 	b.int("unexpected_error_replies", st.UnexpectedErrors)
 	b.int("total_error_replies", st.ErrorReplies)
-	b.int("dump_payload_sanitizations", 0)
+	b.int("dump_payload_sanitizations", s.Stats.DumpPayloadSanitizations)
 	b.int("total_reads_processed", st.ReadsProcessed)
 	b.int("total_writes_processed", st.WritesProcessed)
 	b.int("io_threaded_reads_processed", 0)

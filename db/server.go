@@ -46,6 +46,7 @@ type Stats struct {
 	ReplyBufferShrinks, ReplyBufferExpands  int64 // by the clients cron (client_mem.go)
 	Hits, Misses                            int64
 	ErrorReplies                            int64
+	DumpPayloadSanitizations                int64            // deep checks of RESTORE payloads (rdb)
 	ErrorCodes                              map[string]int64 // errorstats
 	SyncFull, SyncPartialOK, SyncPartialErr int64            // counted by replication
 	ReadsProcessed, WritesProcessed         int64            // read and write events, counted by ae

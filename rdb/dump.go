@@ -3,9 +3,11 @@ package rdb
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"strings"
 
 	"github.com/redis-go/redis-server/db"
+	"github.com/redis-go/redis-server/logger"
 )
 
 // DUMP and RESTORE move one value between servers in Redis's payload
@@ -39,8 +41,10 @@ func DumpPayload(val any, compress bool) ([]byte, error) {
 	return binary.LittleEndian.AppendUint64(out, CRC64(0, out)), nil
 }
 
-// ParsePayload checks a payload's version and checksum and decodes it.
-func ParsePayload(p []byte, srv *db.Server) (any, error) {
+// ParsePayload checks a payload's version and checksum and decodes it,
+// for RESTORE by c (nil: another caller). A corrupt value is logged at
+// verbose level as rdbReportCorruptRDB does in a RESTORE.
+func ParsePayload(p []byte, srv *db.Server, c *db.Client) (any, error) {
 	if len(p) < 10 {
 		return nil, errBadPayload
 	}
@@ -55,15 +59,33 @@ func ParsePayload(p []byte, srv *db.Server) (any, error) {
 	body := p[:len(p)-10]
 	d := NewDecoder(bytes.NewReader(body))
 	d.MaxString = uint64(len(body))
+	d.Deep = sanitizeDeep(srv, c)
 	t, err := d.Byte()
 	if err != nil {
 		return nil, errBadData
 	}
 	val, err := ReadValue(d, t, srv.Builder())
+	srv.Stats.DumpPayloadSanitizations += d.Sanitizations
+	if rep := (*Report)(nil); errors.As(err, &rep) {
+		logger.Verbosef("%s", rep.LogLine(0))
+	}
 	if err != nil || d.Offset() != int64(len(body)) {
 		return nil, errBadData
 	}
 	return val, nil
+}
+
+// sanitizeDeep is whether sanitize-dump-payload asks for the deep check of
+// a RESTORE by c: always with yes; with clients, unless c is our master
+// or its user has skip-sanitize-payload.
+func sanitizeDeep(srv *db.Server, c *db.Client) bool {
+	switch srv.Config.String("sanitize-dump-payload") {
+	case "yes":
+		return true
+	case "clients":
+		return c != nil && c.Flags&db.ClientMaster == 0 && !c.SkipsSanitizePayload()
+	}
+	return false
 }
 
 type restoreError string
@@ -153,7 +175,7 @@ func restoreCommand(c *db.Client) {
 		c.Error("BUSYKEY Target key name already exists.")
 		return
 	}
-	val, err := ParsePayload(c.Argv[3], s)
+	val, err := ParsePayload(c.Argv[3], s, c)
 	if err != nil {
 		c.Error(err.Error())
 		return

@@ -269,6 +269,18 @@ type Decoder struct {
 	scratch [16]byte
 	// MaxString bounds any length read, against corrupt lengths.
 	MaxString uint64
+	// Deep says that sanitize-dump-payload asks for the deep check of
+	// each encoded collection (it is always made, see Report); it only
+	// counts them in Sanitizations (INFO's dump_payload_sanitizations).
+	Deep          bool
+	Sanitizations int64
+}
+
+// sanitized counts a deep check of an encoded collection, when asked.
+func (d *Decoder) sanitized() {
+	if d.Deep {
+		d.Sanitizations++
+	}
 }
 
 // NewDecoder reads from r.

@@ -2,6 +2,7 @@ package rdb
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -20,6 +21,7 @@ type LoadInfo struct {
 	Version     int
 	Keys        int
 	ExpiredSkip int // keys already expired, not loaded
+	EmptySkip   int // empty collections, not loaded (LogDone)
 	// Expired lists those keys, by database: a restarted master sends
 	// their deletion to the replicas that continue from it.
 	Expired      []ExpiredKey
@@ -30,6 +32,17 @@ type LoadInfo struct {
 	Aux          map[string]string
 	Bytes        int64    // the length of the RDB read, up to its checksum
 	Functions    []string // the code of the function libraries
+}
+
+// LogDone logs the end of a load as rdbLoadRio does, at warning level
+// when it skipped empty keys.
+func (info *LoadInfo) LogDone() {
+	if info.EmptySkip > 0 {
+		logger.Warningf("Done loading RDB, keys loaded: %d, keys expired: %d, empty keys skipped: %d.",
+			info.Keys, info.ExpiredSkip, info.EmptySkip)
+		return
+	}
+	logger.Noticef("Done loading RDB, keys loaded: %d, keys expired: %d.", info.Keys, info.ExpiredSkip)
 }
 
 // LogAux logs what an RDB says of itself, as Redis's rdbLoadRio does when
@@ -253,6 +266,14 @@ func LoadInto(r io.Reader, l *db.Load, opt *LoadOptions) (*LoadInfo, error) {
 			return nil, err
 		}
 		val, err := ReadValue(d, t, &l.Builder)
+		if errors.Is(err, errEmptyKey) {
+			// Redis 7.0 skips them rather than fail (redis#8453).
+			if info.EmptySkip++; info.EmptySkip <= 10 {
+				logger.Warningf("rdbLoadObject skipping empty key: %s", key)
+			}
+			expire, idle, freq = -1, -1, -1
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("loading key %q: %w", key, err)
 		}
@@ -393,9 +414,9 @@ func ReadValue(d *Decoder, t byte, bld *db.Builder) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		els, err := ziplistEntries(b)
-		if err != nil {
-			return nil, err
+		els, ok := ziplistEntries(b)
+		if !ok {
+			return nil, errListZiplist
 		}
 		q := bld.NewList()
 		for _, e := range els {
@@ -419,7 +440,7 @@ func ReadValue(d *Decoder, t byte, bld *db.Builder) (any, error) {
 				return nil, err
 			}
 			if !set.Add(bld, s) {
-				return nil, corrupt("duplicate set member")
+				return nil, errSetDup
 			}
 		}
 		return nonEmpty(set, set.Len())
@@ -428,12 +449,10 @@ func ReadValue(d *Decoder, t byte, bld *db.Builder) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		d.sanitized()
 		is, err := intset.FromBytes(b)
-		if err != nil {
-			return nil, corrupt("intset: %v", err)
-		}
-		if is.Len() == 0 {
-			return nil, corrupt("empty intset")
+		if err != nil || is.Len() == 0 {
+			return nil, errIntset
 		}
 		if is.Len() <= bld.SetMaxIntset() {
 			return db.NewSetFromIntset(is), nil
@@ -464,7 +483,10 @@ func ReadValue(d *Decoder, t byte, bld *db.Builder) (any, error) {
 				return nil, err
 			}
 			if !h.Set(bld, f, v) {
-				return nil, corrupt("duplicate hash field")
+				if h.Listpack() != nil {
+					return nil, errHashDupSmall
+				}
+				return nil, errHashDup
 			}
 		}
 		return nonEmpty(h, h.Len())
@@ -473,26 +495,29 @@ func ReadValue(d *Decoder, t byte, bld *db.Builder) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		d.sanitized()
 		lp, err := listpack.FromBytes(b)
 		if err != nil {
-			return nil, corrupt("listpack: %v", err)
+			return nil, errHashListpack
 		}
-		return hashFromPairs(bld, lpEntries(lp), lp, false)
+		return hashFromPairs(bld, lpEntries(lp), lp, false, errHashListpack)
 	case TypeHashZiplist, TypeHashZipmap:
 		b, err := d.String()
 		if err != nil {
 			return nil, err
 		}
-		var els [][]byte
-		if t == TypeHashZiplist {
-			els, err = ziplistEntries(b)
-		} else {
-			els, err = zipmapEntries(b)
+		if t == TypeHashZipmap {
+			els, ok := zipmapEntries(b)
+			if !ok {
+				return nil, errZipmap
+			}
+			return hashFromPairs(bld, els, nil, true, nil)
 		}
-		if err != nil {
-			return nil, err
+		els, ok := ziplistEntries(b)
+		if !ok {
+			return nil, errHashZiplist
 		}
-		return hashFromPairs(bld, els, nil, t == TypeHashZipmap)
+		return hashFromPairs(bld, els, nil, false, errHashZiplist)
 	case TypeZset, TypeZset2, TypeZsetZiplist, TypeZsetListpack:
 		return readZset(d, t, bld)
 	case TypeModule, TypeModule2:
@@ -514,7 +539,7 @@ func stringValue(s []byte) any {
 
 func nonEmpty[T any](v T, n int) (any, error) {
 	if n == 0 {
-		return nil, corrupt("empty collection")
+		return nil, errEmptyKey
 	}
 	return v, nil
 }
@@ -533,9 +558,15 @@ func lpEntries(lp *listpack.Listpack) [][]byte {
 // hash-max-listpack-entries, however long its strings (a dump written with
 // a larger hash-max-listpack-value keeps its listpacks); a zipmap also
 // past hash-max-listpack-value (checkLengths).
-func hashFromPairs(b *db.Builder, els [][]byte, lp *listpack.Listpack, checkLengths bool) (any, error) {
-	if len(els) == 0 || len(els)%2 != 0 {
-		return nil, corrupt("hash with %d entries", len(els))
+//
+// bad is the report of an odd count or a field twice (for a zipmap, Redis
+// reports that with the length of the field, bad is nil).
+func hashFromPairs(b *db.Builder, els [][]byte, lp *listpack.Listpack, checkLengths bool, bad error) (any, error) {
+	if len(els)%2 != 0 {
+		return nil, bad
+	}
+	if len(els) == 0 {
+		return nil, errEmptyKey
 	}
 	maxEntries, maxValue := b.HashMaxListpack()
 	small := len(els)/2 <= maxEntries
@@ -546,7 +577,10 @@ func hashFromPairs(b *db.Builder, els [][]byte, lp *listpack.Listpack, checkLeng
 		}
 		if i%2 == 0 {
 			if _, dup := seen[string(e)]; dup {
-				return nil, corrupt("duplicate hash field")
+				if bad == nil {
+					return nil, report(2154, "Hash zipmap with dup elements, or big length (%d)", len(e))
+				}
+				return nil, bad
 			}
 			seen[string(e)] = struct{}{}
 		}
@@ -590,14 +624,14 @@ func readQuicklist(d *Decoder, t byte, b *db.Builder) (any, error) {
 		case container == quicklistNodePlain:
 			q.AppendPlain(b)
 		case container != quicklistNodePacked:
-			return nil, corrupt("quicklist container %d", container)
+			return nil, errQuicklistNode
 		case t == TypeListQuicklist:
-			els, err := ziplistEntries(b)
-			if err != nil {
-				return nil, err
+			els, ok := ziplistEntries(b)
+			if !ok {
+				return nil, errZiplistNode
 			}
-			if len(els) == 0 {
-				return nil, corrupt("empty ziplist node")
+			if len(els) == 0 { // skipped, as Redis does
+				continue
 			}
 			lp := listpack.New() // a node per ziplist, as Redis converts them
 			for _, e := range els {
@@ -605,12 +639,13 @@ func readQuicklist(d *Decoder, t byte, b *db.Builder) (any, error) {
 			}
 			q.AppendListpack(lp)
 		default:
+			d.sanitized()
 			lp, err := listpack.FromBytes(b)
 			if err != nil {
-				return nil, corrupt("listpack: %v", err)
+				return nil, errListpackNode
 			}
-			if lp.Len() == 0 {
-				return nil, corrupt("empty listpack node")
+			if lp.Len() == 0 { // skipped, as Redis does
+				continue
 			}
 			q.AppendListpack(lp)
 		}

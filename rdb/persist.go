@@ -591,6 +591,14 @@ func (sl *StartupLoad) Finish() error {
 			logger.Warningf("Internal error in RDB reading offset 0, function at rdb.c:3217 -> RDB CRC error")
 			return errors.New("Terminating server after rdb file reading failure.")
 		}
+		if rep := (*Report)(nil); errors.As(err, &rep) {
+			var offset int64
+			if sl.opt.Progress != nil {
+				offset = sl.opt.Progress.Loaded.Load()
+			}
+			logger.Warningf("%s", rep.LogLine(offset))
+			return errors.New("Terminating server after rdb file reading failure.")
+		}
 		if errors.Is(err, ErrCorrupt) {
 			return fmt.Errorf("Short read or OOM loading DB. Unrecoverable error, aborting now. (%v)", err)
 		}
@@ -601,7 +609,7 @@ func (sl *StartupLoad) Finish() error {
 	s.Install(sl.load)
 	s.Persistence.LastLoadKeysLoaded = int64(info.Keys)
 	s.Persistence.LastLoadExpired = int64(info.ExpiredSkip)
-	logger.Noticef("Done loading RDB, keys loaded: %d, keys expired: %d.", info.Keys, info.ExpiredSkip)
+	info.LogDone()
 	logger.Noticef("DB loaded from disk: %.3f seconds", time.Since(start).Seconds())
 	for _, fn := range p.loaded {
 		fn(info)

@@ -99,7 +99,7 @@ func TestDumpPayloadRoundTrip(t *testing.T) {
 	srv.DBs[0].Each(func(key string, val any) bool {
 		p, err := DumpPayload(val, true)
 		require.NoError(t, err)
-		got, err := ParsePayload(p, srv)
+		got, err := ParsePayload(p, srv, nil)
 		require.NoError(t, err, key)
 		var a, b digest
 		valueDigest(&a, val, false)
@@ -107,7 +107,7 @@ func TestDumpPayloadRoundTrip(t *testing.T) {
 		require.Equal(t, a, b, key)
 		// Any corruption of the checksum is refused.
 		p[len(p)-1] ^= 1
-		_, err = ParsePayload(p, srv)
+		_, err = ParsePayload(p, srv, nil)
 		require.Equal(t, errBadPayload, err)
 		return true
 	})
@@ -155,7 +155,7 @@ func FuzzRestorePayload(f *testing.F) {
 		for i := range crc {
 			crc[i] = byte(c >> (8 * i))
 		}
-		ParsePayload(append(p, crc[:]...), srv)
+		ParsePayload(append(p, crc[:]...), srv, nil)
 	})
 }
 
@@ -174,7 +174,7 @@ func TestLoadListpackHashKeepsLongValues(t *testing.T) {
 	require.NoError(t, err)
 
 	srv := newServer(t) // hash-max-listpack-value 64
-	got, err := ParsePayload(p, srv)
+	got, err := ParsePayload(p, srv, nil)
 	require.NoError(t, err)
 	require.Equal(t, "listpack", db.EncodingName(got))
 
@@ -184,7 +184,7 @@ func TestLoadListpackHashKeepsLongValues(t *testing.T) {
 	h.Set(big.Builder(), []byte("g"), []byte("v"))
 	p, err = DumpPayload(h, false)
 	require.NoError(t, err)
-	got, err = ParsePayload(p, srv)
+	got, err = ParsePayload(p, srv, nil)
 	require.NoError(t, err)
 	require.Equal(t, "hashtable", db.EncodingName(got), "2 entries, limit 1")
 }
@@ -200,7 +200,7 @@ func TestListCompressedPlainPayload(t *testing.T) {
 	cfg := config.New()
 	require.NoError(t, cfg.LoadString("list-compress-depth 1\n"))
 	srv := db.NewServer(cfg)
-	v, err := ParsePayload(payload, srv)
+	v, err := ParsePayload(payload, srv, nil)
 	require.NoError(t, err)
 	l := v.(*db.List)
 	require.Equal(t, 302, l.Len())

@@ -92,21 +92,22 @@ func readStream(d *Decoder, t byte) (any, error) {
 			return nil, err
 		}
 		if len(key) != 16 {
-			return nil, corrupt("Stream node key entry is not the size of a stream ID")
+			return nil, report(2342, "Stream node key entry is not the size of a stream ID")
 		}
 		b, err := d.String()
 		if err != nil {
 			return nil, err
 		}
+		d.sanitized()
 		lp, err := listpack.FromBytes(b)
 		if err != nil || !stream.ValidateNode(lp) {
-			return nil, corrupt("Stream listpack integrity check failed.")
+			return nil, report(2361, "Stream listpack integrity check failed.")
 		}
 		if lp.Len() == 0 {
-			return nil, corrupt("Empty listpack inside stream")
+			return nil, report(2373, "Empty listpack inside stream")
 		}
 		if !s.AddNode(stream.DecodeID(key), lp) {
-			return nil, corrupt("Listpack re-added with existing key")
+			return nil, report(2385, "Listpack re-added with existing key")
 		}
 	}
 	if s.Length, err = d.PlainLen(); err != nil {
@@ -130,7 +131,7 @@ func readStream(d *Decoder, t byte) (any, error) {
 		s.FirstID = s.EdgeID(true, true)
 	}
 	if s.Length > 0 && len(s.Nodes) == 0 {
-		return nil, corrupt("Stream length inconsistent with rax entries")
+		return nil, report(2429, "Stream length inconsistent with rax entries")
 	}
 	ngroups, err := d.PlainLen()
 	if err != nil {
@@ -165,7 +166,7 @@ func readGroup(d *Decoder, t byte, s *stream.Stream) error {
 	}
 	g := s.CreateGroup(string(name), last, entriesRead)
 	if g == nil {
-		return corrupt("Duplicated consumer group name %s", name)
+		return report(2479, "Duplicated consumer group name %s", name)
 	}
 	npel, err := d.PlainLen()
 	if err != nil {
@@ -184,7 +185,7 @@ func readGroup(d *Decoder, t byte, s *stream.Stream) error {
 			return err
 		}
 		if !g.PEL.Insert(stream.DecodeID(raw[:]), nack) {
-			return corrupt("Duplicated global PEL entry loading stream consumer group")
+			return report(2515, "Duplicated global PEL entry loading stream consumer group")
 		}
 	}
 	ncons, err := d.PlainLen()
@@ -198,7 +199,7 @@ func readGroup(d *Decoder, t byte, s *stream.Stream) error {
 		}
 		c := g.CreateConsumer(string(cname), 0)
 		if c == nil {
-			return corrupt("Duplicate stream consumer detected.")
+			return report(2543, "Duplicate stream consumer detected.")
 		}
 		if c.SeenTime, err = d.MillisTime(); err != nil {
 			return err
@@ -214,17 +215,17 @@ func readGroup(d *Decoder, t byte, s *stream.Stream) error {
 			id := stream.DecodeID(raw[:])
 			nack := g.PEL.Find(id)
 			if nack == nil {
-				return corrupt("Consumer entry not found in group global PEL")
+				return report(2573, "Consumer entry not found in group global PEL")
 			}
 			nack.Consumer = c
 			if !c.PEL.Insert(id, nack) {
-				return corrupt("Duplicated consumer PEL entry  loading a stream consumer group")
+				return report(2584, "Duplicated consumer PEL entry  loading a stream consumer group")
 			}
 		}
 	}
 	for it := g.PEL.Iter(); it.Valid(); it.Next() {
 		if it.NACK().Consumer == nil {
-			return corrupt("Stream CG PEL entry without consumer")
+			return report(2603, "Stream CG PEL entry without consumer")
 		}
 	}
 	return nil

@@ -27,7 +27,7 @@ func TestStreamDumpRoundTrip(t *testing.T) {
 	srv := newServer(t)
 	p, err := hex.DecodeString(redisStreamDump)
 	require.NoError(t, err)
-	v, err := ParsePayload(p, srv)
+	v, err := ParsePayload(p, srv, nil)
 	require.NoError(t, err)
 	s := v.(*db.Stream)
 	require.Equal(t, uint64(3), s.Length)
@@ -55,13 +55,13 @@ func TestStreamDumpRoundTrip(t *testing.T) {
 func TestLoadStreamListpacks1(t *testing.T) {
 	srv := newServer(t)
 	p, _ := hex.DecodeString(redisStreamDump)
-	v, err := ParsePayload(p, srv)
+	v, err := ParsePayload(p, srv, nil)
 	require.NoError(t, err)
 	old := streamListpacks1Payload(v.(*db.Stream))
 	if os.Getenv("PRINT_TYPE15") != "" {
 		t.Logf("%x", old)
 	}
-	v, err = ParsePayload(old, srv)
+	v, err = ParsePayload(old, srv, nil)
 	require.NoError(t, err)
 	s := v.(*db.Stream)
 	require.Equal(t, uint64(3), s.EntriesAdded)
@@ -124,7 +124,7 @@ func FuzzRestoreStream(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		p := append(bytes.Clone(body), Version, 0)
 		p = binary.LittleEndian.AppendUint64(p, CRC64(0, p))
-		v, err := ParsePayload(p, srv)
+		v, err := ParsePayload(p, srv, nil)
 		if s, ok := v.(*db.Stream); err == nil && ok {
 			s.Range(stream.ID{}, stream.MaxID, false, true, func(*stream.Entry) bool { return true })
 			s.Range(stream.ID{}, stream.MaxID, true, true, func(*stream.Entry) bool { return true })

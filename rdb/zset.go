@@ -47,25 +47,28 @@ func readZset(d *Decoder, t byte, bld *db.Builder) (any, error) {
 			return nil, err
 		}
 		var lp *listpack.Listpack
+		bad := error(errZsetZiplist)
 		if t == TypeZsetListpack {
+			d.sanitized()
+			bad = errZsetListpack
 			if lp, err = listpack.FromBytes(b); err != nil {
-				return nil, corrupt("listpack: %v", err)
+				return nil, bad
 			}
 		} else {
-			els, err := ziplistEntries(b)
-			if err != nil {
-				return nil, err
+			els, ok := ziplistEntries(b)
+			if !ok {
+				return nil, bad
 			}
 			lp = listpack.New()
 			for _, e := range els {
 				lp.Append(e)
 			}
 		}
-		if lp.Len() == 0 || lp.Len()%2 != 0 {
-			return nil, corrupt("sorted set listpack with %d entries", lp.Len())
+		if lp.Len()%2 != 0 || checkZsetListpack(lp) != nil {
+			return nil, bad
 		}
-		if err := checkZsetListpack(lp); err != nil {
-			return nil, err
+		if lp.Len() == 0 {
+			return nil, errEmptyKey
 		}
 		z := db.NewZSetFromListpack(lp, bld.COW())
 		z.ConvertIfLarge(bld)
@@ -76,7 +79,7 @@ func readZset(d *Decoder, t byte, bld *db.Builder) (any, error) {
 		return nil, err
 	}
 	if n == 0 {
-		return nil, corrupt("empty sorted set")
+		return nil, errEmptyKey
 	}
 	z := db.NewZSetSkiplist(bld.COW(), int(min(n, 1<<20)))
 	for i := uint64(0); i < n; i++ {
@@ -94,10 +97,10 @@ func readZset(d *Decoder, t byte, bld *db.Builder) (any, error) {
 			return nil, err
 		}
 		if math.IsNaN(score) {
-			return nil, corrupt("sorted set score is NaN")
+			return nil, errZsetNaN
 		}
 		if !z.LoadAdd(m, score) {
-			return nil, corrupt("duplicate sorted set member")
+			return nil, errZsetDup
 		}
 	}
 	z.LoadDone(bld)

@@ -626,6 +626,8 @@ func socketLoadError(err error, loaded int64) *syncError {
 	if shortRead(err) {
 		e = failNow("Short read or OOM loading DB. Unrecoverable error, aborting now.",
 			fmt.Sprintf("Internal error in RDB reading offset %d, function at rdb.c:3240 -> Unexpected EOF reading RDB file. Failure loading rdb format from socket, assuming connection error, resuming operation.", loaded))
+	} else if rep := (*rdb.Report)(nil); errors.As(err, &rep) {
+		e = fail(rep.LogLine(loaded) + ". Failure loading rdb format")
 	} else {
 		e = fail(fmt.Sprintf("Internal error in RDB reading offset %d, function at rdb.c:0 -> %v. Failure loading rdb format", loaded, err))
 	}

@@ -294,7 +294,7 @@ func (r *Repl) installLoad(res *syncResult) *syncError {
 		os.Remove(res.tmpfile)
 		return fail("Failed trying to load the MASTER synchronization DB from " + from + ": " + err.Error())
 	}
-	logger.Noticef("Done loading RDB, keys loaded: %d, keys expired: %d.", info.Keys, info.ExpiredSkip)
+	info.LogDone()
 	if job.swapdb {
 		r.attachToNewMaster()
 		logger.Noticef("MASTER <-> REPLICA sync: Swapping active DB with loaded DB")

@@ -34,6 +34,6 @@ var supportedDirectives = []string{
 	"cluster-announce-ip", "cluster-announce-port", "cluster-announce-bus-port", "cluster-announce-hostname",
 	"cluster-require-full-coverage", "cluster-replica-validity-factor", "cluster-migration-barrier",
 	"cluster-allow-replica-migration", "cluster-allow-reads-when-down", "cluster-allow-pubsubshard-when-down",
-	"cluster-link-sendbuf-limit", "cluster-preferred-endpoint-type", "cluster-replica-no-failover",
+	"cluster-link-sendbuf-limit", "cluster-preferred-endpoint-type", "cluster-replica-no-failover", "sanitize-dump-payload",
 	"shutdown-on-sigterm", "shutdown-on-sigint", "rdb-save-incremental-fsync", "proc-title-template",
 }
