@@ -46,6 +46,12 @@ const (
 const (
 	RDB = "rdb" // a dump file (rdbSave)
 	AOF = "aof" // an AOF base (rewriteAppendOnlyFile)
+	// Relay is a diskless sync's child (redis-rdb-to-slaves): it writes
+	// no file but passes what it receives back to the server on a second
+	// pipe (Process.Out), which the server writes to the replicas'
+	// sockets, as Redis's child writes the RDB to the pipe its parent
+	// reads (rdbPipeReadHandler).
+	Relay = "relay"
 )
 
 // NoErrorExit is the status of a child stopped on purpose with SIGUSR1:
@@ -75,12 +81,15 @@ type Process struct {
 	Pid   int
 	Temp  string // the temp file's path, with the pid
 	Final string // the final one, with the pid ("" if none)
-	proc  *os.Process
-	data  *os.File // the write end of the data pipe
-	ctl   *os.File // the write end of the control pipe
-	sent  int64
-	exit  Exit          // valid once done is closed
-	done  chan struct{} // closed when the child has exited
+	// Out is what a Relay child passes back: the read end of its pipe,
+	// which reaches its end when the child closed it or exited.
+	Out  *os.File
+	proc *os.Process
+	data *os.File // the write end of the data pipe
+	ctl  *os.File // the write end of the control pipe
+	sent int64
+	exit Exit          // valid once done is closed
+	done chan struct{} // closed when the child has exited
 }
 
 // Exit is how a child ended.
@@ -141,20 +150,37 @@ func Start(spec Spec) (*Process, error) {
 	if title == "" {
 		title = "redis-go-child"
 	}
-	proc, err := os.StartProcess(exe, []string{title}, &os.ProcAttr{
-		Env:   env,
-		Files: []*os.File{dataR, out, os.Stderr, ctlR},
-	})
+	files := []*os.File{dataR, out, os.Stderr, ctlR}
+	var outR, outW *os.File
+	if spec.Job == Relay {
+		if outR, outW, err = os.Pipe(); err != nil {
+			dataR.Close()
+			dataW.Close()
+			ctlR.Close()
+			ctlW.Close()
+			return nil, err
+		}
+		unix.FcntlInt(outW.Fd(), unix.F_SETPIPE_SZ, 1<<20)
+		files = append(files, outW) // the child's descriptor 4
+	}
+	proc, err := os.StartProcess(exe, []string{title}, &os.ProcAttr{Env: env, Files: files})
 	dataR.Close()
 	ctlR.Close()
+	if outW != nil {
+		outW.Close()
+	}
 	if err != nil {
 		dataW.Close()
 		ctlW.Close()
+		if outR != nil {
+			outR.Close()
+		}
 		return nil, err
 	}
 	p := &Process{
 		Pid:  proc.Pid,
 		Temp: tempPath(spec.Temp, proc.Pid), Final: tempPath(spec.Final, proc.Pid),
+		Out:  outR,
 		proc: proc, data: dataW, ctl: ctlW,
 		done: make(chan struct{}),
 	}
@@ -195,12 +221,22 @@ func (p *Process) Exited() bool {
 	}
 }
 
+// Done is closed once the child has exited.
+func (p *Process) Done() <-chan struct{} { return p.done }
+
+// ExitStatus is how the child ended; valid once Done is closed.
+func (p *Process) ExitStatus() Exit { return p.exit }
+
 // Write sends p to the child. It fails once the child is gone (EPIPE).
 func (p *Process) Write(b []byte) (int, error) {
 	n, err := p.data.Write(b)
 	p.sent += int64(n)
 	return n, err
 }
+
+// CloseInput ends what the child receives: a Relay child then passes the
+// rest on and closes Out.
+func (p *Process) CloseInput() { p.data.Close() }
 
 // Commit tells the child that everything was sent and waits for it to
 // fsync and rename the file.
@@ -240,6 +276,9 @@ func (p *Process) Wait() Exit {
 	p.data.Close()
 	p.ctl.Close()
 	<-p.done
+	if p.Out != nil {
+		p.Out.Close()
+	}
 	return p.exit
 }
 

@@ -22,7 +22,7 @@ import (
 )
 
 func init() {
-	if job := os.Getenv(envRole); job == RDB || job == AOF {
+	if job := os.Getenv(envRole); job == RDB || job == AOF || job == Relay {
 		os.Exit(run(job))
 	}
 }
@@ -68,6 +68,9 @@ func run(job string) int {
 		if err := os.WriteFile("/proc/self/oom_score_adj", []byte(v+"\n"), 0); err != nil {
 			logger.Warningf("Unable to write oom_score_adj: %s", strerror(err))
 		}
+	}
+	if job == Relay {
+		return relay()
 	}
 	ln := jobLines[job]
 	temp := tempPath(os.Getenv(envTemp), os.Getpid())
@@ -121,6 +124,21 @@ func run(job string) int {
 		logger.Noticef(ln.done, name)
 	} else {
 		logger.Noticef("%s", ln.done)
+	}
+	return 0
+}
+
+// relay passes standard input to descriptor 4, the pipe the server reads
+// and writes to its replicas, until the end of the input, then waits for
+// the server's commit, as Redis's diskless child waits for its parent to
+// have read everything before it exits. The server's death ends the input
+// or the pipe, and the child with it.
+func relay() int {
+	out := os.NewFile(4, "relay")
+	n, err := io.Copy(out, os.Stdin)
+	out.Close()
+	if err != nil || !committed(n) {
+		return 1
 	}
 	return 0
 }

@@ -501,6 +501,23 @@ func (r *Repl) tryPartialResync(rep *Replica, replid string, offset int64) bool 
 
 // clientGone forgets a client that closed: a replica leaves the list, a
 // transfer to it stops, a client waiting in WAIT stops waiting.
+// killUselessBgsave stops the BGSAVE to disk that rep, gone, waited for
+// when no other replica waits for it and no save point wants the file, as
+// Redis's freeClient: the child would use memory for nothing, and the
+// next full sync can start at once.
+func (r *Repl) killUselessBgsave(rep *Replica) {
+	if rep.state != waitBgsaveEnd || rep.socketTarget || !r.rdb.InProgress() ||
+		len(r.srv.Config.SaveParams()) > 0 {
+		return
+	}
+	for _, x := range r.replicas {
+		if x != rep && x.state == waitBgsaveEnd {
+			return
+		}
+	}
+	r.rdb.Kill()
+}
+
 func (r *Repl) clientGone(c *db.Client) {
 	delete(r.woff, c)
 	r.forgetWaiting(c)
@@ -525,6 +542,7 @@ func (r *Repl) clientGone(c *db.Client) {
 		return
 	}
 	logger.Warningf("Connection with replica %s lost.", rep.name())
+	r.killUselessBgsave(rep)
 	for i, x := range r.replicas {
 		if x == rep {
 			r.replicas = append(r.replicas[:i], r.replicas[i+1:]...)

@@ -149,6 +149,7 @@ func (r *Repl) installReplica() {
 	r.srv.OnClientFree(r.masterGone)
 	r.rdb.OnLoaded(r.restored)
 	r.rdb.OnSnapshot(r.fillSnapshot)
+	r.srv.OnFlushall(r.stopDiskless) // as killRDBChild
 	if ro := r.srv.Config.ReplicaOf(); ro.Host != "" {
 		r.link = &Link{}
 		r.setMasterHost(ro.Host, int(ro.Port))

@@ -34,6 +34,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/redis-go/redis-server/child"
 	"github.com/redis-go/redis-server/db"
 	"github.com/redis-go/redis-server/logger"
 	"github.com/redis-go/redis-server/rdb"
@@ -44,6 +45,9 @@ type disklessSync struct {
 	targets []*transferTarget
 	sn      *db.Snapshot
 	start   time.Time
+	proc    *child.Process // its child (relay.go), nil when none started
+	cancel  atomic.Bool    // the snapshot's writer stops
+	stopped atomic.Bool    // stopDiskless stopped the child
 }
 
 // transferTarget is one replica's socket during a transfer. Only the
@@ -295,11 +299,18 @@ func (r *Repl) startDiskless(noData bool) error {
 		return nil
 	}
 	d := &disklessSync{targets: targets, sn: sn, start: start}
+	forked := time.Now()
+	d.proc = r.startRelay()
+	s.Persistence.LatestForkUsec += time.Since(forked).Microseconds()
 	r.diskless = d
 	r.srv.SetActiveChild(db.ChildRDB)
 	// Redis's transfer is an RDB child: INFO shows it as a BGSAVE.
 	s.Persistence.BgsaveInProgress, s.Persistence.BgsaveStart = true, start.Unix()
-	logger.Noticef("Background RDB transfer started by pid %d", os.Getpid())
+	pid := os.Getpid()
+	if d.proc != nil {
+		pid = d.proc.Pid
+	}
+	logger.Noticef("Background RDB transfer started by pid %d", pid)
 	mark := randomMark()
 	write := sn
 	if noData {
@@ -314,9 +325,14 @@ func (r *Repl) startDiskless(noData bool) error {
 		for _, t := range targets {
 			w.writeTo(t, append(t.prefix, "$EOF:"+mark+"\r\n"...))
 		}
-		_, err := rdb.Write(w, write, opt)
-		if err == nil {
-			_, err = w.Write([]byte(mark))
+		var err error
+		if d.proc != nil {
+			err = relayThrough(d, w, write, opt, mark)
+		} else {
+			_, err = rdb.Write(w, write, opt)
+			if err == nil {
+				_, err = w.Write([]byte(mark))
+			}
 		}
 		for _, t := range targets {
 			t.f.Close()
@@ -409,17 +425,22 @@ func (r *Repl) disklessDone(d *disklessSync, err error) {
 		}
 		s.Stats.NetReplOut += t.written.Load()
 	}
-	if errors.Is(err, errNoReplicas) {
+	var ce *childError
+	switch {
+	case errors.Is(err, errNoReplicas):
 		logger.Warningf("Diskless rdb transfer, last replica dropped, killing fork child.")
-	} else {
+	case !errors.As(err, &ce):
 		logger.Warningf("Diskless rdb transfer, done reading from pipe, %d replicas still up.", alive)
 	}
 	s.Persistence.LastBgsaveTimeSec = int64(time.Since(d.start).Seconds())
-	if err == nil {
+	switch {
+	case err == nil:
 		logger.Noticef("Background RDB transfer terminated with success")
-	} else if errors.Is(err, errNoReplicas) {
+	case errors.Is(err, errNoReplicas):
 		logger.Warningf("Background transfer terminated by signal 10")
-	} else {
+	case ce != nil && ce.exit.BySignal() != 0:
+		logger.Warningf("Background transfer terminated by signal %d", ce.exit.BySignal())
+	default:
 		logger.Warningf("Background transfer error")
 	}
 	for _, t := range d.targets {

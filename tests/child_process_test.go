@@ -224,3 +224,67 @@ func TestFlushallStopsTheChildWithoutError(t *testing.T) {
 	require.Contains(t, s.output(), "Background saving terminated by signal 10")
 	require.False(t, fileExists(filepath.Join(s.Dir, fmt.Sprintf("temp-%d.rdb", pid))))
 }
+
+// disklessTransfer starts a master with a slow diskless sync (50 keys at
+// 100 ms each) and a replica of it, and returns the master and the
+// transfer's child.
+func disklessTransfer(t *testing.T) (*server, *server, int) {
+	t.Helper()
+	master := startServer(t, "--save", "", "--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", "0")
+	c := master.client(t, 2)
+	fillKeys(t, c, 50)
+	require.NoError(t, c.ConfigSet(context.Background(), "rdb-key-save-delay", "100000").Err())
+	replica := startServer(t, "--save", "", "--replicaof", "127.0.0.1", strconv.Itoa(master.Port))
+	return master, replica, oneChild(t, master)
+}
+
+// A diskless sync runs in a child, redis-rdb-to-slaves, whose pid the
+// log names; kill -9 of it fails the transfer at once, and FLUSHALL stops
+// it (SIGUSR1). The replica then syncs with a new one.
+func TestDisklessSyncChildProcess(t *testing.T) {
+	master, replica, pid := disklessTransfer(t)
+	c := master.client(t, 2)
+	ctx := context.Background()
+	require.True(t, strings.HasPrefix(procTitle(t, pid), "redis-rdb-to-slaves "), procTitle(t, pid))
+	require.Contains(t, master.output(), fmt.Sprintf("Background RDB transfer started by pid %d", pid))
+	infoIs(t, c, "persistence", "rdb_bgsave_in_progress", "1")
+
+	// (Not rdb_bgsave_in_progress:0: the replica is back at once for
+	// another transfer, which Redis may have started before a poll.)
+	require.NoError(t, syscall.Kill(pid, syscall.SIGKILL))
+	waitFor(t, childWait, "the failed transfer's log", func() (bool, string) {
+		out := master.output()
+		return strings.Contains(out, "Background transfer terminated by signal 9") &&
+			strings.Contains(out, "SYNC failed. BGSAVE child returned an error"), ""
+	})
+
+	// The replica comes back for another transfer; FLUSHALL stops it.
+	var next int
+	waitFor(t, childWait, "the next transfer's child", func() (bool, string) {
+		kids := faultChildren(master.cmd.Process.Pid)
+		if len(kids) == 1 && kids[0] != pid {
+			next = kids[0]
+		}
+		return next != 0, fmt.Sprint(kids)
+	})
+	require.NoError(t, c.FlushAll(ctx).Err())
+	waitFor(t, childWait, "the stopped transfer's log", func() (bool, string) {
+		return strings.Contains(master.output(), "Background transfer terminated by signal 10"), ""
+	})
+	waitFor(t, childWait, "the stopped child's exit", func() (bool, string) { return processGone(next), "alive" })
+
+	require.NoError(t, c.ConfigSet(ctx, "rdb-key-save-delay", "0").Err())
+	require.NoError(t, c.Set(ctx, "after", "flush", 0).Err())
+	rc := replica.client(t, 2)
+	waitFor(t, childWait, "the replica's sync", func() (bool, string) {
+		v, err := rc.Get(ctx, "after").Result()
+		return err == nil && v == "flush", fmt.Sprint(v, err)
+	})
+	require.Equal(t, int64(1), rc.DBSize(ctx).Val())
+}
+
+func TestDisklessChildEndsWithItsServer(t *testing.T) {
+	master, _, pid := disklessTransfer(t)
+	kill9(master)
+	waitFor(t, childWait, "the orphaned child's exit", func() (bool, string) { return processGone(pid), "alive" })
+}
