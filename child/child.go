@@ -1,6 +1,7 @@
 // Package child runs the server's background children: the processes that
 // write a snapshot to disk for BGSAVE (redis-rdb-bgsave) and BGREWRITEAOF
-// (redis-aof-rewrite), as Redis's forked children do.
+// (redis-aof-rewrite), and the one that passes a diskless sync's RDB on to
+// the replicas (redis-rdb-to-slaves), as Redis's forked children do.
 //
 // A Go process cannot fork, so the work is split. The server freezes its
 // data with a copy-on-write snapshot (db.Server.Snapshot) and serializes it
