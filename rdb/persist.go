@@ -597,6 +597,9 @@ func (sl *StartupLoad) Finish() error {
 				offset = sl.opt.Progress.Loaded.Load()
 			}
 			logger.Warningf("%s", rep.LogLine(offset))
+			// Redis then runs redis-check-rdb on the file, whose report
+			// goes to the standard output.
+			Check(s.Config.String("dbfilename"), os.Stdout)
 			return errors.New("Terminating server after rdb file reading failure.")
 		}
 		if errors.Is(err, ErrCorrupt) {

@@ -53,6 +53,11 @@ func main() {
 	// gets a copy first (see setTitle).
 	argv0 := unsafe.Pointer(unsafe.StringData(os.Args[0]))
 	proctitle.CloneArgs()
+	// Run as redis-check-rdb (Debian links redis-server and
+	// redis-sentinel to that name), it checks an RDB file, as Redis's.
+	if strings.Contains(filepath.Base(os.Args[0]), "redis-check-rdb") {
+		os.Exit(rdb.CheckMain(os.Args))
+	}
 	os.Exit(run(os.Args[1:], argv0))
 }
 
@@ -149,6 +154,10 @@ func run(args []string, argv0 unsafe.Pointer) int {
 		logger.SetRole('S')
 	}
 	logger.Noticef("monotonic clock: POSIX clock_gettime")
+	if len(usable) == 0 { // port 0 and no unixsocket, as Redis's initServer
+		logger.Warningf("Configured to not listen anywhere, exiting.")
+		return 1
+	}
 	showLogo(cfg, port)
 	logger.Warningf("Server initialized")
 	setTitle(cfg, argv0)
