@@ -45,14 +45,20 @@ const (
 // listens (cluster mode). An error means the server must not start; it
 // was logged.
 func (a *AOF) LoadAtStartup() error {
-	return a.loadAtStartup(runHere)
+	return a.loadAtStartup(runHere, nil)
 }
 
 // StartupLoad is the load of the AOF at startup while the server listens,
 // as Redis's, which serves events between commands of the load: clients
 // connect meanwhile and get -LOADING for the commands that lack the
 // loading flag, and INFO shows the loading_* fields.
-type StartupLoad struct{ a *AOF }
+type StartupLoad struct {
+	a *AOF
+	// Loaded, when set, runs on the loop in the task that ends the
+	// loading state, after a load without error: a client served after
+	// the load finds its effects ("Ready to accept connections" logged).
+	Loaded func()
+}
 
 // BeginStartupLoad enters the loading state, on the loop before it
 // serves anyone, when the AOF is the data; nil when appendonly is off.
@@ -70,13 +76,13 @@ func (a *AOF) BeginStartupLoad() *StartupLoad {
 // of the replay of commands (replay), between which the loop serves its
 // clients. An error means the server must exit; it was logged.
 func (sl *StartupLoad) Run(exec func(func())) error {
-	return sl.a.loadAtStartup(exec)
+	return sl.a.loadAtStartup(exec, sl.Loaded)
 }
 
 // runHere is exec for a load that runs on the loop itself.
 func runHere(fn func()) { fn() }
 
-func (a *AOF) loadAtStartup(exec func(func())) error {
+func (a *AOF) loadAtStartup(exec func(func()), loaded func()) error {
 	if a.state != stateOn {
 		return nil
 	}
@@ -102,6 +108,9 @@ func (a *AOF) loadAtStartup(exec func(func())) error {
 		}
 		a.deleteHistory()
 		a.publish()
+		if loaded != nil {
+			loaded()
+		}
 	})
 	return err
 }

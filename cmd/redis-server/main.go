@@ -232,6 +232,10 @@ func run(args []string, argv0 unsafe.Pointer) int {
 	if aofStartup != nil {
 		// As Redis, serve clients (-LOADING) between the AOF's commands;
 		// the goroutine reads and parses, the loop replays.
+		aofStartup.Loaded = func() {
+			logger.Noticef("Ready to accept connections")
+			replication.Start()
+		}
 		loop.OnReady = func() {
 			go func() {
 				err := aofStartup.Run(func(fn func()) {
@@ -242,13 +246,9 @@ func run(args []string, argv0 unsafe.Pointer) int {
 					})
 					<-done
 				})
-				loop.Execute(func() {
-					if err != nil {
-						os.Exit(1)
-					}
-					logger.Noticef("Ready to accept connections")
-					replication.Start()
-				})
+				if err != nil {
+					loop.Execute(func() { os.Exit(1) })
+				}
 			}()
 		}
 	}
