@@ -94,7 +94,7 @@ pgo: redis-tools
 	rm -rf $(PGODIR) && mkdir -p $(PGODIR)
 	$(GO) build -pgo=off -tags '$(TAGS)profile' $(LDFLAGS) -o $(PGODIR)/redis-server ./cmd/redis-server
 	REDIS_GO_CPUPROFILE=$(PGODIR)/cpu-%p.prof $(GO) run ./cmd/benchcmp -ours $(PGODIR)/redis-server \
-		-redis $(PGODIR)/redis-server -sections $(PGO_SECTIONS) -n 50000 -cluster-runs 1 -rss-n 0 \
+		-redis $(PGODIR)/redis-server -sections $(PGO_SECTIONS) -n 50000 -cluster-n 50000 -cluster-runs 1 -rss-n 0 \
 		-stream-rss-n 0 > $(PGODIR)/bench.txt
 	$(GO) tool pprof -proto $(PGODIR)/cpu-*.prof > cmd/redis-server/default.pgo
 

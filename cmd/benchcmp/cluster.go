@@ -21,8 +21,9 @@ package main
 // CPU time of all per request, the median p99. redis-benchmark --cluster
 // runs one thread per master, and a thread stops only on its 250 ms
 // timer, so the time of one run is rounded up to a step of 250 ms: a run
-// of 7 s is off by up to 3.5%, and the steps fall at random, so summing
-// runs evens them out.
+// of 7 s is off by up to 3.5%. So the runs are long (-cluster-n, about
+// 20 s unpipelined on 2 cores), the table says how large a step is in
+// them, and the steps fall at random, so summing runs evens them out.
 
 import (
 	"bytes"
@@ -43,6 +44,13 @@ const (
 	clusterNodes     = 3
 	clusterKeys      = 100000 // redis-benchmark -r
 	clusterBusOffset = 10000  // the bus port is port+10000
+	// clusterDefaultN is -cluster-n's default: unpipelined runs of 20-25
+	// s on a 2-core machine, where one 250 ms step of redis-benchmark's
+	// timing is about 1% of a run.
+	clusterDefaultN = 1500000
+	// benchStep is the step of redis-benchmark --cluster's timing: each
+	// thread stops on its 250 ms timer.
+	benchStep = 0.25
 )
 
 // cluster is one server's cluster of clusterNodes masters.
@@ -68,7 +76,7 @@ func runCluster(opt *options, ticks int64) {
 	var rows []clusterRow
 	for _, p := range opt.pipelines {
 		for _, cmd := range []string{"set", "get"} {
-			rows = append(rows, clusterRow{cmd: cmd, p: p, n: clusterTest(cmd).requests(opt.n, p)})
+			rows = append(rows, clusterRow{cmd: cmd, p: p, n: clusterTest(cmd).requests(opt.clusterN, p)})
 		}
 	}
 	var clusters [2]*cluster
@@ -259,6 +267,21 @@ func sumRuns(runs []result) result {
 	return res
 }
 
+// maxStep is the largest share of a run's time that one step of
+// redis-benchmark's timing is, over the rows' results: how far the ops/s
+// of one run may be off.
+func maxStep(rows []clusterRow) float64 {
+	var step float64
+	for _, r := range rows {
+		for _, res := range r.res {
+			if res.ok() && res.rps > 0 {
+				step = max(step, benchStep*res.rps/float64(r.n))
+			}
+		}
+	}
+	return step
+}
+
 // clusterCSV is redis-benchmark --cluster --csv's output from the CSV
 // header on: before it, redis-benchmark lists the masters it found.
 func clusterCSV(out []byte) []byte {
@@ -298,6 +321,9 @@ func printCluster(w io.Writer, opt *options, rows []clusterRow) {
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "p99 in ms; cpu: the %d nodes' user+sys time together per 100k requests\n", clusterNodes)
+	if step := maxStep(rows); step > 0 {
+		fmt.Fprintf(w, "redis-benchmark --cluster times a run in steps of %.0f ms: up to %.1f%% of a run here\n", benchStep*1000, step*100)
+	}
 	for _, n := range notes {
 		fmt.Fprintln(w, n)
 	}

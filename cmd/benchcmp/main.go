@@ -70,6 +70,7 @@ type options struct {
 	aofN        int             // SET requests per latency run in the AOF section
 	aofRuns     int             // runs of each AOF measurement; the median is shown
 	clusterRuns int             // runs of each cluster row, shown together
+	clusterN    int             // base requests of a cluster run
 	evictMB     int             // maxmemory of the eviction section, MB
 
 	streamEntries, streamCount, streamRSSN int // the stream section (stream.go)
@@ -131,6 +132,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.IntVar(&opt.aofN, "aof-n", 100000, "SET requests per latency run in the AOF section (a fifth with appendfsync always)")
 	fs.IntVar(&opt.aofRuns, "aof-runs", 3, "runs of each AOF measurement but the one during BGREWRITEAOF; the median is shown")
 	fs.IntVar(&opt.clusterRuns, "cluster-runs", 3, "runs of each cluster row, shown together")
+	fs.IntVar(&opt.clusterN, "cluster-n", clusterDefaultN, "requests of an unpipelined cluster run, 6 times as many with -P 16 (redis-benchmark --cluster times a run in steps of 250 ms, so a run must last many steps)")
 	fs.IntVar(&opt.evictMB, "evict-mb", 64, "maxmemory of the eviction section, MB")
 	fs.IntVar(&opt.streamEntries, "stream-entries", -1, "entries the stream section's clients drain with XREADGROUP and XACK (-1: 5 times -n)")
 	fs.IntVar(&opt.streamCount, "stream-count", 10, "the COUNT of each XREADGROUP in the stream section")
@@ -144,6 +146,9 @@ func parseFlags(args []string) (*options, error) {
 	}
 	if opt.replRuns < 1 {
 		return nil, fmt.Errorf("-repl-runs %d: want at least 1", opt.replRuns)
+	}
+	if opt.clusterN < 1 {
+		return nil, fmt.Errorf("-cluster-n %d: want at least 1", opt.clusterN)
 	}
 	if opt.clusterRuns < 1 {
 		return nil, fmt.Errorf("-cluster-runs %d: want at least 1", opt.clusterRuns)
