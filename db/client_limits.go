@@ -396,8 +396,18 @@ func (s *Server) updateClientMem(c *Client) {
 	}
 	l, m := &s.climits, &c.mem
 	l.classMem[m.class] -= m.usage
-	m.usage, m.class = c.memoryUsage(), c.memClass()
+	m.usage, m.class = c.memoryUsage()-c.heldOutput(), c.memClass()
 	l.classMem[m.class] += m.usage
+}
+
+// heldOutput is what the replication holds for c outside its reply
+// buffer: its place in the replication buffer, which used_memory counts
+// once as the buffer's, not as c's.
+func (c *Client) heldOutput() int64 {
+	if h, ok := c.Repl.(HeldOutputer); ok {
+		return h.HeldOutput()
+	}
+	return 0
 }
 
 // forgetClientMem takes a client being freed out of the totals.

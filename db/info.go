@@ -302,7 +302,7 @@ func (s *Server) infoMemory(b *infoBuilder) {
 	b.int("mem_fragmentation_bytes", m.rss-m.used)
 	b.int("mem_not_counted_for_evict", m.notCountedForEvict())
 	b.int("mem_replication_backlog", m.backlog)
-	b.int("mem_total_replication_buffers", m.backlog+m.clientsSlaves)
+	b.int("mem_total_replication_buffers", m.replBuffers)
 	b.int("mem_clients_slaves", m.clientsSlaves)
 	b.int("mem_clients_normal", m.clientsNormal)
 	b.int("mem_cluster_links", 0)

@@ -360,10 +360,14 @@ func (s *Server) dictExpandAllowed(moreMem uint64, usedRatio float64) bool {
 }
 
 // ReplicationMemory is implemented by a Replication that holds stream
-// bytes in memory: the backlog and what the replicas have yet to read
-// beyond their reply buffers.
+// bytes in memory: the replication buffer that the backlog and the
+// replicas waiting for their RDB share.
 type ReplicationMemory interface {
-	BacklogMemory() int64
+	// ReplicationBuffers is the buffer's memory (Redis's repl_buffer_mem)
+	// and its share counted as the backlog's, as Redis 7.0's
+	// getMemoryOverheadData: all of it, or repl-backlog-size when
+	// replicas hold more (the rest is theirs).
+	ReplicationBuffers() (total, backlog int64)
 }
 
 // trackMemoryPeak keeps used_memory_peak current (the cron calls it, as
@@ -376,6 +380,7 @@ type memoryInfo struct {
 	overhead                     int64
 	clientsNormal, clientsSlaves int64
 	aof, backlog                 int64
+	replBuffers                  int64 // mem_total_replication_buffers
 	notCounted                   int64 // mem_not_counted_for_evict
 	keys                         int64
 
@@ -401,7 +406,17 @@ func (m memoryInfo) notCountedForEvict() int64 { return m.notCounted }
 // buffers and the AOF buffer.
 func (s *Server) notCountedForEvict() int64 {
 	replicas, _ := s.ClientsMemory()
-	return replicas + s.Persistence.AOFBufferLength
+	return replicas + s.replicasBufferShare() + s.Persistence.AOFBufferLength
+}
+
+// replicasBufferShare is the replication buffer past repl-backlog-size
+// and the overhead of its blocks, which Redis's
+// freeMemoryGetNotCountedMemory leaves out: the replicas' share, even
+// while it waits to be trimmed once they are gone.
+func (s *Server) replicasBufferShare() int64 {
+	size := s.Config.Int("repl-backlog-size")
+	counted := size + (size/(16<<10)+1)*(40+24)
+	return max(s.backlogMemory()-counted, 0)
 }
 
 // memoryStats returns used_memory and its parts, and updates the peak. It
@@ -410,7 +425,10 @@ func (s *Server) memoryStats() memoryInfo {
 	m := memoryInfo{startup: startupMemory, used: s.usedMemory()}
 	m.clientsSlaves, m.clientsNormal = s.ClientsMemory()
 	m.aof = s.Persistence.AOFBufferLength
-	m.backlog = s.backlogMemory()
+	if r, ok := s.Replication.(ReplicationMemory); ok {
+		m.replBuffers, m.backlog = r.ReplicationBuffers()
+		m.clientsSlaves += m.replBuffers - m.backlog
+	}
 	m.overhead = m.startup + m.backlog + m.clientsSlaves + m.clientsNormal + m.aof
 	m.notCounted = s.notCountedForEvict()
 	for _, db := range s.DBs {
@@ -436,10 +454,11 @@ func (s *Server) usedMemory() int64 {
 	return used
 }
 
-// backlogMemory is mem_replication_backlog.
+// backlogMemory is the replication buffer's memory.
 func (s *Server) backlogMemory() int64 {
 	if r, ok := s.Replication.(ReplicationMemory); ok {
-		return r.BacklogMemory()
+		total, _ := r.ReplicationBuffers()
+		return total
 	}
 	return 0
 }

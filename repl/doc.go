@@ -8,7 +8,8 @@
 // the old master can continue partially with the new one. Every write the
 // executor propagates (db.Server.AddPropagator) is encoded as a RESP
 // multibulk, preceded by SELECT when the db changes, appended to the
-// circular backlog and to every replica's output. Nothing is encoded while
+// replication buffer (the backlog, backlog.go) and to every online
+// replica's output. Nothing is encoded while
 // no backlog exists: the offset only moves once a replica has asked for a
 // sync, as in Redis.
 //
@@ -19,7 +20,10 @@
 // (db.Server.Snapshot, shared by every replica that arrives while it is
 // being made) and a goroutine writes the RDB to a file (disk sync) or
 // straight to the replica sockets (repl-diskless-sync). The writes made
-// meanwhile are kept in the replica's own buffer and sent after the RDB.
+// meanwhile stay in the replication buffer, where the replica holds its
+// place (one copy for all the replicas that wait, as Redis 7.0's shared
+// buffer), and are sent after the RDB; the backlog keeps them past
+// repl-backlog-size until then, so a PSYNC may use all of it.
 // During the transfer the goroutine owns the replica's socket (a dup of its
 // file descriptor, written with blocking writes through Go's poller); the
 // loop writes nothing to it until the goroutine hands back through

@@ -169,9 +169,14 @@ func (r *Repl) attachMainChannel(rep *Replica, replid string, offset int64) bool
 	} else {
 		c.Status("CONTINUE")
 	}
-	c.Buf = append(c.Buf, rdb.pending...)
-	logger.Noticef("Partial resynchronization request from %s accepted. Sending %d bytes of backlog starting from offset %d.", rep.name(), len(rdb.pending), offset)
-	rdb.pending = nil
+	var held []byte
+	if rdb.holding {
+		held = r.backlog.ReadFrom(rdb.heldFrom)
+		rdb.holding = false
+	}
+	c.Buf = append(c.Buf, held...)
+	logger.Noticef("Partial resynchronization request from %s accepted. Sending %d bytes of backlog starting from offset %d.", rep.name(), len(held), offset)
+	r.trimBacklog()
 	if !rdb.dual.sent.IsZero() { // its RDB is sent: nothing left to do
 		r.endRDBChannel(rdb)
 	}

@@ -93,14 +93,17 @@ func (r *Repl) Info(b *strings.Builder) {
 	line("repl_backlog_histlen", histlen)
 }
 
-// BacklogMemory is the backlog's share of used_memory
-// (db.ReplicationMemory): the history it holds, as Redis counts the
-// replication buffer blocks the backlog references.
-func (r *Repl) BacklogMemory() int64 {
+// ReplicationBuffers is the replication buffer's memory and the backlog's
+// share of it (db.ReplicationMemory).
+func (r *Repl) ReplicationBuffers() (total, backlog int64) {
 	if r.backlog == nil {
-		return 0
+		return 0, 0
 	}
-	return r.backlog.Histlen()
+	total = r.backlog.Mem()
+	if size := r.backlog.Size(); len(r.replicas) > 0 && total > size {
+		return total, size
+	}
+	return total, total
 }
 
 func boolInt(b bool) int {

@@ -53,11 +53,13 @@ type Replica struct {
 	AckOffset int64
 	ackTime   time.Time
 
-	// During a full sync: the offset its RDB is taken at, the stream
-	// written since (sent once the RDB is), and the dup of its socket a
-	// transfer goroutine writes to.
+	// During a full sync: the offset its RDB is taken at, where the
+	// stream written since starts in the replication buffer (held: sent
+	// once the RDB is), and the dup of its socket a transfer goroutine
+	// writes to.
 	initialOffset int64
-	pending       []byte
+	holding       bool
+	heldFrom      int64
 	socketTarget  bool // its RDB goes straight to the socket
 	file          *os.File
 	// syncStart is when it asked for a full sync; transfer is
@@ -119,9 +121,43 @@ func (rep *Replica) streaming() bool {
 	return rep.state == online && !rep.streamOnAck || rep.state == bgTransfer
 }
 
-// HeldOutput is the stream held for it until its RDB is sent, which
-// counts in its omem (db.HeldOutputer).
-func (rep *Replica) HeldOutput() int64 { return int64(len(rep.pending)) }
+// HeldOutput is what the stream held for it until its RDB is sent
+// counts in its omem (db.HeldOutputer): the replication buffer from its
+// place on, as Redis counts a replica's referenced blocks.
+func (rep *Replica) HeldOutput() int64 {
+	r := of(rep.c)
+	if !rep.holding || r.backlog == nil {
+		return 0
+	}
+	return r.backlog.RefMem(rep.heldFrom)
+}
+
+// hold makes the replica hold the stream from offset on, if it does not
+// already: the bytes stay in the replication buffer until startStream.
+func (rep *Replica) hold(offset int64) {
+	if !rep.holding {
+		rep.holding, rep.heldFrom = true, offset
+	}
+}
+
+// pinned is the first stream offset a replica still holds (0: none),
+// which the backlog must keep.
+func (r *Repl) pinned() int64 {
+	var first int64
+	for _, rep := range r.replicas {
+		if rep.holding && (first == 0 || rep.heldFrom < first) {
+			first = rep.heldFrom
+		}
+	}
+	return first
+}
+
+// trimBacklog drops the history nobody needs past repl-backlog-size.
+func (r *Repl) trimBacklog() {
+	if r.backlog != nil {
+		r.backlog.Trim(r.pinned())
+	}
+}
 
 // masterState is the master side's share of Repl.
 type masterState struct {
@@ -181,6 +217,7 @@ func (r *Repl) installMaster() {
 	cfg.OnChange("repl-backlog-size", func() error {
 		if r.backlog != nil {
 			r.backlog.Resize(cfg.Int("repl-backlog-size"))
+			r.trimBacklog()
 		}
 		return nil
 	})
@@ -237,7 +274,7 @@ func (r *Repl) feedRaw(p []byte) {
 		if rep.streaming() && !rep.c.HoldOutput {
 			r.writeTo(rep, p)
 		} else {
-			rep.pending = append(rep.pending, p...)
+			rep.hold(r.Offset - int64(len(p)) + 1)
 		}
 		if r.overOutputLimit(rep) {
 			over = append(over, rep)
@@ -246,6 +283,7 @@ func (r *Repl) feedRaw(p []byte) {
 	for _, rep := range over { // closing changes r.replicas
 		r.checkOutputLimit(rep, time.Now())
 	}
+	r.trimBacklog()
 }
 
 // writeTo appends p to the replica's reply buffer, which the loop flushes.
@@ -552,6 +590,7 @@ func (r *Repl) clientGone(c *db.Client) {
 	if len(r.replicas) == 0 {
 		r.noReplicasSince = time.Now()
 	}
+	r.trimBacklog() // what it held
 	r.refreshGoodReplicas(time.Now())
 }
 
@@ -578,15 +617,34 @@ func (r *Repl) disconnectReplicas() {
 // overOutputLimit reports whether a replica's output may be over a limit
 // (or was over the soft one): checkOutputLimit decides.
 func (r *Repl) overOutputLimit(rep *Replica) bool {
-	lim := r.settings.outputLimit
+	lim := r.outputLimit()
 	if !rep.softLimitSince.IsZero() {
 		return true
 	}
-	used := uint64(len(rep.c.Buf) + len(rep.pending))
+	used := r.outputUsed(rep)
+	return lim.Hard > 0 && used >= lim.Hard || lim.Soft > 0 && used >= lim.Soft
+}
+
+// outputLimit is client-output-buffer-limit's replica class, with a hard
+// limit under repl-backlog-size raised to it, as Redis's
+// checkClientOutputBufferLimits: a replica may hold that much of the
+// shared buffer after a partial resync without costing more memory.
+func (r *Repl) outputLimit() config.BufferLimit {
+	lim := r.settings.outputLimit
+	if size := r.srv.Config.Int("repl-backlog-size"); lim.Hard > 0 && int64(lim.Hard) < size {
+		lim.Hard = uint64(size)
+	}
+	return lim
+}
+
+// outputUsed is a replica's output: its reply buffer, the socket layer's
+// and its place in the replication buffer.
+func (r *Repl) outputUsed(rep *Replica) uint64 {
+	used := uint64(len(rep.c.Buf)) + uint64(rep.HeldOutput())
 	if rep.c.Conn != nil {
 		used += uint64(rep.c.Conn.Outbound())
 	}
-	return lim.Hard > 0 && used >= lim.Hard || lim.Soft > 0 && used >= lim.Soft
+	return used
 }
 
 // checkOutputLimit closes a replica whose output (reply buffer, socket
@@ -594,15 +652,12 @@ func (r *Repl) overOutputLimit(rep *Replica) bool {
 // stayed over the soft one for longer than its seconds, as Redis's
 // checkClientOutputBufferLimits.
 func (r *Repl) checkOutputLimit(rep *Replica, now time.Time) {
-	lim := r.settings.outputLimit
+	lim := r.outputLimit()
 	c := rep.c
 	if lim.Hard == 0 && lim.Soft == 0 || c.Closing() {
 		return
 	}
-	used := uint64(len(c.Buf) + len(rep.pending))
-	if c.Conn != nil {
-		used += uint64(c.Conn.Outbound())
-	}
+	used := r.outputUsed(rep)
 	hard := lim.Hard > 0 && used >= lim.Hard
 	soft := lim.Soft > 0 && used >= lim.Soft
 	if soft {
@@ -659,6 +714,7 @@ func (r *Repl) masterCron(now time.Time) {
 		return
 	}
 	r.masterCronAt = now
+	r.trimBacklog()
 	cfg := r.srv.Config
 	// A PING during a FAILOVER with a timeout, or a CLUSTER FAILOVER,
 	// would move the offset the target must reach (Redis's

@@ -253,15 +253,29 @@ func TestRole(t *testing.T) {
 }
 
 func TestOutputLimitClosesReplica(t *testing.T) {
-	r := newMaster(t, "client-output-buffer-limit replica 1000 500 60")
+	r := newMaster(t, "repl-backlog-size 16384", "client-output-buffer-limit replica 20000 10000 60")
 	r.ensureBacklog()
 	w := r.testClient("1000")
 	rep := replicaAt(t, r, "6380")
-	run(r, w, "SET", "k", strings.Repeat("x", 600)) // over the soft limit: tolerated
+	run(r, w, "SET", "k", strings.Repeat("x", 12000)) // over the soft limit: tolerated
 	require.False(t, rep.Closing())
-	run(r, w, "SET", "k", strings.Repeat("x", 600)) // over the hard one
+	run(r, w, "SET", "k", strings.Repeat("x", 12000)) // over the hard one
 	require.True(t, rep.Closing())
 	require.Empty(t, r.replicas)
+}
+
+// A hard limit under repl-backlog-size counts as that size, as Redis's
+// checkClientOutputBufferLimits: a partial resync may hand a replica that
+// much of the backlog.
+func TestOutputLimitAtLeastBacklogSize(t *testing.T) {
+	r := newMaster(t, "repl-backlog-size 65536", "client-output-buffer-limit replica 1000 0 0")
+	r.ensureBacklog()
+	w := r.testClient("1000")
+	rep := replicaAt(t, r, "6380")
+	run(r, w, "SET", "k", strings.Repeat("x", 30000))
+	require.False(t, rep.Closing())
+	run(r, w, "SET", "k", strings.Repeat("x", 40000))
+	require.True(t, rep.Closing())
 }
 
 func itoa(n int64) string { return string(db.FormatInt(n)) }

@@ -87,8 +87,8 @@ func (r *Repl) fullResync(rep *Replica) {
 			}
 		}
 		if other != nil && !rep.dual.rdbChannel && (rep.capaEOF || !other.capaEOF) && (rep.capaPSYNC2 || !other.capaPSYNC2) && rep.noData == other.noData {
-			if !rep.rdbOnly {
-				rep.pending = append([]byte(nil), other.pending...)
+			if !rep.rdbOnly && other.holding {
+				rep.hold(other.heldFrom)
 			}
 			r.setupFullResync(rep, other.initialOffset)
 			logger.Noticef("Waiting for end of BGSAVE for SYNC")
@@ -598,8 +598,11 @@ func (r *Repl) startStream(rep *Replica) {
 	c := rep.c
 	rep.streamOnAck = false
 	c.HoldOutput = false
-	c.Buf = append(rep.pending, c.Buf...)
-	rep.pending = nil
+	if rep.holding {
+		c.Buf = append(r.backlog.ReadFrom(rep.heldFrom), c.Buf...)
+		rep.holding = false
+		r.trimBacklog()
+	}
 	r.srv.MarkPending(c)
 }
 
