@@ -409,14 +409,11 @@ func (s *Server) notCountedForEvict() int64 {
 	return replicas + s.replicasBufferShare() + s.Persistence.AOFBufferLength
 }
 
-// replicasBufferShare is the replication buffer past repl-backlog-size
-// and the overhead of its blocks, which Redis's
-// freeMemoryGetNotCountedMemory leaves out: the replicas' share, even
-// while it waits to be trimmed once they are gone.
+// replicasBufferShare is the replication buffer past repl-backlog-size,
+// which Redis's freeMemoryGetNotCountedMemory leaves out: what the
+// backlog grew by for the replicas that hold it.
 func (s *Server) replicasBufferShare() int64 {
-	size := s.Config.Int("repl-backlog-size")
-	counted := size + (size/(16<<10)+1)*(40+24)
-	return max(s.backlogMemory()-counted, 0)
+	return max(s.backlogMemory()-s.Config.Int("repl-backlog-size"), 0)
 }
 
 // memoryStats returns used_memory and its parts, and updates the peak. It

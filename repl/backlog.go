@@ -1,55 +1,39 @@
 package repl
 
-// The replication buffer, as Redis 7.0's: one list of blocks holding the
-// stream, which the backlog and the replicas waiting for the end of their
-// full sync share. The backlog (repl_backlog) is the list from its first
-// block: the latest stream bytes, kept so that a replica that lost its
-// link can continue from the offset it reached (PSYNC) instead of
-// fetching a whole RDB. A replica waiting for its RDB holds its place in
-// the list instead of a copy of what was written meanwhile, and the first
-// blocks are dropped only once no such replica needs them, so the backlog
-// may grow past repl-backlog-size (and a PSYNC may use all of it), as
-// Redis's incrementalTrimReplicationBacklog.
+// The replication backlog, as Redis's repl_backlog: the latest stream
+// bytes, kept so that a replica that lost its link can continue from the
+// offset it reached (PSYNC) instead of fetching a whole RDB.
+//
+// It is also Redis 7.0's shared replication buffer for the replicas
+// waiting for the end of their full sync: each holds its place in the
+// backlog (the first offset it still needs) instead of a copy of what is
+// written meanwhile. The circular buffer grows rather than overwrite what
+// such a replica needs, so the backlog outgrows repl-backlog-size while it
+// waits (and a PSYNC may use all of it), and shrinks back to the size once
+// nobody holds more, as Redis's incrementalTrimReplicationBacklog.
 
 // minBacklogSize is Redis's CONFIG_REPL_BACKLOG_MIN_SIZE.
 const minBacklogSize = 16 << 10
 
-// blockMin is the smallest block (PROTO_REPLY_CHUNK_BYTES), and
-// blockOverhead what Redis counts per block beside its bytes (a
-// replBufBlock header and a list node).
-const (
-	blockMin      = 16 << 10
-	blockOverhead = 40 + 24
-)
-
-// block is one block of the buffer: cap(buf) bytes, len(buf) of them
-// used, the first at stream offset start. Only the last one is not full.
-type block struct {
-	start int64
-	buf   []byte
-}
-
-// last is the offset of the block's last byte.
-func (b *block) last() int64 { return b.start + int64(len(b.buf)) - 1 }
-
-// Backlog is the replication buffer. Offsets are the stream's: the first
-// byte ever sent is offset 1, and the backlog holds [First, End]
-// (histlen bytes) with End the server's offset.
+// Backlog is a circular buffer of at least the last Size stream bytes.
+// Offsets are the stream's: the first byte ever sent is offset 1, and the
+// backlog holds [First, End] (histlen bytes) with End the server's offset.
 //
-// Invariants: the blocks are contiguous from First to End; histlen is
-// their used bytes; every block but the last is full.
+// Invariant: End - First + 1 == Histlen, Histlen <= len(buf), and
+// len(buf) == Size unless a pinned offset needed more.
 type Backlog struct {
-	blocks  []*block
+	buf     []byte
 	size    int64 // repl-backlog-size
-	histlen int64
+	idx     int   // where the next byte goes
+	histlen int64 // bytes of history held
 	end     int64 // offset of the last byte written
-	mem     int64 // the blocks' capacity and overhead (repl_buffer_mem)
 }
 
 // NewBacklog returns an empty backlog of size bytes whose next byte is
 // offset+1.
 func NewBacklog(size, offset int64) *Backlog {
-	return &Backlog{size: max(size, minBacklogSize), end: offset}
+	size = max(size, minBacklogSize)
+	return &Backlog{buf: make([]byte, size), size: size, end: offset}
 }
 
 // Size returns repl-backlog-size, the history kept when nothing holds more.
@@ -62,56 +46,49 @@ func (b *Backlog) Histlen() int64 { return b.histlen }
 // empty), INFO's repl_backlog_first_byte_offset.
 func (b *Backlog) First() int64 { return b.end - b.histlen + 1 }
 
-// Mem returns the buffer's memory, Redis's repl_buffer_mem
-// (mem_total_replication_buffers): each block's capacity and overhead.
-func (b *Backlog) Mem() int64 { return b.mem }
+// Mem returns the buffer's memory (mem_total_replication_buffers).
+func (b *Backlog) Mem() int64 { return int64(len(b.buf)) }
 
-// Append adds stream bytes after the last ones, filling the last block
-// and then new ones of at least blockMin and at most a sixteenth of the
-// size (as Redis's feedReplicationBuffer), so that a trim never has to
-// keep a huge block for a small part of it. It does not trim.
-func (b *Backlog) Append(p []byte) {
-	for len(p) > 0 {
-		if n := len(b.blocks); n > 0 {
-			tail := b.blocks[n-1]
-			if k := min(cap(tail.buf)-len(tail.buf), len(p)); k > 0 {
-				tail.buf = append(tail.buf, p[:k]...)
-				p = p[k:]
-				b.end += int64(k)
-				b.histlen += int64(k)
-				continue
-			}
+// Append adds stream bytes after the last ones, overwriting the oldest,
+// but none from pinned on (0: nothing pinned): the buffer grows for them.
+func (b *Backlog) Append(p []byte, pinned int64) {
+	if pinned > 0 {
+		if need := b.end + int64(len(p)) - pinned + 1; need > int64(len(b.buf)) {
+			b.realloc(max(need, 2*int64(len(b.buf))))
 		}
-		limit := max(int(b.size/16), blockMin)
-		size := min(max(len(p), blockMin), limit)
-		b.blocks = append(b.blocks, &block{start: b.end + 1, buf: make([]byte, 0, size)})
-		b.mem += int64(size) + blockOverhead
+	}
+	b.end += int64(len(p))
+	b.histlen = min(b.histlen+int64(len(p)), int64(len(b.buf)))
+	if len(p) > len(b.buf) {
+		p = p[len(p)-len(b.buf):]
+	}
+	for len(p) > 0 {
+		n := copy(b.buf[b.idx:], p)
+		p = p[n:]
+		b.idx = (b.idx + n) % len(b.buf)
 	}
 }
 
-// Trim drops the oldest blocks while the history past the first one
-// would still exceed the size, keeping at least one block and every byte
-// from pinned on (0: nothing pinned), as Redis's
-// incrementalTrimReplicationBacklog, which stops at a block a replica
-// refers to.
+// realloc moves the history into a buffer of capacity bytes, keeping the
+// most recent bytes that fit.
+func (b *Backlog) realloc(capacity int64) {
+	keep := min(b.histlen, capacity)
+	data := b.ReadFrom(b.end + 1 - keep)
+	b.buf = make([]byte, capacity)
+	b.idx = copy(b.buf, data) % int(capacity)
+	b.histlen = keep
+}
+
+// Trim gives back what the buffer grew by once nothing from pinned on
+// (0: nothing pinned) needs it: back to Size, the most recent bytes kept.
 func (b *Backlog) Trim(pinned int64) {
-	i := 0
-	for len(b.blocks)-i > 1 && b.histlen > b.size {
-		first := b.blocks[i]
-		if pinned > 0 && pinned <= first.last() {
-			break
-		}
-		if b.histlen-int64(len(first.buf)) <= b.size {
-			break
-		}
-		b.histlen -= int64(len(first.buf))
-		b.mem -= int64(cap(first.buf)) + blockOverhead
-		b.blocks[i] = nil
-		i++
+	if int64(len(b.buf)) == b.size {
+		return
 	}
-	if i > 0 {
-		b.blocks = b.blocks[i:]
+	if pinned > 0 && pinned <= b.end && b.end-pinned+1 > b.size {
+		return
 	}
+	b.realloc(b.size)
 }
 
 // Covers reports whether a replica that has every byte before offset can
@@ -120,46 +97,28 @@ func (b *Backlog) Covers(offset int64) bool {
 	return offset >= b.First() && offset <= b.end+1
 }
 
-// find returns the index of the block holding offset, which must be held.
-func (b *Backlog) find(offset int64) int {
-	lo, hi := 0, len(b.blocks)
-	for lo < hi { // the last block starting at or before offset
-		m := (lo + hi) / 2
-		if b.blocks[m].start <= offset {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
-	return lo - 1
-}
-
 // ReadFrom returns a copy of the bytes from offset to the end; offset must
 // be covered (see Covers).
 func (b *Backlog) ReadFrom(offset int64) []byte {
-	out := make([]byte, 0, b.end+1-offset)
-	if offset > b.end {
-		return out
-	}
-	for i := b.find(offset); i < len(b.blocks); i++ {
-		blk := b.blocks[i]
-		out = append(out, blk.buf[max(offset-blk.start, 0):]...)
-	}
+	n := b.end + 1 - offset
+	out := make([]byte, n)
+	size := int64(len(b.buf))
+	start := (int64(b.idx) - n + size) % size // n <= histlen <= size
+	k := copy(out, b.buf[start:min(start+n, size)])
+	copy(out[k:], b.buf[:n-int64(k)])
 	return out
 }
 
-// RefMem is the memory a replica that still needs the bytes from offset
-// on is said to use, as Redis's getClientOutputBufferMemoryUsage for a
-// replica: from its block to the end of the last one, with their
-// overhead. offset must be covered.
-func (b *Backlog) RefMem(offset int64) int64 {
-	if len(b.blocks) == 0 {
-		return 0
-	}
-	i := max(b.find(offset), 0)
-	last := b.blocks[len(b.blocks)-1]
-	return last.start + int64(cap(last.buf)) - b.blocks[i].start + int64(len(b.blocks)-i)*blockOverhead
-}
+// Held is what a replica that still needs the bytes from offset on holds
+// of the buffer, its omem as Redis counts a replica's share of the
+// replication buffer. offset must be covered.
+func (b *Backlog) Held(offset int64) int64 { return b.end + 1 - offset }
 
-// Resize changes the size. A smaller one takes effect at the next Trim.
-func (b *Backlog) Resize(size int64) { b.size = max(size, minBacklogSize) }
+// Resize changes the size: a larger one at once, a smaller one at the
+// next Trim.
+func (b *Backlog) Resize(size int64) {
+	b.size = max(size, minBacklogSize)
+	if b.size > int64(len(b.buf)) {
+		b.realloc(b.size)
+	}
+}

@@ -129,7 +129,7 @@ func (rep *Replica) HeldOutput() int64 {
 	if !rep.holding || r.backlog == nil {
 		return 0
 	}
-	return r.backlog.RefMem(rep.heldFrom)
+	return r.backlog.Held(rep.heldFrom)
 }
 
 // hold makes the replica hold the stream from offset on, if it does not
@@ -264,19 +264,21 @@ func (r *Repl) feedRaw(p []byte) {
 	if r.backlog == nil || len(p) == 0 {
 		return
 	}
-	r.Offset += int64(len(p))
-	r.backlog.Append(p)
-	var over []*Replica
 	for _, rep := range r.replicas {
-		if rep.rdbOnly && !rep.holdsStream() || rep.state == waitBgsaveStart {
+		if !rep.takesStream() {
 			continue
 		}
 		if rep.streaming() && !rep.c.HoldOutput {
 			r.writeTo(rep, p)
 		} else {
-			rep.hold(r.Offset - int64(len(p)) + 1)
+			rep.hold(r.Offset + 1) // before the backlog may overwrite it
 		}
-		if r.overOutputLimit(rep) {
+	}
+	r.Offset += int64(len(p))
+	r.backlog.Append(p, r.pinned())
+	var over []*Replica
+	for _, rep := range r.replicas {
+		if rep.takesStream() && r.overOutputLimit(rep) {
 			over = append(over, rep)
 		}
 	}
@@ -284,6 +286,12 @@ func (r *Repl) feedRaw(p []byte) {
 		r.checkOutputLimit(rep, time.Now())
 	}
 	r.trimBacklog()
+}
+
+// takesStream reports whether the stream is for the replica: not for one
+// that only wants an RDB, nor before its BGSAVE starts.
+func (rep *Replica) takesStream() bool {
+	return !(rep.rdbOnly && !rep.holdsStream() || rep.state == waitBgsaveStart)
 }
 
 // writeTo appends p to the replica's reply buffer, which the loop flushes.
