@@ -21,14 +21,17 @@ import (
 func TestSharedReplicationBuffer(t *testing.T) {
 	t.Parallel()
 	for _, side := range []struct{ name, bin string }{{"ours", ""}, {"redis", tool(t, "redis-server")}} {
-		t.Run(side.name, func(t *testing.T) { testSharedReplicationBuffer(t, side.bin) })
+		for _, diskless := range []string{"no", "yes"} {
+			t.Run(side.name+"/diskless-"+diskless, func(t *testing.T) { testSharedReplicationBuffer(t, side.bin, diskless) })
+		}
 	}
 }
 
-func testSharedReplicationBuffer(t *testing.T, bin string) {
+func testSharedReplicationBuffer(t *testing.T, bin, diskless string) {
 	ctx := context.Background()
 	real := tool(t, "redis-server")
-	master := startNode(t, bin, "--repl-backlog-size", "16384", "--repl-diskless-sync", "no",
+	master := startNode(t, bin, "--repl-backlog-size", "16384", "--repl-diskless-sync", diskless,
+		"--repl-diskless-sync-delay", "5", "--repl-diskless-sync-max-replicas", "2", // one transfer for both
 		"--client-output-buffer-limit", "replica 0 0 0")
 	for i := range 100 {
 		require.NoError(t, master.c.Set(ctx, fmt.Sprint("k", i), i, 0).Err())
@@ -44,8 +47,8 @@ func testSharedReplicationBuffer(t *testing.T, bin string) {
 		replicaOf(t, w, master.Addr())
 	}
 	waitFor(t, syncTimeout, "two replicas waiting for the BGSAVE", func() (bool, string) {
-		info := master.c.Info(ctx, "replication").Val()
-		return strings.Count(info, "state=wait_bgsave") == 2, info
+		info := master.c.Info(ctx, "replication", "persistence").Val()
+		return strings.Count(info, "state=wait_bgsave") == 2 && field(info, "rdb_bgsave_in_progress") == "1", info
 	})
 
 	// 1 MB of writes: held once for both, in the backlog.
