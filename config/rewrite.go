@@ -248,3 +248,17 @@ func createSibling(path string) (*os.File, error) {
 		}
 	}
 }
+
+// DebugLines are the lines CONFIG REWRITE writes for the named parameters
+// (an alias under its own name), whatever their value, as Redis's
+// getConfigDebugInfo lists its DEBUG_CONFIG parameters in a crash report.
+func (c *Config) DebugLines(names ...string) []string {
+	var lines []string
+	for _, name := range names {
+		p := c.mustLookup(name)
+		for _, l := range p.kind.rewrite(c, name, c.value(p.name), p.def) {
+			lines = append(lines, l.text)
+		}
+	}
+	return lines
+}

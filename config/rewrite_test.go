@@ -172,3 +172,13 @@ func TestRewriteMissingFile(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, refInfo.Mode(), info.Mode())
 }
+
+// A crash report's config lines are CONFIG REWRITE's, defaults included,
+// as Redis 7.0.15 prints them.
+func TestDebugLines(t *testing.T) {
+	c := New()
+	require.Equal(t, []string{"list-compress-depth 0", "client-query-buffer-limit 1gb", "proto-max-bulk-len 512mb",
+		"slave-read-only yes", "repl-diskless-load disabled", "io-threads-do-reads no"},
+		c.DebugLines("list-compress-depth", "client-query-buffer-limit", "proto-max-bulk-len", "slave-read-only",
+			"repl-diskless-load", "io-threads-do-reads"))
+}

@@ -22,6 +22,9 @@ func init() {
 	register("debug", debugCommand)
 	RegisterDebug("help", 2, debugHelp)
 	RegisterDebug("sleep", 3, debugSleep)
+	RegisterDebug("segfault", -2, debugSegfault) // crash.go
+	RegisterDebug("panic", -2, debugPanic)
+	RegisterDebug("assert", -2, debugAssert)
 	RegisterDebug("object", 3, debugObject)
 	RegisterDebug("set-active-expire", 3, debugSetActiveExpire)
 	RegisterDebug("error", 3, debugError)

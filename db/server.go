@@ -6,6 +6,7 @@ import (
 	"os"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis-go/redis-server/config"
@@ -96,8 +97,9 @@ type Server struct {
 	nextClientID int64
 	pending      []*Client // clients with output to flush
 
-	prop propagation // the writes on their way to replicas and AOF (propagate.go)
-	busy *busyRun    // the script past busy-reply-threshold (script_busy.go)
+	prop      propagation // the writes on their way to replicas and AOF (propagate.go)
+	bugReport atomic.Bool // the crash report's first line is logged (crash.go)
+	busy      *busyRun    // the script past busy-reply-threshold (script_busy.go)
 	// ScriptMu is held by whichever goroutine owns the server: the loop,
 	// or a busy script's goroutine while it runs a command (script_busy.go).
 	ScriptMu  sync.Mutex

@@ -270,6 +270,14 @@ func run(args []string, argv0 unsafe.Pointer) int {
 			}()
 		}
 	}
+	// SIGSEGV, SIGABRT... from outside: Redis's bug report, then death by
+	// the signal (db/crash.go).
+	crashes := make(chan os.Signal, 1)
+	signal.Notify(crashes, db.CrashSignals()...)
+	go func() {
+		sig := <-crashes
+		srv.CrashOnSignal(sig.(syscall.Signal))
+	}()
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
 	go func() {
