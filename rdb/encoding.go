@@ -292,7 +292,11 @@ func NewDecoder(r io.Reader) *Decoder {
 func (d *Decoder) Read(p []byte) (int, error) {
 	n, err := io.ReadFull(d.r, p)
 	d.crc = CRC64(d.crc, p[:n])
-	d.n += int64(n)
+	if err == nil {
+		// A short read counts nothing, as Redis's rioRead: the offsets
+		// of redis-check-rdb's report on a truncated file are Redis's.
+		d.n += int64(n)
+	}
 	if err == io.EOF || err == io.ErrUnexpectedEOF {
 		err = corrupt("unexpected end of file")
 	}

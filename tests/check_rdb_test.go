@@ -7,6 +7,8 @@ package tests
 import (
 	"context"
 	"encoding/binary"
+	"fmt"
+	"math/rand"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -68,6 +70,12 @@ func TestCheckRDBLikeRedis(t *testing.T) {
 		"badcrc.rdb":    append(append([]byte(nil), dump[:len(dump)-1]...), dump[len(dump)-1]^1),
 		"signature.rdb": append([]byte("REDIX"), dump[5:]...),
 		"ziplist.rdb":   corruptZiplistRDB(),
+	}
+	// Cut anywhere: inside a value, a length, a key, between keys.
+	rng := rand.New(rand.NewSource(7))
+	for range 8 {
+		n := 9 + rng.Intn(len(dump)-9)
+		files[fmt.Sprintf("cut%d.rdb", n)] = dump[:n]
 	}
 	for name, b := range files {
 		path := filepath.Join(dir, name)
