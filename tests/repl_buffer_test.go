@@ -40,7 +40,13 @@ func testSharedReplicationBuffer(t *testing.T, bin, diskless string) {
 	replicaOf(t, online, master.Addr())
 	waitSynced(t, master, online)
 
-	// Two more replicas wait for a BGSAVE that takes 100 s (a second a key).
+	// Two more replicas wait for a BGSAVE that takes 100 s (a second a key),
+	// once the first sync's is over (its child may outlive the sync a
+	// moment): else they would wait for the next one, and hold nothing.
+	waitFor(t, syncTimeout, "the first sync's BGSAVE to end", func() (bool, string) {
+		v := infoMap(t, master.c, "persistence")["rdb_bgsave_in_progress"]
+		return v == "0", "rdb_bgsave_in_progress:" + v
+	})
 	require.NoError(t, master.c.ConfigSet(ctx, "rdb-key-save-delay", "1000000").Err())
 	waiting := []*replNode{startNode(t, real), startNode(t, real)}
 	for _, w := range waiting {
