@@ -31,7 +31,6 @@ func testSharedReplicationBuffer(t *testing.T, bin, diskless string) {
 	ctx := context.Background()
 	real := tool(t, "redis-server")
 	master := startNode(t, bin, "--repl-backlog-size", "16384", "--repl-diskless-sync", diskless,
-		"--repl-diskless-sync-delay", "5", "--repl-diskless-sync-max-replicas", "2", // one transfer for both
 		"--client-output-buffer-limit", "replica 0 0 0")
 	for i := range 100 {
 		require.NoError(t, master.c.Set(ctx, fmt.Sprint("k", i), i, 0).Err())
@@ -48,6 +47,9 @@ func testSharedReplicationBuffer(t *testing.T, bin, diskless string) {
 		return v == "0", "rdb_bgsave_in_progress:" + v
 	})
 	require.NoError(t, master.c.ConfigSet(ctx, "rdb-key-save-delay", "1000000").Err())
+	// One diskless transfer for both: it starts once both wait.
+	require.NoError(t, master.c.ConfigSet(ctx, "repl-diskless-sync-delay", "5").Err())
+	require.NoError(t, master.c.ConfigSet(ctx, "repl-diskless-sync-max-replicas", "2").Err())
 	waiting := []*replNode{startNode(t, real), startNode(t, real)}
 	for _, w := range waiting {
 		replicaOf(t, w, master.Addr())
